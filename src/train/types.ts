@@ -1,0 +1,32 @@
+// the record of one training run: what runs.jsonl holds, one object per line
+
+export interface EpochMetrics {
+  epoch: number; // 1-based, counted over all phases
+  phase: 'pretrain' | 'main';
+  trainLoss: number; // total loss, mean over the epoch's batches
+  lossTerms: Record<string, number>; // each term's epoch mean: main, aux1, aux2, saux...
+  trainAccuracy: number; // fraction; on the pair target (main phase) or digits (pretrain)
+  testAccuracy: number; // fraction, pair target on the test pairs (eval mode)
+  validationAccuracy?: number; // where the recipe has a split
+  digitAccuracy?: number; // test digits, for models with digit outputs
+  seconds: number;
+}
+
+export interface RunRecord {
+  model: string; // REPORTS.md id, e.g. 'lenet-transfer/cnn'
+  round: number; // 0-based
+  seed: number; // the run's own seed (derived from the study seed)
+  params: number;
+  epochs: number;
+  batchSize: number;
+  backend: string;
+  metrics: EpochMetrics[];
+  testAccuracy: number; // final epoch
+  bestTestAccuracy: number; // best epoch, chosen on the test set (as some reports did): flagged
+  bestEpoch: number;
+  validationAccuracy?: number;
+  digitAccuracy?: number;
+  trainSeconds: number;
+  pairCounts: number[][]; // 10x10 test pairs per (digit1, digit2)
+  errorCounts: number[][]; // 10x10 misclassified test pairs per (digit1, digit2)
+}
