@@ -1,0 +1,13 @@
+// PyTorch's default initialisation: kaiming_uniform(a=sqrt(5)) for weights = U(-1/sqrt(fan_in), 1/sqrt(fan_in)), same bound for biases
+import type { Rng } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
+
+export function uniformInit(shape: readonly number[], bound: number, rng: Rng): Tensor {
+  const t = Tensor.zeros(shape);
+  for (let i = 0; i < t.size; i++) t.data[i] = rng.uniform(-bound, bound);
+  return t;
+}
+
+export function defaultBound(fanIn: number): number {
+  return fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+}

@@ -1,0 +1,1 @@
+export { Optimizer, SGD, Adam, type SgdOptions, type AdamOptions } from './optimizer.js';

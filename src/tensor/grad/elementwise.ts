@@ -1,0 +1,67 @@
+// gradient rules of the elementwise ops (binary with broadcasting, unary activations)
+import type { BinaryOp, Buf, UnaryOp } from '../../backend/backend.js';
+import { allocLike, backend, type GradRule } from '../tensor.js';
+import { contiguousStrides, sameShape } from '../shape.js';
+
+// sums g (outShape) down to target's shape; always returns a fresh buffer
+export function reduceTo(g: Buf, outShape: readonly number[], target: readonly number[], strides: readonly number[]): Buf {
+  if (sameShape(outShape, target)) return g.slice();
+  let n = 1;
+  for (const d of target) n *= d;
+  const out = allocLike(n, g);
+  backend().reduceToShape(out, g, outShape, strides);
+  return out;
+}
+
+// a, b: the inputs' buffers; sa, sb: their strides read as outShape; y: the output
+export function binaryGrad(op: BinaryOp, a: Buf, b: Buf, y: Buf, aShape: readonly number[], bShape: readonly number[],
+  outShape: readonly number[], sa: readonly number[], sb: readonly number[]): GradRule {
+  return (dy, needs) => {
+    const be = backend();
+    const cs = contiguousStrides(outShape);
+    const n = dy.length;
+    let da: Buf | null = null;
+    let db: Buf | null = null;
+    if (op === 'add' || op === 'sub') {
+      if (needs[0]) da = reduceTo(dy, outShape, aShape, sa);
+      if (needs[1]) {
+        db = reduceTo(dy, outShape, bShape, sb);
+        if (op === 'sub') be.unary('neg', db, db, 0);
+      }
+    } else if (op === 'mul') {
+      if (needs[0]) {
+        const t = allocLike(n, dy);
+        be.binary('mul', t, dy, b, outShape, cs, sb);
+        da = reduceTo(t, outShape, aShape, sa);
+      }
+      if (needs[1]) {
+        const t = allocLike(n, dy);
+        be.binary('mul', t, dy, a, outShape, cs, sa);
+        db = reduceTo(t, outShape, bShape, sb);
+      }
+    } else {
+      // div: d/da = dy / b, d/db = -dy * y / b
+      if (needs[0]) {
+        const t = allocLike(n, dy);
+        be.binary('div', t, dy, b, outShape, cs, sb);
+        da = reduceTo(t, outShape, aShape, sa);
+      }
+      if (needs[1]) {
+        const t = allocLike(n, dy);
+        be.binary('mul', t, dy, y, outShape, cs, cs);
+        be.binary('div', t, t, b, outShape, cs, sb);
+        be.unary('neg', t, t, 0);
+        db = reduceTo(t, outShape, bShape, sb);
+      }
+    }
+    return [da, db];
+  };
+}
+
+export function unaryGrad(op: UnaryOp, x: Buf, y: Buf, alpha: number): GradRule {
+  return (dy) => {
+    const dx = allocLike(dy.length, dy);
+    backend().unaryBackward(op, dx, x, y, dy, alpha);
+    return [dx];
+  };
+}

@@ -1,0 +1,136 @@
+// layer ops: matmul, linear, conv2d, pooling, batch norm, softmax, dropout
+import { convOutSize, type ConvDims, type PoolDims } from '../../backend/backend.js';
+import { shapeMismatch } from '../../errors.js';
+import {
+  avgPool2dGrad, batchNormEvalGrad, batchNormTrainGrad, conv2dGrad, dropoutGrad, linearGrad, matmulGrad, maxPool2dGrad, softmaxGrad,
+} from '../grad/layers.js';
+import type { Rng } from '../random.js';
+import { normDim } from '../shape.js';
+import { allocLike, backend, record, sizeOf, Tensor } from '../tensor.js';
+
+// a: (m,k) @ b: (k,n)
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 2 || b.ndim !== 2 || a.shape[1] !== b.shape[0]) throw shapeMismatch('matmul', 'needs (m,k) @ (k,n)', { a: a.shape, b: b.shape });
+  const [m, k] = a.shape as [number, number];
+  const n = b.shape[1]!;
+  const out = new Tensor(allocLike(m * n, a.data), [m, n]);
+  backend().gemm(out.data, a.data, b.data, m, n, k, false, false, 0);
+  return record(out, 'matmul', [a, b], matmulGrad(a.data, b.data, m, k, n));
+}
+
+// x: (n, inF), w: (outF, inF), bias: (outF)
+export function linear(x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
+  if (x.ndim !== 2 || w.ndim !== 2 || x.shape[1] !== w.shape[1]) throw shapeMismatch('linear', 'needs x (n, in) and weight (out, in)', { x: x.shape, weight: w.shape });
+  const [n, inF] = x.shape as [number, number];
+  const outF = w.shape[0]!;
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outF)) throw shapeMismatch('linear', 'bias must be (out)', { weight: w.shape, bias: bias.shape });
+  const out = new Tensor(allocLike(n * outF, x.data), [n, outF]);
+  backend().linear(out.data, x.data, w.data, bias === null ? null : bias.data, n, inF, outF);
+  const inputs = bias === null ? [x, w] : [x, w, bias];
+  return record(out, 'linear', inputs, linearGrad(x.data, w.data, bias !== null, n, inF, outF));
+}
+
+export interface Conv2dOptions { stride?: number; padding?: number }
+
+// x: (N,C,H,W), w: (O,C,KH,KW), bias: (O)
+export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  const stride = opts.stride ?? 1;
+  const pad = opts.padding ?? 0;
+  if (x.ndim !== 4 || w.ndim !== 4 || x.shape[1] !== w.shape[1]) throw shapeMismatch('conv2d', 'needs x (N,C,H,W) and weight (O,C,KH,KW) with the same C', { x: x.shape, weight: w.shape });
+  const [n, c, h, wd] = x.shape as [number, number, number, number];
+  const [o, , kh, kw] = w.shape as [number, number, number, number];
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== o)) throw shapeMismatch('conv2d', 'bias must be (O)', { weight: w.shape, bias: bias.shape });
+  if (!(stride >= 1) || !(pad >= 0)) throw shapeMismatch('conv2d', `stride ${stride} / padding ${pad} out of range`, { x: x.shape });
+  const oh = convOutSize(h, kh, stride, pad);
+  const ow = convOutSize(wd, kw, stride, pad);
+  if (oh < 1 || ow < 1) throw shapeMismatch('conv2d', `a ${kh}x${kw} kernel does not fit the ${h}x${wd} input`, { x: x.shape, weight: w.shape });
+  const d: ConvDims = { n, c, h, w: wd, o, kh, kw, stride, pad, oh, ow };
+  const out = new Tensor(allocLike(n * o * oh * ow, x.data), [n, o, oh, ow]);
+  backend().conv2d(out.data, x.data, w.data, bias === null ? null : bias.data, d);
+  const inputs = bias === null ? [x, w] : [x, w, bias];
+  return record(out, 'conv2d', inputs, conv2dGrad(x.data, w.data, bias !== null, d));
+}
+
+function poolDims(op: string, x: Tensor, k: number, stride: number): PoolDims {
+  if (x.ndim !== 4) throw shapeMismatch(op, 'needs x (N,C,H,W)', { x: x.shape });
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const oh = Math.floor((h - k) / stride) + 1;
+  const ow = Math.floor((w - k) / stride) + 1;
+  if (!(k >= 1) || !(stride >= 1) || oh < 1 || ow < 1) throw shapeMismatch(op, `kernel ${k} stride ${stride} does not fit ${h}x${w}`, { x: x.shape });
+  return { n, c, h, w, k, stride, oh, ow };
+}
+
+// floor mode; on ties the first maximum (row-major) gets the gradient
+export function maxPool2d(x: Tensor, k: number, stride = k): Tensor {
+  const d = poolDims('maxPool2d', x, k, stride);
+  const out = new Tensor(allocLike(d.n * d.c * d.oh * d.ow, x.data), [d.n, d.c, d.oh, d.ow]);
+  const argmax = new Int32Array(out.size);
+  backend().maxPool2d(out.data, argmax, x.data, d);
+  return record(out, 'maxPool2d', [x], maxPool2dGrad(argmax, x.size, d));
+}
+
+export function avgPool2d(x: Tensor, k: number, stride = k): Tensor {
+  const d = poolDims('avgPool2d', x, k, stride);
+  const out = new Tensor(allocLike(d.n * d.c * d.oh * d.ow, x.data), [d.n, d.c, d.oh, d.ow]);
+  backend().avgPool2d(out.data, x.data, d);
+  return record(out, 'avgPool2d', [x], avgPool2dGrad(x.size, d));
+}
+
+export interface BatchNormOptions { training: boolean; momentum: number; eps: number }
+
+// x: (N,C) or (N,C,H,W); runMean/runVar: (C), updated in place in training mode
+// (normalised with the biased batch variance, running var takes the unbiased one, as PyTorch)
+export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runMean: Tensor, runVar: Tensor, opts: BatchNormOptions): Tensor {
+  if (x.ndim !== 2 && x.ndim !== 4) throw shapeMismatch('batchNorm', 'needs x (N,C) or (N,C,H,W)', { x: x.shape });
+  const n = x.shape[0]!;
+  const c = x.shape[1]!;
+  const hw = x.ndim === 4 ? x.shape[2]! * x.shape[3]! : 1;
+  for (const [name, t] of [['weight', gamma], ['bias', beta], ['running_mean', runMean], ['running_var', runVar]] as const) {
+    if (t.size !== c) throw shapeMismatch('batchNorm', `${name} must have C = ${c} elements`, { x: x.shape, [name]: t.shape });
+  }
+  const be = backend();
+  const out = new Tensor(allocLike(x.size, x.data), x.shape);
+  if (!opts.training) {
+    be.batchNormEval(out.data, x.data, gamma.data, beta.data, runMean.data, runVar.data, n, c, hw, opts.eps);
+    return record(out, 'batchNorm', [x, gamma, beta], batchNormEvalGrad(x.data, gamma.data, runMean.data, runVar.data, opts.eps, n, c, hw));
+  }
+  const m = n * hw;
+  if (m < 2) throw shapeMismatch('batchNorm', 'training mode needs more than one value per channel', { x: x.shape });
+  const mean = allocLike(c, x.data);
+  const invStd = allocLike(c, x.data);
+  be.batchNormTrain(out.data, mean, invStd, x.data, gamma.data, beta.data, n, c, hw, opts.eps);
+  const mom = opts.momentum;
+  for (let ch = 0; ch < c; ch++) {
+    const inv = invStd[ch]!;
+    const biasedVar = 1 / (inv * inv) - opts.eps;
+    runMean.data[ch] = (1 - mom) * runMean.data[ch]! + mom * mean[ch]!;
+    runVar.data[ch] = (1 - mom) * runVar.data[ch]! + mom * biasedVar * (m / (m - 1));
+  }
+  return record(out, 'batchNorm', [x, gamma, beta], batchNormTrainGrad(x.data, gamma.data, mean, invStd, n, c, hw));
+}
+
+function softmaxLike(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
+  const d = normDim(op, dim, x.ndim, x.shape);
+  if (d !== x.ndim - 1) throw shapeMismatch(op, `only the last dim is supported (got dim ${dim})`, { x: x.shape });
+  const cols = x.shape[d]!;
+  const rows = sizeOf(x.shape) / cols;
+  const out = new Tensor(allocLike(x.size, x.data), x.shape);
+  if (op === 'softmax') backend().softmax(out.data, x.data, rows, cols);
+  else backend().logSoftmax(out.data, x.data, rows, cols);
+  return record(out, op, [x], softmaxGrad(out.data, rows, cols, op === 'logSoftmax'));
+}
+
+export const softmax = (x: Tensor, dim = -1): Tensor => softmaxLike('softmax', x, dim);
+export const logSoftmax = (x: Tensor, dim = -1): Tensor => softmaxLike('logSoftmax', x, dim);
+
+// inverted dropout: kept values scaled by 1/(1-p); identity when not training or p = 0
+export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tensor {
+  if (!(p >= 0 && p < 1)) throw shapeMismatch('dropout', `p must be in [0, 1), got ${p}`, { x: x.shape });
+  if (!training || p === 0) return x;
+  const mask = allocLike(x.size, x.data);
+  const keep = 1 / (1 - p);
+  for (let i = 0; i < mask.length; i++) mask[i] = rng.random() < p ? 0 : keep;
+  const out = new Tensor(allocLike(x.size, x.data), x.shape);
+  backend().binary('mul', out.data, x.data, mask, [x.size], [1], [1]);
+  return record(out, 'dropout', [x], dropoutGrad(mask));
+}

@@ -1,0 +1,57 @@
+// losses with PyTorch semantics and mean reduction
+import { shapeMismatch } from '../../errors.js';
+import { bceGrad, bceWithLogitsGrad, nllGrad } from '../grad/losses.js';
+import { allocLike, backend, record, Tensor } from '../tensor.js';
+import { sub, square } from './elementwise.js';
+import { logSoftmax } from './layers.js';
+import { mean } from './shape.js';
+
+function checkTarget(op: string, x: Tensor, target: Int32Array): void {
+  if (x.ndim !== 2) throw shapeMismatch(op, 'needs (rows, classes) input', { input: x.shape });
+  const [rows, cols] = x.shape as [number, number];
+  if (target.length !== rows) throw shapeMismatch(op, `target has ${target.length} entries for ${rows} rows`, { input: x.shape, target: [target.length] });
+  for (let i = 0; i < rows; i++) {
+    const c = target[i]!;
+    if (!(c >= 0 && c < cols)) throw shapeMismatch(op, `target[${i}] = ${c} is not a class in 0..${cols - 1}`, { input: x.shape });
+  }
+}
+
+// logp: (rows, classes), target: class per row
+export function nll(logp: Tensor, target: Int32Array): Tensor {
+  checkTarget('nll', logp, target);
+  const [rows, cols] = logp.shape as [number, number];
+  const out = new Tensor(allocLike(1, logp.data), []);
+  backend().nllLoss(out.data, logp.data, target, rows, cols);
+  return record(out, 'nll', [logp], nllGrad(target, rows, cols));
+}
+
+// logits: (rows, classes), target: class per row
+export function crossEntropy(logits: Tensor, target: Int32Array): Tensor {
+  checkTarget('crossEntropy', logits, target);
+  return nll(logSoftmax(logits, -1), target);
+}
+
+function checkSame(op: string, x: Tensor, t: Tensor): void {
+  if (x.size !== t.size) throw shapeMismatch(op, 'input and target must have the same number of elements', { input: x.shape, target: t.shape });
+}
+
+export function binaryCrossEntropyWithLogits(x: Tensor, t: Tensor): Tensor {
+  checkSame('binaryCrossEntropyWithLogits', x, t);
+  const out = new Tensor(allocLike(1, x.data), []);
+  backend().bceWithLogitsLoss(out.data, x.data, t.data, x.size);
+  return record(out, 'bceWithLogits', [x, t], bceWithLogitsGrad(x.data, t.data));
+}
+
+// p: probabilities; each log is clamped at -100 (PyTorch)
+export function binaryCrossEntropy(p: Tensor, t: Tensor): Tensor {
+  checkSame('binaryCrossEntropy', p, t);
+  const out = new Tensor(allocLike(1, p.data), []);
+  backend().bceLoss(out.data, p.data, t.data, p.size);
+  return record(out, 'bce', [p, t], bceGrad(p.data, t.data));
+}
+
+export function mse(x: Tensor, t: Tensor): Tensor {
+  checkSame('mse', x, t);
+  const tt = t.size === x.size && t.shape.length !== x.shape.length ? new Tensor(t.data, x.shape) : t;
+  return mean(square(sub(x, tt)));
+}

@@ -1,0 +1,88 @@
+// reductions and shape ops: sum, mean, reshape, flatten, concat, slice
+import { shapeMismatch } from '../../errors.js';
+import { concatGrad, sliceGrad, sumGrad, viewGrad } from '../grad/shape.js';
+import { normDim } from '../shape.js';
+import { allocLike, backend, record, sizeOf, Tensor } from '../tensor.js';
+
+function reduceSum(op: string, x: Tensor, dim: number | undefined, keepDim: boolean, factorOf: (n: number) => number): Tensor {
+  if (dim === undefined) {
+    const out = new Tensor(allocLike(1, x.data), []);
+    backend().sumAxis(out.data, x.data, 1, x.size, 1);
+    const f = factorOf(x.size);
+    if (f !== 1) out.data[0] = out.data[0]! * f;
+    return record(out, op, [x], sumGrad(1, x.size, 1, f));
+  }
+  const d = normDim(op, dim, x.ndim, x.shape);
+  const outer = sizeOf(x.shape.slice(0, d));
+  const n = x.shape[d]!;
+  const inner = sizeOf(x.shape.slice(d + 1));
+  const shape = keepDim ? x.shape.map((s, i) => (i === d ? 1 : s)) : x.shape.filter((_, i) => i !== d);
+  const out = new Tensor(allocLike(outer * inner, x.data), shape);
+  const be = backend();
+  be.sumAxis(out.data, x.data, outer, n, inner);
+  const f = factorOf(n);
+  if (f !== 1) be.unary('scale', out.data, out.data, f);
+  return record(out, op, [x], sumGrad(outer, n, inner, f));
+}
+
+export const sum = (x: Tensor, dim?: number, keepDim = false): Tensor => reduceSum('sum', x, dim, keepDim, () => 1);
+export const mean = (x: Tensor, dim?: number, keepDim = false): Tensor => reduceSum('mean', x, dim, keepDim, (n) => 1 / n);
+
+// a view with a new shape (same data order); one dim may be -1
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const s = [...shape];
+  const free = s.indexOf(-1);
+  if (free >= 0) {
+    const known = sizeOf(s.filter((_, i) => i !== free));
+    s[free] = known === 0 ? 0 : x.size / known;
+  }
+  if (sizeOf(s) !== x.size || s.some((v) => !Number.isInteger(v) || v < 0)) {
+    throw shapeMismatch('reshape', `cannot view ${x.size} elements as [${shape.join(', ')}]`, { x: x.shape });
+  }
+  const out = new Tensor(x.data, s);
+  return record(out, 'reshape', [x], viewGrad);
+}
+
+export function flatten(x: Tensor, startDim = 1): Tensor {
+  const d = normDim('flatten', startDim, x.ndim, x.shape);
+  return reshape(x, [...x.shape.slice(0, d), sizeOf(x.shape.slice(d))]);
+}
+
+export function concat(xs: readonly Tensor[], dim = 1): Tensor {
+  if (xs.length === 0) throw shapeMismatch('concat', 'needs at least one tensor', {});
+  const first = xs[0]!;
+  const d = normDim('concat', dim, first.ndim, first.shape);
+  for (const t of xs) {
+    const ok = t.ndim === first.ndim && t.shape.every((s, i) => i === d || s === first.shape[i]);
+    if (!ok) throw shapeMismatch('concat', `shapes differ outside dim ${d}`, Object.fromEntries(xs.map((x, i) => [`x${i}`, x.shape])));
+  }
+  const outer = sizeOf(first.shape.slice(0, d));
+  const inner = sizeOf(first.shape.slice(d + 1));
+  const rowLens = xs.map((t) => t.shape[d]! * inner);
+  const total = rowLens.reduce((s, w) => s + w, 0);
+  const shape = first.shape.map((s, i) => (i === d ? total / inner : s));
+  const out = new Tensor(allocLike(outer * total, first.data), shape);
+  const be = backend();
+  let off = 0;
+  xs.forEach((t, i) => {
+    be.copyBlock(out.data, off, total, t.data, 0, rowLens[i]!, outer, rowLens[i]!);
+    off += rowLens[i]!;
+  });
+  return record(out, 'concat', xs, concatGrad(outer, rowLens));
+}
+
+// x[..., start:end, ...] along dim
+export function slice(x: Tensor, dim: number, start: number, end: number): Tensor {
+  const d = normDim('slice', dim, x.ndim, x.shape);
+  const n = x.shape[d]!;
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > n || start > end) {
+    throw shapeMismatch('slice', `range ${start}:${end} is outside dim ${d} of size ${n}`, { x: x.shape });
+  }
+  const outer = sizeOf(x.shape.slice(0, d));
+  const inner = sizeOf(x.shape.slice(d + 1));
+  const shape = x.shape.map((s, i) => (i === d ? end - start : s));
+  const len = (end - start) * inner;
+  const out = new Tensor(allocLike(outer * len, x.data), shape);
+  backend().copyBlock(out.data, 0, len, x.data, start * inner, n * inner, outer, len);
+  return record(out, 'slice', [x], sliceGrad(outer, n * inner, start * inner, len));
+}
