@@ -1,0 +1,91 @@
+// mini-batches for the training loop: an index order per epoch, and contiguous batch copies.
+// Like PyTorch's DataLoader (drop_last = false): the last batch may be smaller.
+import { PairbenchError } from '../errors.js';
+import type { Rng } from '../tensor/random.js';
+import { IMAGE_PIXELS, type DigitSet, type PairSet } from './types.js';
+
+export interface PairBatch {
+  input: Float32Array; // (b, 2, 14, 14)
+  target: Float32Array; // (b)
+  classes: Int32Array; // (b, 2)
+  n: number; // b
+}
+
+export interface DigitBatch {
+  input: Float32Array; // (b, 1, 14, 14)
+  classes: Int32Array; // (b)
+  n: number;
+}
+
+// the order of items for one epoch: a permutation drawn from rng (one draw: rng.permutation(n)),
+// or 0..n-1 when rng is null (evaluation)
+export function epochOrder(n: number, rng: Rng | null): Int32Array {
+  if (rng) return rng.permutation(n);
+  const r = new Int32Array(n);
+  for (let i = 0; i < n; i++) r[i] = i;
+  return r;
+}
+
+export function batchCount(n: number, batchSize: number): number {
+  checkBatchSize(batchSize);
+  return Math.ceil(n / batchSize);
+}
+
+function checkBatchSize(batchSize: number): void {
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new PairbenchError('bad_argument', `batch size must be a positive integer, got ${batchSize}`);
+  }
+}
+
+// copy pairs order[start..end) into a batch; reuses `out` when given and its capacity is exactly end - start
+export function gatherPairs(set: PairSet, order: Int32Array, start: number, end: number, out?: PairBatch): PairBatch {
+  const b = end - start;
+  const stride = 2 * IMAGE_PIXELS;
+  const batch: PairBatch =
+    out && out.n === b ? out : { input: new Float32Array(b * stride), target: new Float32Array(b), classes: new Int32Array(2 * b), n: b };
+  for (let j = 0; j < b; j++) {
+    const p = order[start + j]!;
+    batch.input.set(set.input.subarray(p * stride, (p + 1) * stride), j * stride);
+    batch.target[j] = set.target[p]!;
+    batch.classes[2 * j] = set.classes[2 * p]!;
+    batch.classes[2 * j + 1] = set.classes[2 * p + 1]!;
+  }
+  return batch;
+}
+
+export function gatherDigits(set: DigitSet, order: Int32Array, start: number, end: number, out?: DigitBatch): DigitBatch {
+  const b = end - start;
+  const batch: DigitBatch = out && out.n === b ? out : { input: new Float32Array(b * IMAGE_PIXELS), classes: new Int32Array(b), n: b };
+  for (let j = 0; j < b; j++) {
+    const p = order[start + j]!;
+    batch.input.set(set.input.subarray(p * IMAGE_PIXELS, (p + 1) * IMAGE_PIXELS), j * IMAGE_PIXELS);
+    batch.classes[j] = set.classes[p]!;
+  }
+  return batch;
+}
+
+// one epoch of pair batches. rng null = in order. Each yielded batch is fresh unless `reuse` is true,
+// in which case full batches share one buffer (consume each before asking for the next).
+export function* pairBatches(set: PairSet, batchSize: number, rng: Rng | null, reuse = false): Generator<PairBatch> {
+  checkBatchSize(batchSize);
+  const order = epochOrder(set.n, rng);
+  let buf: PairBatch | undefined;
+  for (let s = 0; s < set.n; s += batchSize) {
+    const e = Math.min(set.n, s + batchSize);
+    const b = gatherPairs(set, order, s, e, reuse ? buf : undefined);
+    if (reuse && e - s === batchSize) buf = b;
+    yield b;
+  }
+}
+
+export function* digitBatches(set: DigitSet, batchSize: number, rng: Rng | null, reuse = false): Generator<DigitBatch> {
+  checkBatchSize(batchSize);
+  const order = epochOrder(set.n, rng);
+  let buf: DigitBatch | undefined;
+  for (let s = 0; s < set.n; s += batchSize) {
+    const e = Math.min(set.n, s + batchSize);
+    const b = gatherDigits(set, order, s, e, reuse ? buf : undefined);
+    if (reuse && e - s === batchSize) buf = b;
+    yield b;
+  }
+}
