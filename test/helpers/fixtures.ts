@@ -1,0 +1,74 @@
+// loads PyTorch fixtures: the project's gzipped copy under test/fixtures, or PAIRBENCH_FIXTURES (plain or gzipped json)
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { Tensor, type DType } from '../../src/tensor/tensor.js';
+
+export interface FixtureTensor { shape: number[]; data: number[]; dtype?: string }
+
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('repoRoot: no package.json above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+  return dir;
+}
+
+export function fixturesDir(): string {
+  return process.env['PAIRBENCH_FIXTURES'] ?? join(repoRoot(), 'test', 'fixtures');
+}
+
+// every fixture file (name without .json/.json.gz) in a subdirectory
+export function listFixtures(sub: string): { name: string; path: string }[] {
+  const dir = join(fixturesDir(), sub);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json') || f.endsWith('.json.gz'))
+    .sort()
+    .map((f) => ({ name: f.replace(/\.json(\.gz)?$/, ''), path: join(dir, f) }));
+}
+
+export function readFixture<T = Record<string, unknown>>(path: string): T {
+  const raw = readFileSync(path);
+  const text = path.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+  return JSON.parse(text) as T;
+}
+
+// a companion file next to `path` (e.g. the .grads.json of a model case), plain or gzipped
+export function readSibling<T>(path: string, file: string): T {
+  const dir = dirname(path);
+  const plain = join(dir, file);
+  return readFixture<T>(existsSync(plain) ? plain : plain + '.gz');
+}
+
+export function toTensor(t: FixtureTensor, dtype: DType = 'float32'): Tensor {
+  return Tensor.from(t.data, t.shape, dtype);
+}
+
+export function toInt32(t: FixtureTensor): Int32Array {
+  return Int32Array.from(t.data);
+}
+
+// |a - b| <= atol + rtol * |b|; on failure the message lists the first mismatches and the max difference
+export function closeReport(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol: number): string | null {
+  if (actual.length !== expected.length) return `${what}: length ${actual.length}, expected ${expected.length}`;
+  const bad: string[] = [];
+  let maxDiff = 0;
+  let maxAt = -1;
+  let count = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i]!;
+    const b = Math.fround(expected[i]!);
+    const diff = Math.abs(a - b);
+    if (diff > maxDiff || Number.isNaN(diff)) { maxDiff = diff; maxAt = i; }
+    if (!(diff <= atol + rtol * Math.abs(b))) {
+      count++;
+      if (bad.length < 5) bad.push(`[${i}] got ${a} expected ${b} (diff ${diff.toExponential(2)})`);
+    }
+  }
+  if (count === 0) return null;
+  return `${what}: ${count} of ${actual.length} values differ (atol ${atol}, rtol ${rtol}); max diff ${maxDiff.toExponential(3)} at [${maxAt}]; first: ${bad.join('; ')}`;
+}
