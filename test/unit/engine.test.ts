@@ -1,0 +1,168 @@
+// the engine as a user meets it: error paths, modules, state dicts, a small CNN that learns, determinism
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { PairbenchError } from '../../src/errors.js';
+import * as nn from '../../src/nn/index.js';
+import { Adam } from '../../src/optim/index.js';
+import * as F from '../../src/tensor/ops/index.js';
+import { Rng } from '../../src/tensor/random.js';
+import { noGrad, Tensor } from '../../src/tensor/tensor.js';
+
+function expectCode(fn: () => unknown, code: string, mentions: string[]): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof PairbenchError, `expected a PairbenchError, got ${String(e)}`);
+    assert.equal(e.code, code);
+    for (const m of mentions) assert.ok(e.message.includes(m), `message '${e.message}' should mention '${m}'`);
+    return true;
+  });
+}
+
+test('shape errors name the op and the shapes', () => {
+  const a = Tensor.zeros([2, 3]);
+  expectCode(() => F.add(a, Tensor.zeros([4])), 'shape_mismatch', ['add', '[2, 3]', '[4]']);
+  expectCode(() => F.matmul(a, Tensor.zeros([2, 3])), 'shape_mismatch', ['matmul', '[2, 3]']);
+  expectCode(() => F.linear(a, Tensor.zeros([4, 5]), null), 'shape_mismatch', ['linear', '[4, 5]']);
+  expectCode(() => F.conv2d(Tensor.zeros([1, 2, 5, 5]), Tensor.zeros([3, 1, 3, 3]), null), 'shape_mismatch', ['conv2d', '[1, 2, 5, 5]', '[3, 1, 3, 3]']);
+  expectCode(() => F.conv2d(Tensor.zeros([1, 1, 2, 2]), Tensor.zeros([3, 1, 3, 3]), null), 'shape_mismatch', ['conv2d', 'does not fit']);
+  expectCode(() => F.maxPool2d(Tensor.zeros([1, 1, 1, 1]), 2), 'shape_mismatch', ['maxPool2d']);
+  expectCode(() => F.reshape(a, [4, 2]), 'shape_mismatch', ['reshape', '[4, 2]']);
+  expectCode(() => F.concat([a, Tensor.zeros([3, 3])], 1), 'shape_mismatch', ['concat', '[2, 3]', '[3, 3]']);
+  expectCode(() => F.slice(a, 1, 2, 5), 'shape_mismatch', ['slice', '2:5']);
+  expectCode(() => F.crossEntropy(a, Int32Array.from([0, 7])), 'shape_mismatch', ['crossEntropy', 'target[1] = 7']);
+  expectCode(() => F.crossEntropy(a, Int32Array.from([0])), 'shape_mismatch', ['crossEntropy', '1 entries']);
+  expectCode(() => F.binaryCrossEntropyWithLogits(a, Tensor.zeros([5])), 'shape_mismatch', ['binaryCrossEntropyWithLogits']);
+  expectCode(() => F.batchNorm(a, Tensor.zeros([2]), Tensor.zeros([3]), Tensor.zeros([3]), Tensor.zeros([3]), { training: true, momentum: 0.1, eps: 1e-5 }), 'shape_mismatch', ['batchNorm', 'weight']);
+  expectCode(() => F.softmax(a, 0), 'shape_mismatch', ['softmax']);
+  expectCode(() => new Tensor(new Float32Array(5), [2, 3]), 'shape_mismatch', ['Tensor', '5']);
+  expectCode(() => Tensor.zeros([2, 3]).item(), 'shape_mismatch', ['item']);
+  expectCode(() => new nn.BatchNorm2d(3).forward(Tensor.zeros([2, 3])), 'shape_mismatch', ['BatchNorm2d']);
+});
+
+test('backward errors: no grad, non-scalar without a gradient', () => {
+  expectCode(() => F.sum(Tensor.zeros([3])).backward(), 'no_grad', ['backward']);
+  const x = Tensor.zeros([3]);
+  x.requiresGrad = true;
+  expectCode(() => F.relu(x).backward(), 'shape_mismatch', ['backward', 'scalar']);
+  expectCode(() => new Adam([x], { lr: -1 }), 'bad_argument', ['Adam', 'lr']);
+  expectCode(() => new nn.Dropout(1.5, new Rng(1)), 'bad_argument', ['Dropout', 'p']);
+  expectCode(() => new nn.Linear(0, 3, new Rng(1)), 'bad_argument', ['Linear', 'inFeatures']);
+});
+
+test('a forced unavailable backend is a clear error', () => {
+  const script = `import('${new URL('../../src/backend/select.js', import.meta.url).href}').then(m => { try { m.getBackend(); console.log('no error'); } catch (e) { console.log(e.code + ': ' + e.message); } })`;
+  const bogus = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, PAIRBENCH_BACKEND: 'gpu' }, encoding: 'utf8' });
+  assert.match(bogus.stdout, /^bad_config: PAIRBENCH_BACKEND/);
+  const ref = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, PAIRBENCH_BACKEND: 'reference' }, encoding: 'utf8' });
+  assert.match(ref.stdout, /no error/);
+});
+
+test('gradients accumulate until zeroed, noGrad records nothing', () => {
+  const w = Tensor.from([1, 2, 3]);
+  w.requiresGrad = true;
+  F.sum(F.mul(w, 2)).backward();
+  F.sum(F.mul(w, 2)).backward();
+  assert.deepEqual(w.grad!.toArray(), [4, 4, 4]);
+  const y = noGrad(() => F.mul(w, 2));
+  assert.equal(y.requiresGrad, false);
+  // a tensor used twice gets both contributions
+  w.grad = null;
+  F.sum(F.mul(w, w)).backward();
+  assert.deepEqual(w.grad!.toArray(), [2, 4, 6]);
+});
+
+class SmallCnn extends nn.Module {
+  features: nn.Sequential;
+  head: nn.Sequential;
+  constructor(rng: Rng) {
+    super();
+    this.features = new nn.Sequential(new nn.Conv2d(1, 4, 3, rng), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten());
+    this.head = new nn.Sequential(new nn.Linear(36, 16, rng), new nn.ReLU(), new nn.Dropout(0.1, rng.split('dropout')), new nn.Linear(16, 2, rng));
+  }
+  forward(x: Tensor): Tensor { return this.head.forward(this.features.forward(x)); }
+}
+
+// synthetic task: is the bright blob in the top or the bottom half of an 8x8 image
+function synthetic(n: number, rng: Rng): { x: Tensor; y: Int32Array } {
+  const x = Tensor.zeros([n, 1, 8, 8]);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = rng.int(2);
+    for (let p = 0; p < 64; p++) x.data[i * 64 + p] = rng.normal(0, 0.5);
+    const r0 = y[i] === 0 ? rng.int(3) : 4 + rng.int(3);
+    const c0 = rng.int(6);
+    for (let dr = 0; dr < 2; dr++) for (let dc = 0; dc < 2; dc++) x.data[i * 64 + (r0 + dr) * 8 + c0 + dc] = x.data[i * 64 + (r0 + dr) * 8 + c0 + dc]! + 2;
+  }
+  return { x, y };
+}
+
+function trainSmallCnn(seed: number): { losses: number[]; acc: number; params: Float32Array } {
+  const rng = new Rng(seed);
+  const model = new SmallCnn(rng.split('init'));
+  const data = synthetic(256, rng.split('data'));
+  const opt = new Adam(model.parameters(), { lr: 1e-2 });
+  const losses: number[] = [];
+  for (let epoch = 0; epoch < 4; epoch++) {
+    let total = 0;
+    for (let b = 0; b < 256; b += 32) {
+      const xb = new Tensor(data.x.data.slice(b * 64, (b + 32) * 64), [32, 1, 8, 8]);
+      const loss = F.crossEntropy(model.forward(xb), data.y.slice(b, b + 32));
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+      total += loss.item();
+    }
+    losses.push(total / 8);
+  }
+  model.eval();
+  const test = synthetic(200, new Rng(seed + 1000));
+  const logits = noGrad(() => model.forward(test.x));
+  let correct = 0;
+  for (let i = 0; i < 200; i++) if ((logits.data[2 * i + 1]! > logits.data[2 * i]! ? 1 : 0) === test.y[i]) correct++;
+  const params = Float32Array.from(model.parameters().flatMap((p) => Array.from(p.data)));
+  return { losses, acc: correct / 200, params };
+}
+
+test('a small CNN learns a synthetic task and the same seed gives the same bits', () => {
+  const a = trainSmallCnn(5);
+  assert.ok(a.losses[3]! < a.losses[0]! * 0.7, `loss should fall: ${a.losses.join(', ')}`);
+  assert.ok(a.acc > 0.8, `test accuracy ${a.acc} should be well above chance`);
+  const b = trainSmallCnn(5);
+  assert.deepEqual(b.losses, a.losses);
+  assert.deepEqual(b.params, a.params);
+  const c = trainSmallCnn(6);
+  assert.notDeepEqual(c.params, a.params);
+});
+
+test('state dicts round-trip and name parameters in layer order', () => {
+  const m = new SmallCnn(new Rng(1));
+  const names = m.namedParameters().map(([n]) => n);
+  assert.deepEqual(names, ['features.layers.0.weight', 'features.layers.0.bias', 'features.layers.1.weight', 'features.layers.1.bias',
+    'head.layers.0.weight', 'head.layers.0.bias', 'head.layers.3.weight', 'head.layers.3.bias']);
+  assert.equal(m.parameterCount(), 4 * 9 + 4 + 4 + 4 + 36 * 16 + 16 + 16 * 2 + 2);
+  const sd = m.stateDict();
+  assert.ok('features.layers.1.runningMean' in sd);
+  const m2 = new SmallCnn(new Rng(2));
+  m2.loadStateDict(sd);
+  assert.deepEqual(m2.stateDict(), sd);
+  const bad = { ...sd, 'head.layers.3.bias': { shape: [3], data: [0, 0, 0] } };
+  expectCode(() => m2.loadStateDict(bad), 'shape_mismatch', ['head.layers.3.bias', '[3]', '[2]']);
+});
+
+test('Rng: same seed same stream, split streams independent of the parent', () => {
+  const a = new Rng(123);
+  const b = new Rng(123);
+  assert.deepEqual([a.nextU32(), a.nextU32()], [b.nextU32(), b.nextU32()]);
+  const p = new Rng(9);
+  const s1 = p.split('round-1').random();
+  p.random();
+  const s2 = new Rng(9).split('round-1').random();
+  assert.equal(s1, s2);
+  assert.notEqual(new Rng(9).split('round-2').random(), s1);
+  const perm = new Rng(1).permutation(100);
+  assert.deepEqual([...perm].sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));
+  let mean = 0;
+  const r = new Rng(4);
+  for (let i = 0; i < 10000; i++) mean += r.random() / 10000;
+  assert.ok(Math.abs(mean - 0.5) < 0.02);
+});
