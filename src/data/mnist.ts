@@ -219,9 +219,11 @@ export function fromShared(desc: SharedMnistDescriptor): MnistDataset {
   if (!desc || desc.kind !== 'pairbench-mnist' || desc.version !== 1) {
     throw new PairbenchError('bad_argument', 'fromShared: not a pairbench MNIST descriptor (made by toShared)');
   }
+  const train = unshareSplit(desc.train, 'train');
+  const test = unshareSplit(desc.test, 'test');
   const hit = cache.get(desc.dir);
   if (hit && hit.train.images.buffer === desc.train.images && hit.test.images.buffer === desc.test.images) return hit;
-  const ds: MnistDataset = { train: unshareSplit(desc.train, 'train'), test: unshareSplit(desc.test, 'test'), dir: desc.dir };
+  const ds: MnistDataset = { train, test, dir: desc.dir };
   cache.set(desc.dir, ds);
   if (desc.trainStats) statsCache.set(ds.train, desc.trainStats);
   return ds;
