@@ -1,7 +1,7 @@
 // idx file reader (the MNIST container format): a big-endian header, then unsigned bytes.
 //   magic 0x00000801 = labels, dims [n]; magic 0x00000803 = images, dims [n, rows, cols]
 // Every problem is a PairbenchError('bad_idx_file') whose message names the file and what is wrong.
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { PairbenchError } from '../errors.js';
 
@@ -42,10 +42,37 @@ export function parseIdx(bytes: Uint8Array, file: string, expect: IdxExpect = {}
     }
     return parseIdx(raw, `${file} (gunzipped)`, expect);
   }
-  if (bytes.length < 4) {
-    throw bad(file, `file is ${bytes.length} bytes, too short for the 4-byte idx magic number`, { length: bytes.length });
+  const h = parseIdxHeader(bytes, bytes.length, file, expect);
+  const header = h.headerBytes;
+  const payload = h.payloadBytes;
+  const kind = h.kind;
+  const dims = h.dims;
+  const data = new Uint8Array(bytes.buffer, bytes.byteOffset + header, payload);
+  if (kind === 'labels') {
+    const maxLabel = expect.maxLabel ?? 9;
+    for (let i = 0; i < payload; i++) {
+      if (data[i]! > maxLabel) {
+        throw bad(file, `label ${data[i]} at index ${i} is outside 0..${maxLabel}`, { index: i, label: data[i] });
+      }
+    }
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { file, kind, dims, data };
+}
+
+export interface IdxHeader {
+  kind: IdxKind;
+  dims: number[];
+  headerBytes: number; // 8 for labels, 16 for images
+  payloadBytes: number; // the product of dims
+}
+
+// validate an idx header against the file's total length (magic, dims, expected dims, exact length).
+// `head` holds at least the file's first min(16, fileLength) bytes. Labels' range is checked by the caller.
+export function parseIdxHeader(head: Uint8Array, fileLength: number, file: string, expect: IdxExpect = {}): IdxHeader {
+  if (fileLength < 4) {
+    throw bad(file, `file is ${fileLength} bytes, too short for the 4-byte idx magic number`, { length: fileLength });
+  }
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const magic = view.getUint32(0, false);
   let kind: IdxKind;
   if (magic === IDX_LABELS_MAGIC) kind = 'labels';
@@ -62,11 +89,12 @@ export function parseIdx(bytes: Uint8Array, file: string, expect: IdxExpect = {}
   }
   const ndims = kind === 'labels' ? 1 : 3;
   const header = 4 + 4 * ndims;
-  if (bytes.length < header) {
-    throw bad(file, `truncated header: a ${kind} file needs ${header} header bytes, the file has ${bytes.length}`, {
-      length: bytes.length,
+  if (fileLength < header) {
+    throw bad(file, `truncated header: a ${kind} file needs ${header} header bytes, the file has ${fileLength}`, {
+      length: fileLength,
     });
   }
+  if (head.length < header) throw bad(file, `only ${head.length} of the ${header} header bytes could be read`);
   const dims: number[] = [];
   for (let k = 0; k < ndims; k++) dims.push(view.getUint32(4 + 4 * k, false));
   const names = kind === 'labels' ? ['count'] : ['count', 'rows', 'cols'];
@@ -86,33 +114,37 @@ export function parseIdx(bytes: Uint8Array, file: string, expect: IdxExpect = {}
     }
   }
   const payload = dims.reduce((a, b) => a * b, 1);
-  const have = bytes.length - header;
+  const have = fileLength - header;
   if (have < payload) {
     throw bad(
       file,
       `truncated: header dims [${dims.join(', ')}] need ${payload} payload bytes (${header + payload} in all), ` +
         `the file has ${have} after the header (${payload - have} missing)`,
-      { dims, length: bytes.length, expectedLength: header + payload },
+      { dims, length: fileLength, expectedLength: header + payload },
     );
   }
   if (have > payload) {
     throw bad(
       file,
       `${have - payload} extra bytes after the ${payload} payload bytes that header dims [${dims.join(', ')}] announce ` +
-        `(file is ${bytes.length} bytes, expected ${header + payload})`,
-      { dims, length: bytes.length, expectedLength: header + payload },
+        `(file is ${fileLength} bytes, expected ${header + payload})`,
+      { dims, length: fileLength, expectedLength: header + payload },
     );
   }
-  const data = new Uint8Array(bytes.buffer, bytes.byteOffset + header, payload);
-  if (kind === 'labels') {
-    const maxLabel = expect.maxLabel ?? 9;
-    for (let i = 0; i < payload; i++) {
-      if (data[i]! > maxLabel) {
-        throw bad(file, `label ${data[i]} at index ${i} is outside 0..${maxLabel}`, { index: i, label: data[i] });
-      }
-    }
-  }
-  return { file, kind, dims, data };
+  return { kind, dims, headerBytes: header, payloadBytes: payload };
+}
+
+function ioError(file: string, e: unknown): PairbenchError {
+  const err = e as NodeJS.ErrnoException;
+  const problem =
+    err.code === 'ENOENT'
+      ? 'file not found'
+      : err.code === 'EISDIR'
+        ? 'is a directory, not a file'
+        : err.code === 'EACCES'
+          ? 'permission denied'
+          : `cannot be read (${err.code ?? ''} ${err.message})`;
+  return bad(file, problem, { errno: err.code });
 }
 
 // read and validate one idx file (plain, or gzip-compressed: detected by its content)
@@ -121,16 +153,74 @@ export function readIdx(file: string, expect: IdxExpect = {}): IdxFile {
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const problem =
-      err.code === 'ENOENT'
-        ? 'file not found'
-        : err.code === 'EISDIR'
-          ? 'is a directory, not a file'
-          : err.code === 'EACCES'
-            ? 'permission denied'
-            : `cannot be read (${err.code ?? ''} ${err.message})`;
-    throw bad(file, problem, { errno: err.code });
+    throw ioError(file, e);
   }
   return parseIdx(bytes, file, expect);
+}
+
+// read a large idx file in chunks of `chunkItems` items without holding it whole: the header and the
+// exact length are validated first (as readIdx does), then onChunk(data, firstItem, count) is called
+// with each chunk's bytes (a reused buffer: consume it before returning) and the validated header.
+// A gzip file, or a labels file, is read whole and given as one chunk.
+export function readIdxChunked(
+  file: string,
+  expect: IdxExpect,
+  chunkItems: number,
+  onChunk: (data: Uint8Array, firstItem: number, count: number, header: IdxHeader) => void,
+): IdxHeader {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw ioError(file, e);
+  }
+  try {
+    let size: number;
+    const head = new Uint8Array(16);
+    let got: number;
+    try {
+      if (fstatSync(fd).isDirectory()) throw bad(file, 'is a directory, not a file');
+      size = fstatSync(fd).size;
+      got = readSync(fd, head, 0, 16, 0);
+    } catch (e) {
+      if (e instanceof PairbenchError) throw e;
+      throw ioError(file, e);
+    }
+    if (got >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+      const whole = readIdx(file, expect);
+      const wh: IdxHeader = { kind: whole.kind, dims: whole.dims, headerBytes: whole.kind === 'labels' ? 8 : 16, payloadBytes: whole.data.length };
+      onChunk(whole.data, 0, whole.dims[0]!, wh);
+      return wh;
+    }
+    const h = parseIdxHeader(head.subarray(0, got), size, file, expect);
+    if (h.kind === 'labels') {
+      // labels are small; their range check lives in parseIdx
+      const whole = readIdx(file, expect);
+      onChunk(whole.data, 0, whole.dims[0]!, h);
+      return h;
+    }
+    const n = h.dims[0]!;
+    const itemBytes = h.payloadBytes / n;
+    const per = Math.max(1, Math.min(n, Math.floor(chunkItems)));
+    const buf = new Uint8Array(per * itemBytes);
+    for (let first = 0; first < n; first += per) {
+      const count = Math.min(per, n - first);
+      const want = count * itemBytes;
+      let off = 0;
+      while (off < want) {
+        let r: number;
+        try {
+          r = readSync(fd, buf, off, want - off, h.headerBytes + first * itemBytes + off);
+        } catch (e) {
+          throw ioError(file, e);
+        }
+        if (r === 0) throw bad(file, `file ended at byte ${h.headerBytes + first * itemBytes + off} while being read (it changed on disk?)`);
+        off += r;
+      }
+      onChunk(buf.subarray(0, want), first, count, h);
+    }
+    return h;
+  } finally {
+    closeSync(fd);
+  }
 }

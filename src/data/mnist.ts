@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { PairbenchError } from '../errors.js';
-import { readIdx } from './idx.js';
+import { readIdx, readIdxChunked } from './idx.js';
 import { IMAGE_PIXELS, type MnistDataset, type MnistSplit, type StandardiseStats } from './types.js';
 
 export const MNIST_FILES = {
@@ -89,17 +89,23 @@ function findFile(dir: string, name: string, source: MnistDirSource): string {
 function loadSplit(dir: string, images: string, labels: string, source: MnistDirSource): MnistSplit {
   const imgPath = findFile(dir, images, source);
   const lblPath = findFile(dir, labels, source);
-  const img = readIdx(imgPath, { kind: 'images', dims: [null, 28, 28] });
   const lbl = readIdx(lblPath, { kind: 'labels', maxLabel: 9 });
-  const n = img.dims[0]!;
-  if (lbl.dims[0] !== n) {
-    throw new PairbenchError('bad_idx_file', `idx file ${lblPath}: holds ${lbl.dims[0]} labels but ${imgPath} holds ${n} images`, {
-      file: lblPath,
-      problem: 'count mismatch',
-    });
-  }
-  const pooled = new Float32Array(new SharedArrayBuffer(n * IMAGE_PIXELS * 4));
-  poolImages2x2(img.data, n, 28, 28, pooled);
+  // images are pooled chunk by chunk straight into shared memory: the 47 MB raw file is never held whole
+  let pooled: Float32Array = new Float32Array(0);
+  readIdxChunked(imgPath, { kind: 'images', dims: [null, 28, 28] }, 1024, (data, first, count, header) => {
+    if (first === 0) {
+      const n = header.dims[0]!;
+      if (lbl.dims[0] !== n) {
+        throw new PairbenchError('bad_idx_file', `idx file ${lblPath}: holds ${lbl.dims[0]} labels but ${imgPath} holds ${n} images`, {
+          file: lblPath,
+          problem: 'count mismatch',
+        });
+      }
+      pooled = new Float32Array(new SharedArrayBuffer(n * IMAGE_PIXELS * 4));
+    }
+    poolImages2x2(data, count, 28, 28, pooled.subarray(first * IMAGE_PIXELS, (first + count) * IMAGE_PIXELS));
+  });
+  const n = lbl.dims[0]!;
   const lab = new Uint8Array(new SharedArrayBuffer(n));
   lab.set(lbl.data);
   return { images: pooled, labels: lab, n };

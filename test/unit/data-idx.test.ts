@@ -6,7 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PairbenchError } from '../../src/errors.js';
-import { parseIdx, readIdx, type IdxExpect } from '../../src/data/idx.js';
+import { parseIdx, readIdx, readIdxChunked, type IdxExpect } from '../../src/data/idx.js';
 import { Rng } from '../../src/tensor/random.js';
 import { bytesPattern, idxBytes, tempDir } from './data-helpers.js';
 
@@ -141,10 +141,12 @@ test('fuzz: random corruptions never crash and never read wrong silently', (t0) 
     }
     if (!lengthChanged && b.length !== o.bytes.length) lengthChanged = true;
     const file = `${o.name}-${t}`;
+    const chunked = o.name === 'fuzz-images' ? chunkedRead(write(file, b), o.expect) : null;
     let read;
     try {
       read = parseIdx(b, file, o.expect);
     } catch (e) {
+      if (chunked) assert.ok(chunked instanceof PairbenchError && chunked.code === 'bad_idx_file', `case ${t}: the chunked reader accepted what parseIdx rejects`);
       assert.ok(e instanceof PairbenchError && e.code === 'bad_idx_file', `case ${t}: unexpected error ${String(e)}`);
       assert.ok(e.message.includes(file));
       errors++;
@@ -155,9 +157,55 @@ test('fuzz: random corruptions never crash and never read wrong silently', (t0) 
     assert.ok(same, `case ${t}: a file with a changed header or length was read without error`);
     assert.deepEqual(read.dims, parseIdx(o.bytes, 'orig', o.expect).dims);
     assert.deepEqual(Array.from(read.data), Array.from(b.subarray(o.header)));
+    if (chunked) assert.deepEqual(chunked, Array.from(read.data), `case ${t}: the chunked reader differs`);
     if (!b.every((v, i) => v === o.bytes[i])) undetectable++;
   }
   assert.ok(errors > N / 2, `expected most corruptions to be errors, got ${errors}/${N}`);
   // undetectable = payload-only changes that still form a valid file (reported for the record)
   t0.diagnostic(`${N} corrupted files: ${errors} rejected, ${undetectable} payload-only changes read as written, ${N - errors - undetectable} unchanged`);
+});
+
+// the chunked reader (used for the large images files) gives the same data in pieces, or an error
+function chunkedRead(file: string, expect: IdxExpect): number[] | unknown {
+  try {
+    const out: number[] = [];
+    let next = 0;
+    readIdxChunked(file, expect, 2, (data, first, count) => {
+      assert.equal(first, next);
+      assert.equal(data.length, count * 16);
+      next += count;
+      out.push(...data);
+    });
+    return out;
+  } catch (e) {
+    return e;
+  }
+}
+
+test('chunked reader: same data, same errors', () => {
+  const px = bytesPattern(5 * 16);
+  const p = write('chunk-ok', idxBytes('images', [5, 4, 4], px));
+  assert.deepEqual(chunkedRead(p, IMG), Array.from(px));
+  const gz = write('chunk-ok.gz', gzipSync(idxBytes('images', [5, 4, 4], px)));
+  assert.deepEqual(chunkedRead(gz, IMG), Array.from(px));
+  const full = idxBytes('images', [5, 4, 4], px);
+  const cases: Array<[string, Uint8Array | null, RegExp]> = [
+    ['chunk-trunc', full.subarray(0, full.length - 1), /truncated: .*\(1 missing\)/],
+    ['chunk-extra', Uint8Array.from([...full, 0]), /1 extra bytes/],
+    ['chunk-dims', idxBytes('images', [5, 4, 5], bytesPattern(100)), /wrong dimensions/],
+    ['chunk-magic', Uint8Array.from([0, 0, 8, 2, ...full.subarray(4)]), /wrong magic number/],
+    ['chunk-tiny', full.subarray(0, 3), /too short/],
+    ['chunk-missing', null, /file not found/],
+  ];
+  for (const [name, bytes, re] of cases) {
+    const f = bytes ? write(name, bytes) : join(dir, name);
+    assertBad(() => {
+      const r = chunkedRead(f, IMG);
+      if (r instanceof Error) throw r;
+    }, f, re);
+  }
+  assertBad(() => {
+    const r = chunkedRead(dir, IMG);
+    if (r instanceof Error) throw r;
+  }, dir, /is a directory/);
 });

@@ -2,13 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { PairbenchError } from '../../src/errors.js';
 import { MNIST_DIR_ENV, clearMnistCache, defaultMnistDir, loadMnist, resolveMnistDir, trainStats } from '../../src/data/mnist.js';
 import { pairsFromIndices, standardise } from '../../src/data/pairs.js';
-import { tempDir, writeTinyMnist } from './data-helpers.js';
+import { idxBytes, tempDir, writeTinyMnist } from './data-helpers.js';
 
 interface T { shape: number[]; data: number[] }
 const fixtureDir = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../../test/fixtures');
@@ -105,6 +105,37 @@ test('directory resolution: option, then env, then the package; errors name the 
     assert.throws(() => loadMnist(), (e: unknown) => e instanceof PairbenchError && e.code === 'bad_idx_file' && e.message.includes(MNIST_DIR_ENV));
   } finally {
     delete process.env[MNIST_DIR_ENV];
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('loader: gzipped files are found, count mismatches and bad labels are bad_idx_file naming the file', () => {
+  const dir = tempDir();
+  try {
+    writeTinyMnist(dir, 10, 4);
+    const plain = loadMnist({ dir });
+    const gzDir = join(dir, 'gz');
+    writeTinyMnist(gzDir, 10, 4);
+    for (const f of ['train-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) {
+      const p = join(gzDir, f);
+      writeFileSync(p + '.gz', gzipSync(readFileSync(p)));
+      unlinkSync(p);
+    }
+    const gz = loadMnist({ dir: gzDir });
+    assert.deepEqual(gz.train.images, plain.train.images);
+    assert.deepEqual(gz.test.labels, plain.test.labels);
+    const lab = join(dir, 'train-labels-idx1-ubyte');
+    writeFileSync(lab, idxBytes('labels', [9], new Uint8Array(9)));
+    clearMnistCache();
+    assert.throws(() => loadMnist({ dir }), (e: unknown) => e instanceof PairbenchError && e.code === 'bad_idx_file' && e.message.includes(lab) && /9 labels but .* 10 images/.test(e.message));
+    writeFileSync(lab, idxBytes('labels', [10], new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 200])));
+    assert.throws(() => loadMnist({ dir }), (e: unknown) => e instanceof PairbenchError && e.code === 'bad_idx_file' && e.message.includes(lab) && /label 200 at index 9/.test(e.message));
+    const img = join(dir, 't10k-images-idx3-ubyte');
+    writeFileSync(lab, idxBytes('labels', [10], new Uint8Array(10)));
+    writeFileSync(img, idxBytes('images', [4, 14, 14], new Uint8Array(4 * 196)));
+    assert.throws(() => loadMnist({ dir }), (e: unknown) => e instanceof PairbenchError && e.code === 'bad_idx_file' && e.message.includes(img) && /wrong dimensions \[4, 14, 14\]/.test(e.message));
+  } finally {
+    clearMnistCache();
     rmSync(dir, { recursive: true, force: true });
   }
 });
