@@ -1,0 +1,106 @@
+// reading a study directory: study.json (StudyMeta) and runs.jsonl (one RunRecord per line).
+// runs.jsonl is append-only; a process killed mid-write can leave a torn last line, which is
+// skipped (and reported), never an error. A bad line anywhere else is an error.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PairbenchError } from '../errors.js';
+import type { RunRecord } from '../train/types.js';
+import type { StudyMeta } from './types.js';
+
+export const STUDY_FILE = 'study.json';
+export const RUNS_FILE = 'runs.jsonl';
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new PairbenchError('io_error', `cannot read ${path}: ${(e as Error).message}`, { path });
+  }
+}
+
+// study.json; null when the file does not exist
+export function readMetaIfPresent(dir: string): StudyMeta | null {
+  const path = join(dir, STUDY_FILE);
+  if (!existsSync(path)) return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(readText(path));
+  } catch (e) {
+    if (e instanceof PairbenchError) throw e;
+    throw new PairbenchError('bad_config', `${path} is not valid JSON: ${(e as Error).message}`, { path });
+  }
+  const m = v as Partial<StudyMeta> | null;
+  if (m === null || typeof m !== 'object' || typeof m.config !== 'object' || m.config === null || !Array.isArray(m.config.models)) {
+    throw new PairbenchError('bad_config', `${path} is not a study file (no config.models)`, { path });
+  }
+  return { ...m, runs: Array.isArray(m.runs) ? m.runs : [] } as StudyMeta;
+}
+
+export function readMeta(dir: string): StudyMeta {
+  const m = readMetaIfPresent(dir);
+  if (m === null) throw new PairbenchError('io_error', `${join(dir, STUDY_FILE)} does not exist: not a study directory`, { path: join(dir, STUDY_FILE) });
+  return m;
+}
+
+export interface RunsFile {
+  runs: RunRecord[];
+  tornLastLine: boolean; // the file ended in an incomplete line (skipped)
+  validBytes: number; // bytes of the well-formed prefix: truncate here before appending
+  needsNewline: boolean; // the last record is complete but its newline is missing: append '\n' first
+}
+
+function isRunRecord(v: unknown): v is RunRecord {
+  if (v === null || typeof v !== 'object') return false;
+  const r = v as Record<string, unknown>;
+  return typeof r['model'] === 'string' && typeof r['round'] === 'number' && typeof r['testAccuracy'] === 'number' && Array.isArray(r['metrics']);
+}
+
+// parses runs.jsonl text; a last line that does not parse (or lacks its newline and does not
+// parse) is torn and skipped
+export function parseRuns(text: string, path = RUNS_FILE): RunsFile {
+  const runs: RunRecord[] = [];
+  let pos = 0;
+  let lineNo = 0;
+  let validBytes = 0;
+  while (pos < text.length) {
+    const nl = text.indexOf('\n', pos);
+    const end = nl === -1 ? text.length : nl;
+    const line = text.slice(pos, end);
+    const last = nl === -1 || nl === text.length - 1;
+    lineNo++;
+    pos = end + 1;
+    if (line.trim() === '') {
+      if (nl !== -1) validBytes = Buffer.byteLength(text.slice(0, pos));
+      continue;
+    }
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      if (last) return { runs, tornLastLine: true, validBytes, needsNewline: false };
+      throw new PairbenchError('bad_config', `${path}: line ${lineNo} is not valid JSON`, { path, line: lineNo });
+    }
+    if (!isRunRecord(v)) {
+      if (last && nl === -1) return { runs, tornLastLine: true, validBytes, needsNewline: false };
+      throw new PairbenchError('bad_config', `${path}: line ${lineNo} is not a run record (needs model, round, testAccuracy, metrics)`, { path, line: lineNo });
+    }
+    runs.push(v);
+    if (nl === -1) {
+      // complete record, no newline: the writer died between the object and its newline
+      return { runs, tornLastLine: false, validBytes: Buffer.byteLength(text), needsNewline: true };
+    }
+    validBytes = Buffer.byteLength(text.slice(0, pos));
+  }
+  return { runs, tornLastLine: false, validBytes, needsNewline: false };
+}
+
+export function readRunsFile(dir: string): RunsFile {
+  const path = join(dir, RUNS_FILE);
+  if (!existsSync(path)) return { runs: [], tornLastLine: false, validBytes: 0, needsNewline: false };
+  return parseRuns(readText(path), path);
+}
+
+// every finished run in the study directory ([] when there is no runs.jsonl yet)
+export function readRuns(dir: string): RunRecord[] {
+  return readRunsFile(dir).runs;
+}

@@ -1,0 +1,185 @@
+// the study page in a real browser: a synthetic study (3 models x 3 rounds) is written to a temp
+// dir, the page is rendered, opened via file:// in headless Chromium; every chart and table must
+// be present and non-empty, the page must log no errors. A screenshot is saved in the temp dir.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { EpochMetrics, RunRecord } from '../../src/train/types.js';
+import type { ModelDescription, PublishedFigure, StudyMeta } from '../../src/study/types.js';
+import { writeStudyPage } from '../../src/report/page.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+// small deterministic generator (mulberry32) so the fake study is the same every time
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function fakeRun(model: string, round: number, level: number, epochs: number, pretrain = 0, digits = true): RunRecord {
+  const r = rng(round * 7919 + model.length * 31 + Math.round(level * 1000));
+  const metrics: EpochMetrics[] = [];
+  let best = 0;
+  let bestEpoch = 1;
+  for (let e = 1; e <= epochs; e++) {
+    const f = 1 - Math.exp(-e / 3);
+    const acc = Math.min(0.999, 0.5 + (level - 0.5) * f + (r() - 0.5) * 0.03);
+    if (acc > best) {
+      best = acc;
+      bestEpoch = e;
+    }
+    const loss = 0.7 * Math.exp(-e / 4) + 0.05 + r() * 0.02;
+    const m: EpochMetrics = { epoch: e, phase: e <= pretrain ? 'pretrain' : 'main', trainLoss: loss, lossTerms: { main: loss }, trainAccuracy: Math.min(1, acc + 0.05), testAccuracy: acc, seconds: 0.5 + r() * 0.1 };
+    if (digits) m.digitAccuracy = 0.9 + r() * 0.05;
+    metrics.push(m);
+  }
+  const pairCounts: number[][] = [];
+  const errorCounts: number[][] = [];
+  for (let i = 0; i < 10; i++) {
+    pairCounts.push([]);
+    errorCounts.push([]);
+    for (let j = 0; j < 10; j++) {
+      const n = 5 + Math.floor(r() * 10);
+      const hard = Math.exp(-Math.abs(i - j)) * (1 - level) * 2;
+      pairCounts[i]!.push(n);
+      errorCounts[i]!.push(Math.min(n, Math.round(n * hard * (0.5 + r()))));
+    }
+  }
+  const last = metrics[metrics.length - 1]!;
+  const rec: RunRecord = {
+    model, round, seed: 1000 + round, params: 50000 + model.length * 1000, epochs, batchSize: 100, backend: 'native', metrics,
+    testAccuracy: last.testAccuracy, bestTestAccuracy: best, bestEpoch, trainSeconds: 10 + r() * 3 + level * 5, pairCounts, errorCounts,
+  };
+  if (digits) rec.digitAccuracy = last.digitAccuracy!;
+  return rec;
+}
+
+export function fakeMeta(models: string[], rounds: number, epochs: number): StudyMeta {
+  return {
+    name: 'synthetic',
+    kind: 'reproduce',
+    config: { models, rounds, epochs, seed: 42, workers: 2, batchSize: 100, report: 'lenet-transfer', shortened: true },
+    runs: models.flatMap((model) => Array.from({ length: rounds }, (_, round) => ({ model, round, seed: 1000 + round }))),
+    environment: { node: process.version, pairbench: '0.1.0', os: 'linux test', cpu: 'Test CPU', cores: 2, backend: 'native', created: '2025-01-01T00:00:00.000Z' },
+  };
+}
+
+const MODELS = ['lenet-transfer/baseline', 'lenet-transfer/weight-sharing', 'lenet-transfer/transfer-learning'];
+const LEVELS = [0.81, 0.86, 0.94];
+const DESCRIPTIONS: ModelDescription[] = [
+  { id: MODELS[0]!, params: 143906, description: 'flatten 392 -> 256 -> 128 -> 64 -> 32 -> 2', ours: ['layer sizes (the report has 146,588 parameters)'] },
+  { id: MODELS[1]!, params: 63242, description: 'shared LeNet branch; concat 168 -> 20 -> 2', ours: ['batch 100'] },
+];
+const PUBLISHED: PublishedFigure[] = [
+  { model: MODELS[0]!, report: 'lenet-transfer', mean: 0.81, bestEpoch: false, note: '' },
+  { model: MODELS[2]!, report: 'lenet-transfer', mean: 0.94, bestEpoch: false, note: 'mean of 15 rounds' },
+];
+
+function writeStudy(dir: string, meta: StudyMeta, runs: RunRecord[], torn = false): void {
+  writeFileSync(join(dir, 'study.json'), JSON.stringify(meta, null, 2));
+  const text = runs.map((r) => JSON.stringify(r) + '\n').join('') + (torn ? '{"model":"lenet-transfer/baseline","rou' : '');
+  writeFileSync(join(dir, 'runs.jsonl'), text);
+}
+
+interface PageCheck {
+  charts: { kind: string; paths: number }[];
+  tables: { cls: string; rows: number; cells: number }[];
+  sections: string[];
+}
+
+async function inBrowser(file: string, screenshot: string): Promise<{ check: PageCheck; errors: string[] }> {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const errors: string[] = [];
+  try {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('requestfailed', (r) => errors.push(`requestfailed: ${r.url()}`));
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    const check = await page.evaluate(`(() => ({
+      charts: [...document.querySelectorAll('figure.chart')].map((f) => ({
+        kind: f.getAttribute('data-chart'),
+        paths: f.querySelectorAll('svg path, svg rect, svg text').length,
+        box: f.querySelector('svg') ? f.querySelector('svg').getBoundingClientRect().width : 0,
+      })),
+      tables: [...document.querySelectorAll('table')].map((t) => ({ cls: t.className, rows: t.querySelectorAll('tbody tr').length, cells: [...t.querySelectorAll('tbody td')].filter((td) => td.textContent.trim() !== '').length })),
+      sections: [...document.querySelectorAll('section')].map((s) => s.id),
+    }))()`) as PageCheck & { charts: { box: number }[] };
+    for (const c of check.charts) assert.ok(c.box > 0, `chart ${c.kind} has zero width`);
+    await page.screenshot({ path: screenshot, fullPage: true });
+    return { check, errors };
+  } finally {
+    await browser.close();
+  }
+}
+
+const haveChromium = existsSync(CHROMIUM);
+const skip = haveChromium ? false : `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the browser test`;
+if (!haveChromium) console.log(`# skipping the study page browser tests: ${CHROMIUM} is absent (apt-get install chromium)`);
+
+test('study page: 3 models x 3 rounds, every chart and table present, no errors', { skip, timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pairbench-report-'));
+  const runs = MODELS.flatMap((m, i) => [0, 1, 2].map((round) => fakeRun(m, round, LEVELS[i]!, 12, m.endsWith('transfer-learning') ? 6 : 0)));
+  writeStudy(dir, fakeMeta(MODELS, 3, 12), runs);
+  const file = writeStudyPage(dir, { models: DESCRIPTIONS, published: PUBLISHED });
+  const html = readFileSync(file, 'utf8');
+  assert.doesNotMatch(html, /<script/i, 'the page needs no script');
+  assert.doesNotMatch(html, /(src|href)="https?:/i, 'the page loads nothing from the network');
+  const shot = join(dir, 'screenshot.png');
+  const { check, errors } = await inBrowser(file, shot);
+  assert.deepEqual(errors, []);
+  const kinds = check.charts.map((c) => c.kind);
+  for (const k of ['test-accuracy', 'train-loss', 'boxplot', 'cost']) assert.ok(kinds.includes(k), `chart ${k} missing (have ${kinds.join(', ')})`);
+  assert.equal(kinds.filter((k) => k === 'heatmap').length, 3, 'one heat map per model');
+  for (const c of check.charts) assert.ok(c.paths > 10, `chart ${c.kind} is empty (${c.paths} elements)`);
+  const cls = check.tables.map((t) => t.cls);
+  for (const k of ['summary', 'welch', 'kv', 'seeds']) assert.ok(cls.includes(k), `table ${k} missing (have ${cls.join(', ')})`);
+  for (const t of check.tables) assert.ok(t.rows > 0 && t.cells > 0, `table ${t.cls} is empty`);
+  for (const s of ['summary', 'curves', 'distribution', 'heatmaps', 'cost', 'welch', 'models', 'config']) assert.ok(check.sections.includes(s), `section ${s} missing`);
+  assert.ok(existsSync(shot) && readFileSync(shot).length > 10_000, 'screenshot saved');
+  assert.match(html, /<title>digit 1 = 3, digit 2 = 5: \d+ of \d+ test pairs misclassified/);
+  assert.match(html, /<em>sample<\/em> standard deviation \(n−1\)/);
+  assert.match(html, /ours<\/span> layer sizes/);
+  console.log(`# study page screenshot: ${shot}`);
+});
+
+test('study page of a partial study: one run, no runs, no digit counts, torn last line', { skip, timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pairbench-report-partial-'));
+  const runs = [fakeRun(MODELS[0]!, 0, 0.81, 8), fakeRun(MODELS[0]!, 1, 0.81, 8), fakeRun(MODELS[1]!, 0, 0.86, 8, 0, false)];
+  const noCounts = runs[2]! as unknown as Record<string, unknown>;
+  noCounts['pairCounts'] = [];
+  noCounts['errorCounts'] = [];
+  writeStudy(dir, fakeMeta(MODELS, 3, 8), runs, true);
+  const file = writeStudyPage(dir);
+  const html = readFileSync(file, 'utf8');
+  assert.match(html, /Partial study: 3 of 9 runs finished/);
+  assert.match(html, /no per-digit counts recorded/);
+  assert.match(html, /incomplete line/);
+  const { errors, check } = await inBrowser(file, join(dir, 'screenshot.png'));
+  assert.deepEqual(errors, []);
+  assert.ok(check.charts.some((c) => c.kind === 'test-accuracy'));
+});
+
+test('study page of a study with no runs yet renders', { skip, timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pairbench-report-empty-'));
+  writeStudy(dir, fakeMeta(MODELS, 2, 5), []);
+  const file = writeStudyPage(dir);
+  const { errors } = await inBrowser(file, join(dir, 'screenshot.png'));
+  assert.deepEqual(errors, []);
+  assert.match(readFileSync(file, 'utf8'), /No finished runs yet/);
+});
