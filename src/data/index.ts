@@ -1,7 +1,18 @@
 // the data layer: MNIST idx files, pooled splits (cached, shareable with workers), pair sets,
 // standardisation, splits, single-digit views, batches
 export * from './types.js';
-export { readIdx, parseIdx, IDX_LABELS_MAGIC, IDX_IMAGES_MAGIC, type IdxFile, type IdxKind, type IdxExpect } from './idx.js';
+export {
+  readIdx,
+  readIdxChunked,
+  parseIdx,
+  parseIdxHeader,
+  IDX_LABELS_MAGIC,
+  IDX_IMAGES_MAGIC,
+  type IdxFile,
+  type IdxHeader,
+  type IdxKind,
+  type IdxExpect,
+} from './idx.js';
 export {
   MNIST_FILES,
   MNIST_DIR_ENV,
