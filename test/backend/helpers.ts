@@ -74,15 +74,15 @@ export function compareRel(actual: ArrayLike<number>, expected: ArrayLike<number
     const a = actual[i]!;
     const b = expected[i]!;
     const diff = Math.abs(a - b);
-    const ok = diff <= tol * Math.max(Math.abs(b), meanAbs) || (Number.isNaN(a) && Number.isNaN(b)) || a === b;
-    if (!ok || Number.isNaN(diff)) {
-      if (!ok) {
-        count++;
-        if (first.length < 5) first.push(`[${i}] got ${a} expected ${b}`);
-      }
+    const ok = a === b || (Number.isNaN(a) && Number.isNaN(b)) || diff <= tol * Math.max(Math.abs(b), meanAbs);
+    if (!ok) {
+      count++;
+      if (first.length < 5) first.push(`[${i}] got ${a} expected ${b}`);
+      // a NaN where a number is expected makes the max difference NaN
+      if (!(diff <= maxDiff)) maxDiff = diff;
+    } else if (diff > maxDiff) {
+      maxDiff = diff;
     }
-    if (!Number.isNaN(diff) && diff > maxDiff) maxDiff = diff;
-    else if (Number.isNaN(diff) && !(Number.isNaN(a) && Number.isNaN(b))) maxDiff = NaN;
   }
   return { count, first, maxDiff, scale: meanAbs };
 }
@@ -108,8 +108,10 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     if (!ok) {
       count++;
       if (first.length < 5) first.push(`[${i}] got ${a} expected ${b}`);
+      if (!(diff <= maxDiff)) maxDiff = diff;
+    } else if (diff > maxDiff) {
+      maxDiff = diff;
     }
-    if (!(diff <= maxDiff)) maxDiff = diff;
   }
   if (count > 0) assert.fail(`${what}: ${count} of ${expected.length} values differ (atol ${atol}, rtol ${rtol}); first ${first.join(', ')}; max |diff| ${maxDiff}`);
 }

@@ -1,17 +1,24 @@
 // 2-d convolution (cross-correlation, as PyTorch), square stride and zero padding, with its two gradients
 import type { Buf, ConvDims } from '../backend.js';
 
-// the output positions o in [0, outSize) whose input position o*stride - pad + kk lies in [0, size)
-function validRange(kk: number, size: number, outSize: number, stride: number, pad: number): [number, number] {
-  const lo = Math.max(0, Math.ceil((pad - kk) / stride));
-  const hi = Math.min(outSize, Math.floor((size - 1 + pad - kk) / stride) + 1);
-  return [lo, hi];
+// for each kernel offset kk < k: the output positions [lo[kk], hi[kk]) whose input position
+// o*stride - pad + kk lies inside [0, size), so the inner loops need no bounds checks
+function validRanges(k: number, size: number, outSize: number, stride: number, pad: number): { lo: Int32Array; hi: Int32Array } {
+  const lo = new Int32Array(k);
+  const hi = new Int32Array(k);
+  for (let kk = 0; kk < k; kk++) {
+    lo[kk] = Math.max(0, Math.ceil((pad - kk) / stride));
+    hi[kk] = Math.max(lo[kk]!, Math.min(outSize, Math.floor((size - 1 + pad - kk) / stride) + 1));
+  }
+  return { lo, hi };
 }
 
 // out: (N,O,OH,OW), x: (N,C,H,W), w: (O,C,KH,KW), bias: (O) or null
 // out[n,o,y,x] = bias[o] + sum over c, i, j (ascending) of x[n,c,y*s-p+i,x*s-p+j] * w[o,c,i,j]
 export function conv2d(out: Buf, x: Buf, w: Buf, bias: Buf | null, d: ConvDims): void {
   const { n: N, c: C, h: H, w: W, o: O, kh: KH, kw: KW, stride: s, pad: p, oh: OH, ow: OW } = d;
+  const ys = validRanges(KH, H, OH, s, p);
+  const xs = validRanges(KW, W, OW, s, p);
   const plane = OH * OW;
   const acc = new Float64Array(plane);
   for (let n = 0; n < N; n++) {
@@ -21,9 +28,9 @@ export function conv2d(out: Buf, x: Buf, w: Buf, bias: Buf | null, d: ConvDims):
         const xBase = (n * C + c) * H * W;
         const wBase = (o * C + c) * KH * KW;
         for (let i = 0; i < KH; i++) {
-          const [y0, y1] = validRange(i, H, OH, s, p);
+          const y0 = ys.lo[i]!, y1 = ys.hi[i]!;
           for (let j = 0; j < KW; j++) {
-            const [x0, x1] = validRange(j, W, OW, s, p);
+            const x0 = xs.lo[j]!, x1 = xs.hi[j]!;
             const wv = w[wBase + i * KW + j]!;
             for (let y = y0; y < y1; y++) {
               const xRow = xBase + (y * s - p + i) * W - p + j;
@@ -44,6 +51,8 @@ export function conv2d(out: Buf, x: Buf, w: Buf, bias: Buf | null, d: ConvDims):
 // dx[n,c,yi,xi] = sum over o, i, j (ascending) of dy[n,o,y,x] * w[o,c,i,j] where yi = y*s-p+i, xi = x*s-p+j
 export function conv2dBackwardInput(dx: Buf, dy: Buf, w: Buf, d: ConvDims): void {
   const { n: N, c: C, h: H, w: W, o: O, kh: KH, kw: KW, stride: s, pad: p, oh: OH, ow: OW } = d;
+  const ys = validRanges(KH, H, OH, s, p);
+  const xs = validRanges(KW, W, OW, s, p);
   const acc = new Float64Array(H * W);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
@@ -52,9 +61,9 @@ export function conv2dBackwardInput(dx: Buf, dy: Buf, w: Buf, d: ConvDims): void
         const dyBase = (n * O + o) * OH * OW;
         const wBase = (o * C + c) * KH * KW;
         for (let i = 0; i < KH; i++) {
-          const [y0, y1] = validRange(i, H, OH, s, p);
+          const y0 = ys.lo[i]!, y1 = ys.hi[i]!;
           for (let j = 0; j < KW; j++) {
-            const [x0, x1] = validRange(j, W, OW, s, p);
+            const x0 = xs.lo[j]!, x1 = xs.hi[j]!;
             const wv = w[wBase + i * KW + j]!;
             for (let y = y0; y < y1; y++) {
               const aRow = (y * s - p + i) * W - p + j;
@@ -73,12 +82,14 @@ export function conv2dBackwardInput(dx: Buf, dy: Buf, w: Buf, d: ConvDims): void
 // dw[o,c,i,j] = sum over n, y, x (ascending) of dy[n,o,y,x] * x[n,c,y*s-p+i,x*s-p+j]; db[o] = sum of dy[n,o]
 export function conv2dBackwardWeight(dw: Buf, db: Buf | null, dy: Buf, x: Buf, d: ConvDims): void {
   const { n: N, c: C, h: H, w: W, o: O, kh: KH, kw: KW, stride: s, pad: p, oh: OH, ow: OW } = d;
+  const ys = validRanges(KH, H, OH, s, p);
+  const xs = validRanges(KW, W, OW, s, p);
   for (let o = 0; o < O; o++) {
     for (let c = 0; c < C; c++) {
       for (let i = 0; i < KH; i++) {
-        const [y0, y1] = validRange(i, H, OH, s, p);
+        const y0 = ys.lo[i]!, y1 = ys.hi[i]!;
         for (let j = 0; j < KW; j++) {
-          const [x0, x1] = validRange(j, W, OW, s, p);
+          const x0 = xs.lo[j]!, x1 = xs.hi[j]!;
           let sum = 0;
           for (let n = 0; n < N; n++) {
             const dyBase = (n * O + o) * OH * OW;
