@@ -38,6 +38,7 @@ export function binary(op: BinaryOp, out: Buf, a: Buf, b: Buf, outShape: readonl
   }
 }
 
+// out[o + j] = a[ai + j*as] op b[bi + j*bs] for j < len
 function binaryRow(op: BinaryOp, out: Buf, o: number, a: Buf, ai: number, as: number, b: Buf, bi: number, bs: number, len: number): void {
   switch (op) {
     case 'add': for (let j = 0; j < len; j++, ai += as, bi += bs) out[o + j] = a[ai]! + b[bi]!; return;
