@@ -1,0 +1,271 @@
+// packed SGEMM (BLIS-style loops) with an AVX2+FMA 6x16 micro-kernel and a portable scalar one.
+// The AVX2 code carries target attributes so the addon still loads on CPUs without AVX2;
+// the choice is made at run time (cpuHasAvx2Fma). Reduction order is fixed: every C element
+// accumulates p ascending inside a KC block, blocks ascending, so results are bit-reproducible.
+#include "pb.h"
+#include <immintrin.h>
+#include <algorithm>
+
+namespace pb {
+
+bool cpuHasAvx2Fma() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+void initCtx(Ctx& ctx, bool allowAvx2) {
+  ctx.avx2 = allowAvx2 && cpuHasAvx2Fma();
+  ctx.ukr = ctx.avx2 ? ukrAvx2 : ukrScalar;
+}
+
+static inline void mergeTile(const float* acc, float* C, long ldc, float beta, long mr, long nr) {
+  if (beta == 0.0f) {
+    for (long i = 0; i < mr; ++i)
+      for (long j = 0; j < nr; ++j) C[i * ldc + j] = acc[i * NR + j];
+  } else if (beta == 1.0f) {
+    for (long i = 0; i < mr; ++i)
+      for (long j = 0; j < nr; ++j) C[i * ldc + j] = acc[i * NR + j] + C[i * ldc + j];
+  } else {
+    for (long i = 0; i < mr; ++i)
+      for (long j = 0; j < nr; ++j) C[i * ldc + j] = acc[i * NR + j] + beta * C[i * ldc + j];
+  }
+}
+
+void ukrScalar(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr) {
+  alignas(64) float acc[MR * NR];
+  for (long i = 0; i < MR * NR; ++i) acc[i] = 0.0f;
+  for (long p = 0; p < k; ++p) {
+    const float* a = A + p * MR;
+    const float* b = B + p * NR;
+    for (long i = 0; i < MR; ++i) {
+      const float ai = a[i];
+      float* row = acc + i * NR;
+      for (long j = 0; j < NR; ++j) row[j] += ai * b[j];
+    }
+  }
+  mergeTile(acc, C, ldc, beta, mr, nr);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx2,fma")))
+void ukrAvx2(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+#define PB_STEP(off_a, off_b)                                   \
+  {                                                             \
+    const __m256 b0 = _mm256_load_ps(B + (off_b));              \
+    const __m256 b1 = _mm256_load_ps(B + (off_b) + 8);          \
+    __m256 a = _mm256_broadcast_ss(A + (off_a) + 0);            \
+    c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01); \
+    a = _mm256_broadcast_ss(A + (off_a) + 1);                   \
+    c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11); \
+    a = _mm256_broadcast_ss(A + (off_a) + 2);                   \
+    c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21); \
+    a = _mm256_broadcast_ss(A + (off_a) + 3);                   \
+    c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31); \
+    a = _mm256_broadcast_ss(A + (off_a) + 4);                   \
+    c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41); \
+    a = _mm256_broadcast_ss(A + (off_a) + 5);                   \
+    c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51); \
+  }
+  long p = 0;
+  for (; p + 4 <= k; p += 4) {
+    _mm_prefetch(reinterpret_cast<const char*>(B + 16 * 8), _MM_HINT_T0);
+    PB_STEP(0, 0) PB_STEP(6, 16) PB_STEP(12, 32) PB_STEP(18, 48)
+    A += 24; B += 64;
+  }
+  for (; p < k; ++p) {
+    PB_STEP(0, 0)
+    A += 6; B += 16;
+  }
+#undef PB_STEP
+  if (mr == MR && nr == NR) {
+    float* r0 = C; float* r1 = C + ldc; float* r2 = C + 2 * ldc;
+    float* r3 = C + 3 * ldc; float* r4 = C + 4 * ldc; float* r5 = C + 5 * ldc;
+    if (beta == 0.0f) {
+    } else if (beta == 1.0f) {
+      c00 = _mm256_add_ps(c00, _mm256_loadu_ps(r0)); c01 = _mm256_add_ps(c01, _mm256_loadu_ps(r0 + 8));
+      c10 = _mm256_add_ps(c10, _mm256_loadu_ps(r1)); c11 = _mm256_add_ps(c11, _mm256_loadu_ps(r1 + 8));
+      c20 = _mm256_add_ps(c20, _mm256_loadu_ps(r2)); c21 = _mm256_add_ps(c21, _mm256_loadu_ps(r2 + 8));
+      c30 = _mm256_add_ps(c30, _mm256_loadu_ps(r3)); c31 = _mm256_add_ps(c31, _mm256_loadu_ps(r3 + 8));
+      c40 = _mm256_add_ps(c40, _mm256_loadu_ps(r4)); c41 = _mm256_add_ps(c41, _mm256_loadu_ps(r4 + 8));
+      c50 = _mm256_add_ps(c50, _mm256_loadu_ps(r5)); c51 = _mm256_add_ps(c51, _mm256_loadu_ps(r5 + 8));
+    } else {
+      const __m256 bv = _mm256_set1_ps(beta);
+      c00 = _mm256_add_ps(c00, _mm256_mul_ps(bv, _mm256_loadu_ps(r0))); c01 = _mm256_add_ps(c01, _mm256_mul_ps(bv, _mm256_loadu_ps(r0 + 8)));
+      c10 = _mm256_add_ps(c10, _mm256_mul_ps(bv, _mm256_loadu_ps(r1))); c11 = _mm256_add_ps(c11, _mm256_mul_ps(bv, _mm256_loadu_ps(r1 + 8)));
+      c20 = _mm256_add_ps(c20, _mm256_mul_ps(bv, _mm256_loadu_ps(r2))); c21 = _mm256_add_ps(c21, _mm256_mul_ps(bv, _mm256_loadu_ps(r2 + 8)));
+      c30 = _mm256_add_ps(c30, _mm256_mul_ps(bv, _mm256_loadu_ps(r3))); c31 = _mm256_add_ps(c31, _mm256_mul_ps(bv, _mm256_loadu_ps(r3 + 8)));
+      c40 = _mm256_add_ps(c40, _mm256_mul_ps(bv, _mm256_loadu_ps(r4))); c41 = _mm256_add_ps(c41, _mm256_mul_ps(bv, _mm256_loadu_ps(r4 + 8)));
+      c50 = _mm256_add_ps(c50, _mm256_mul_ps(bv, _mm256_loadu_ps(r5))); c51 = _mm256_add_ps(c51, _mm256_mul_ps(bv, _mm256_loadu_ps(r5 + 8)));
+    }
+    _mm256_storeu_ps(r0, c00); _mm256_storeu_ps(r0 + 8, c01);
+    _mm256_storeu_ps(r1, c10); _mm256_storeu_ps(r1 + 8, c11);
+    _mm256_storeu_ps(r2, c20); _mm256_storeu_ps(r2 + 8, c21);
+    _mm256_storeu_ps(r3, c30); _mm256_storeu_ps(r3 + 8, c31);
+    _mm256_storeu_ps(r4, c40); _mm256_storeu_ps(r4 + 8, c41);
+    _mm256_storeu_ps(r5, c50); _mm256_storeu_ps(r5 + 8, c51);
+    return;
+  }
+  alignas(64) float acc[MR * NR];
+  _mm256_store_ps(acc + 0, c00); _mm256_store_ps(acc + 8, c01);
+  _mm256_store_ps(acc + 16, c10); _mm256_store_ps(acc + 24, c11);
+  _mm256_store_ps(acc + 32, c20); _mm256_store_ps(acc + 40, c21);
+  _mm256_store_ps(acc + 48, c30); _mm256_store_ps(acc + 56, c31);
+  _mm256_store_ps(acc + 64, c40); _mm256_store_ps(acc + 72, c41);
+  _mm256_store_ps(acc + 80, c50); _mm256_store_ps(acc + 88, c51);
+  mergeTile(acc, C, ldc, beta, mr, nr);
+}
+
+__attribute__((target("avx2,fma")))
+static double fmaPeakAvx2(long iters) {
+  __m256 a0 = _mm256_set1_ps(1.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+  __m256 a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+  const __m256 m = _mm256_set1_ps(0.999999f), s = _mm256_set1_ps(1e-7f);
+  for (long i = 0; i < iters; ++i) {
+    a0 = _mm256_fmadd_ps(a0, m, s); a1 = _mm256_fmadd_ps(a1, m, s); a2 = _mm256_fmadd_ps(a2, m, s);
+    a3 = _mm256_fmadd_ps(a3, m, s); a4 = _mm256_fmadd_ps(a4, m, s); a5 = _mm256_fmadd_ps(a5, m, s);
+    a6 = _mm256_fmadd_ps(a6, m, s); a7 = _mm256_fmadd_ps(a7, m, s); a8 = _mm256_fmadd_ps(a8, m, s);
+    a9 = _mm256_fmadd_ps(a9, m, s); a10 = _mm256_fmadd_ps(a10, m, s); a11 = _mm256_fmadd_ps(a11, m, s);
+    __asm__ volatile("" : "+x"(a0), "+x"(a1), "+x"(a2), "+x"(a3), "+x"(a4), "+x"(a5));
+  }
+  __m256 t = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+                           _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+  t = _mm256_add_ps(t, _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
+  alignas(32) float out[8];
+  _mm256_store_ps(out, t);
+  volatile float sink = out[0];
+  (void)sink;
+  return static_cast<double>(iters) * 12.0 * 8.0 * 2.0;
+}
+#else
+void ukrAvx2(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr) {
+  ukrScalar(k, A, B, C, ldc, beta, mr, nr);
+}
+#endif
+
+static double fmaPeakScalar(long iters) {
+  float a[16];
+  for (int j = 0; j < 16; ++j) a[j] = 1.0f;
+  for (long i = 0; i < iters; ++i)
+    for (int j = 0; j < 16; ++j) a[j] = a[j] * 0.999999f + 1e-7f;
+  volatile float sink = a[0] + a[15];
+  (void)sink;
+  return static_cast<double>(iters) * 16.0 * 2.0;
+}
+
+double fmaPeakLoop(long iters, bool avx2) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (avx2) return fmaPeakAvx2(iters);
+#endif
+  return fmaPeakScalar(iters);
+}
+
+void packA(const float* a, long rs, long cs, long mc, long kc, float* dst) {
+  for (long i0 = 0; i0 < mc; i0 += MR) {
+    const long mr = std::min(MR, mc - i0);
+    if (mr == MR && cs == 1) {
+      const float* r0 = a + (i0 + 0) * rs; const float* r1 = a + (i0 + 1) * rs;
+      const float* r2 = a + (i0 + 2) * rs; const float* r3 = a + (i0 + 3) * rs;
+      const float* r4 = a + (i0 + 4) * rs; const float* r5 = a + (i0 + 5) * rs;
+      for (long p = 0; p < kc; ++p) {
+        dst[0] = r0[p]; dst[1] = r1[p]; dst[2] = r2[p]; dst[3] = r3[p]; dst[4] = r4[p]; dst[5] = r5[p];
+        dst += MR;
+      }
+    } else if (mr == MR && rs == 1) {
+      for (long p = 0; p < kc; ++p) {
+        const float* s = a + i0 + p * cs;
+        dst[0] = s[0]; dst[1] = s[1]; dst[2] = s[2]; dst[3] = s[3]; dst[4] = s[4]; dst[5] = s[5];
+        dst += MR;
+      }
+    } else {
+      for (long p = 0; p < kc; ++p) {
+        for (long r = 0; r < mr; ++r) dst[r] = a[(i0 + r) * rs + p * cs];
+        for (long r = mr; r < MR; ++r) dst[r] = 0.0f;
+        dst += MR;
+      }
+    }
+  }
+}
+
+void packB(const float* b, long rs, long cs, long kc, long nc, float* dst) {
+  for (long j0 = 0; j0 < nc; j0 += NR) {
+    const long nr = std::min(NR, nc - j0);
+    if (nr == NR && cs == 1) {
+      for (long p = 0; p < kc; ++p) {
+        std::memcpy(dst, b + p * rs + j0, NR * sizeof(float));
+        dst += NR;
+      }
+    } else if (cs == 1) {
+      for (long p = 0; p < kc; ++p) {
+        const float* s = b + p * rs + j0;
+        long j = 0;
+        for (; j < nr; ++j) dst[j] = s[j];
+        for (; j < NR; ++j) dst[j] = 0.0f;
+        dst += NR;
+      }
+    } else {
+      // strided columns (transposed B): read each column contiguously along p when rs == 1
+      for (long j = 0; j < nr; ++j) {
+        const float* s = b + (j0 + j) * cs;
+        for (long p = 0; p < kc; ++p) dst[p * NR + j] = s[p * rs];
+      }
+      for (long j = nr; j < NR; ++j)
+        for (long p = 0; p < kc; ++p) dst[p * NR + j] = 0.0f;
+      dst += kc * NR;
+    }
+  }
+}
+
+void macroKernel(const Ctx& ctx, long mc, long nc, long kc, const float* Ap, const float* Bp, float* C, long ldc, float beta) {
+  const Ukr ukr = ctx.ukr;
+  for (long j0 = 0; j0 < nc; j0 += NR) {
+    const long nr = std::min(NR, nc - j0);
+    const float* bp = Bp + j0 * kc;
+    for (long i0 = 0; i0 < mc; i0 += MR) {
+      const long mr = std::min(MR, mc - i0);
+      ukr(kc, Ap + i0 * kc, bp, C + i0 * ldc + j0, ldc, beta, mr, nr);
+    }
+  }
+}
+
+static inline long roundUp(long x, long m) { return (x + m - 1) / m * m; }
+
+void gemmStrided(Ctx& ctx, long m, long n, long k, const float* a, long rsA, long csA, const float* b, long rsB, long csB,
+                 float* c, long ldc, float beta) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    for (long i = 0; i < m; ++i)
+      for (long j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+    return;
+  }
+  const long ncMax = std::min(NC, roundUp(n, NR));
+  const long kcMax = std::min(KC, k);
+  const long mcMax = std::min(MC, roundUp(m, MR));
+  float* Bp = ctx.packB.get(static_cast<size_t>(ncMax * kcMax));
+  float* Ap = ctx.packA.get(static_cast<size_t>(mcMax * kcMax));
+  if (Bp == nullptr || Ap == nullptr) throw std::bad_alloc();
+  for (long jc = 0; jc < n; jc += NC) {
+    const long nc = std::min(NC, n - jc);
+    for (long pc = 0; pc < k; pc += KC) {
+      const long kc = std::min(KC, k - pc);
+      const float be = pc == 0 ? beta : 1.0f;
+      packB(b + pc * rsB + jc * csB, rsB, csB, kc, nc, Bp);
+      for (long ic = 0; ic < m; ic += MC) {
+        const long mc = std::min(MC, m - ic);
+        packA(a + ic * rsA + pc * csA, rsA, csA, mc, kc, Ap);
+        macroKernel(ctx, mc, nc, kc, Ap, Bp, c + ic * ldc + jc, ldc, be);
+      }
+    }
+  }
+}
+
+} // namespace pb

@@ -1,0 +1,388 @@
+// elementwise ops, reductions, pooling, batch norm, softmax, losses and optimiser updates.
+// Reductions run in a fixed order (accumulated in double where the reference sums many terms),
+// so the same inputs give the same bits every run.
+#include "pb.h"
+#include <algorithm>
+#include <cmath>
+
+namespace pb {
+
+void fill(float* out, long n, float v) {
+  for (long i = 0; i < n; ++i) out[i] = v;
+}
+
+template <BinOp OP>
+static inline float bop(float a, float b) {
+  if constexpr (OP == BinOp::Add) return a + b;
+  else if constexpr (OP == BinOp::Sub) return a - b;
+  else if constexpr (OP == BinOp::Mul) return a * b;
+  else return a / b;
+}
+
+template <BinOp OP>
+static void binaryT(float* out, const float* a, const float* b, long rank, const int32_t* shape, const int32_t* as, const int32_t* bs) {
+  if (rank == 0) { out[0] = bop<OP>(a[0], b[0]); return; }
+  long total = 1;
+  for (long i = 0; i < rank; ++i) total *= shape[i];
+  if (total == 0) return;
+  const long inner = shape[rank - 1], sa = as[rank - 1], sb = bs[rank - 1];
+  long idx[16] = {0};
+  long ao = 0, bo = 0;
+  for (long o = 0; o < total; o += inner) {
+    float* dst = out + o;
+    const float* pa = a + ao;
+    const float* pb = b + bo;
+    if (sa == 1 && sb == 1) for (long t = 0; t < inner; ++t) dst[t] = bop<OP>(pa[t], pb[t]);
+    else if (sa == 1 && sb == 0) { const float bv = pb[0]; for (long t = 0; t < inner; ++t) dst[t] = bop<OP>(pa[t], bv); }
+    else if (sa == 0 && sb == 1) { const float av = pa[0]; for (long t = 0; t < inner; ++t) dst[t] = bop<OP>(av, pb[t]); }
+    else for (long t = 0; t < inner; ++t) dst[t] = bop<OP>(pa[t * sa], pb[t * sb]);
+    // advance the outer index (dims 0..rank-2)
+    for (long dd = rank - 2; dd >= 0; --dd) {
+      ao += as[dd]; bo += bs[dd];
+      if (++idx[dd] < shape[dd]) break;
+      ao -= as[dd] * static_cast<long>(shape[dd]); bo -= bs[dd] * static_cast<long>(shape[dd]);
+      idx[dd] = 0;
+    }
+  }
+}
+
+void binary(BinOp op, float* out, const float* a, const float* b, long rank, const int32_t* shape, const int32_t* as, const int32_t* bs) {
+  switch (op) {
+    case BinOp::Add: binaryT<BinOp::Add>(out, a, b, rank, shape, as, bs); break;
+    case BinOp::Sub: binaryT<BinOp::Sub>(out, a, b, rank, shape, as, bs); break;
+    case BinOp::Mul: binaryT<BinOp::Mul>(out, a, b, rank, shape, as, bs); break;
+    case BinOp::Div: binaryT<BinOp::Div>(out, a, b, rank, shape, as, bs); break;
+  }
+}
+
+static inline float sigmoidf(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+void unary(UnOp op, float* out, const float* x, long n, float alpha) {
+  switch (op) {
+    case UnOp::Relu: for (long i = 0; i < n; ++i) out[i] = x[i] > 0.0f ? x[i] : 0.0f; break;
+    case UnOp::LeakyRelu: for (long i = 0; i < n; ++i) out[i] = x[i] > 0.0f ? x[i] : alpha * x[i]; break;
+    case UnOp::Sigmoid: for (long i = 0; i < n; ++i) out[i] = sigmoidf(x[i]); break;
+    case UnOp::Tanh: for (long i = 0; i < n; ++i) out[i] = std::tanh(x[i]); break;
+    case UnOp::Exp: for (long i = 0; i < n; ++i) out[i] = std::exp(x[i]); break;
+    case UnOp::Log: for (long i = 0; i < n; ++i) out[i] = std::log(x[i]); break;
+    case UnOp::Neg: for (long i = 0; i < n; ++i) out[i] = -x[i]; break;
+    case UnOp::Square: for (long i = 0; i < n; ++i) out[i] = x[i] * x[i]; break;
+    case UnOp::Sqrt: for (long i = 0; i < n; ++i) out[i] = std::sqrt(x[i]); break;
+    case UnOp::Scale: for (long i = 0; i < n; ++i) out[i] = alpha * x[i]; break;
+  }
+}
+
+void unaryBackward(UnOp op, float* dx, const float* x, const float* y, const float* dy, long n, float alpha) {
+  switch (op) {
+    case UnOp::Relu: for (long i = 0; i < n; ++i) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f; break;
+    case UnOp::LeakyRelu: for (long i = 0; i < n; ++i) dx[i] = x[i] > 0.0f ? dy[i] : alpha * dy[i]; break;
+    case UnOp::Sigmoid: for (long i = 0; i < n; ++i) dx[i] = dy[i] * y[i] * (1.0f - y[i]); break;
+    case UnOp::Tanh: for (long i = 0; i < n; ++i) dx[i] = dy[i] * (1.0f - y[i] * y[i]); break;
+    case UnOp::Exp: for (long i = 0; i < n; ++i) dx[i] = dy[i] * y[i]; break;
+    case UnOp::Log: for (long i = 0; i < n; ++i) dx[i] = dy[i] / x[i]; break;
+    case UnOp::Neg: for (long i = 0; i < n; ++i) dx[i] = -dy[i]; break;
+    case UnOp::Square: for (long i = 0; i < n; ++i) dx[i] = 2.0f * x[i] * dy[i]; break;
+    case UnOp::Sqrt: for (long i = 0; i < n; ++i) dx[i] = dy[i] / (2.0f * y[i]); break;
+    case UnOp::Scale: for (long i = 0; i < n; ++i) dx[i] = alpha * dy[i]; break;
+  }
+}
+
+void reduceToShape(float* out, long outLen, const float* x, long rank, const int32_t* shape, const int32_t* so) {
+  for (long i = 0; i < outLen; ++i) out[i] = 0.0f;
+  if (rank == 0) { if (outLen > 0) out[0] = x[0]; return; }
+  long total = 1;
+  for (long i = 0; i < rank; ++i) total *= shape[i];
+  if (total == 0) return;
+  const long inner = shape[rank - 1], si = so[rank - 1];
+  long idx[16] = {0};
+  long oo = 0;
+  for (long o = 0; o < total; o += inner) {
+    const float* src = x + o;
+    if (si == 0) { float* d = out + oo; for (long t = 0; t < inner; ++t) *d += src[t]; }
+    else if (si == 1) { float* d = out + oo; for (long t = 0; t < inner; ++t) d[t] += src[t]; }
+    else for (long t = 0; t < inner; ++t) out[oo + t * si] += src[t];
+    for (long dd = rank - 2; dd >= 0; --dd) {
+      oo += so[dd];
+      if (++idx[dd] < shape[dd]) break;
+      oo -= so[dd] * static_cast<long>(shape[dd]);
+      idx[dd] = 0;
+    }
+  }
+}
+
+void sumAxis(float* out, const float* x, long outer, long dim, long inner) {
+  for (long o = 0; o < outer; ++o) {
+    float* dst = out + o * inner;
+    for (long i = 0; i < inner; ++i) dst[i] = 0.0f;
+    for (long d = 0; d < dim; ++d) {
+      const float* src = x + (o * dim + d) * inner;
+      for (long i = 0; i < inner; ++i) dst[i] += src[i];
+    }
+  }
+}
+
+void maxPool2d(float* out, int32_t* argmax, const float* x, const PoolDims& d) {
+  const long HW = d.h * d.w, P = d.oh * d.ow;
+  for (long nc = 0; nc < d.n * d.c; ++nc) {
+    const float* src = x + nc * HW;
+    float* dst = out + nc * P;
+    int32_t* am = argmax + nc * P;
+    if (d.k == 2 && d.stride == 2) {
+      for (long oh = 0; oh < d.oh; ++oh) {
+        const float* r0 = src + (2 * oh) * d.w;
+        const float* r1 = r0 + d.w;
+        for (long ow = 0; ow < d.ow; ++ow) {
+          const long c0 = 2 * ow;
+          float best = r0[c0]; long bi = (2 * oh) * d.w + c0;
+          if (r0[c0 + 1] > best) { best = r0[c0 + 1]; bi = (2 * oh) * d.w + c0 + 1; }
+          if (r1[c0] > best) { best = r1[c0]; bi = (2 * oh + 1) * d.w + c0; }
+          if (r1[c0 + 1] > best) { best = r1[c0 + 1]; bi = (2 * oh + 1) * d.w + c0 + 1; }
+          dst[oh * d.ow + ow] = best;
+          am[oh * d.ow + ow] = static_cast<int32_t>(nc * HW + bi);
+        }
+      }
+      continue;
+    }
+    for (long oh = 0; oh < d.oh; ++oh) {
+      for (long ow = 0; ow < d.ow; ++ow) {
+        const long h0 = oh * d.stride, w0 = ow * d.stride;
+        float best = src[h0 * d.w + w0]; long bi = h0 * d.w + w0;
+        for (long i = 0; i < d.k; ++i)
+          for (long j = 0; j < d.k; ++j) {
+            const long idx = (h0 + i) * d.w + w0 + j;
+            if (src[idx] > best) { best = src[idx]; bi = idx; }
+          }
+        dst[oh * d.ow + ow] = best;
+        am[oh * d.ow + ow] = static_cast<int32_t>(nc * HW + bi);
+      }
+    }
+  }
+}
+
+void maxPool2dBackward(float* dx, const float* dy, const int32_t* argmax, const PoolDims& d) {
+  const long total = d.n * d.c * d.h * d.w, outTotal = d.n * d.c * d.oh * d.ow;
+  std::memset(dx, 0, sizeof(float) * static_cast<size_t>(total));
+  for (long i = 0; i < outTotal; ++i) dx[argmax[i]] += dy[i];
+}
+
+void avgPool2d(float* out, const float* x, const PoolDims& d) {
+  const long HW = d.h * d.w, P = d.oh * d.ow;
+  const float inv = 1.0f / static_cast<float>(d.k * d.k);
+  for (long nc = 0; nc < d.n * d.c; ++nc) {
+    const float* src = x + nc * HW;
+    for (long oh = 0; oh < d.oh; ++oh)
+      for (long ow = 0; ow < d.ow; ++ow) {
+        float s = 0.0f;
+        for (long i = 0; i < d.k; ++i)
+          for (long j = 0; j < d.k; ++j) s += src[(oh * d.stride + i) * d.w + ow * d.stride + j];
+        out[nc * P + oh * d.ow + ow] = s * inv;
+      }
+  }
+}
+
+void avgPool2dBackward(float* dx, const float* dy, const PoolDims& d) {
+  const long HW = d.h * d.w, P = d.oh * d.ow;
+  std::memset(dx, 0, sizeof(float) * static_cast<size_t>(d.n * d.c * HW));
+  const float inv = 1.0f / static_cast<float>(d.k * d.k);
+  for (long nc = 0; nc < d.n * d.c; ++nc) {
+    float* dst = dx + nc * HW;
+    for (long oh = 0; oh < d.oh; ++oh)
+      for (long ow = 0; ow < d.ow; ++ow) {
+        const float g = dy[nc * P + oh * d.ow + ow] * inv;
+        for (long i = 0; i < d.k; ++i)
+          for (long j = 0; j < d.k; ++j) dst[(oh * d.stride + i) * d.w + ow * d.stride + j] += g;
+      }
+  }
+}
+
+void batchNormTrain(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps) {
+  const double M = static_cast<double>(n * hw);
+  for (long ch = 0; ch < c; ++ch) {
+    double s = 0.0;
+    for (long i = 0; i < n; ++i) {
+      const float* src = x + (i * c + ch) * hw;
+      for (long t = 0; t < hw; ++t) s += src[t];
+    }
+    const double mu = s / M;
+    double v = 0.0;
+    for (long i = 0; i < n; ++i) {
+      const float* src = x + (i * c + ch) * hw;
+      for (long t = 0; t < hw; ++t) { const double dlt = src[t] - mu; v += dlt * dlt; }
+    }
+    const double is = 1.0 / std::sqrt(v / M + eps);
+    mean[ch] = static_cast<float>(mu);
+    invStd[ch] = static_cast<float>(is);
+    const float muf = static_cast<float>(mu), scale = static_cast<float>(gamma[ch] * is), b = beta[ch];
+    for (long i = 0; i < n; ++i) {
+      const float* src = x + (i * c + ch) * hw;
+      float* dst = out + (i * c + ch) * hw;
+      for (long t = 0; t < hw; ++t) dst[t] = (src[t] - muf) * scale + b;
+    }
+  }
+}
+
+void batchNormEval(float* out, const float* x, const float* gamma, const float* beta, const float* rm, const float* rv, long n, long c, long hw, double eps) {
+  for (long ch = 0; ch < c; ++ch) {
+    const float scale = static_cast<float>(gamma[ch] / std::sqrt(static_cast<double>(rv[ch]) + eps));
+    const float mu = rm[ch], b = beta[ch];
+    for (long i = 0; i < n; ++i) {
+      const float* src = x + (i * c + ch) * hw;
+      float* dst = out + (i * c + ch) * hw;
+      for (long t = 0; t < hw; ++t) dst[t] = (src[t] - mu) * scale + b;
+    }
+  }
+}
+
+void batchNormBackward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd, const float* gamma, long n, long c, long hw) {
+  const double M = static_cast<double>(n * hw);
+  for (long ch = 0; ch < c; ++ch) {
+    const double mu = mean[ch], is = invStd[ch];
+    double sdy = 0.0, sdyx = 0.0;
+    for (long i = 0; i < n; ++i) {
+      const float* g = dy + (i * c + ch) * hw;
+      const float* src = x + (i * c + ch) * hw;
+      for (long t = 0; t < hw; ++t) { sdy += g[t]; sdyx += g[t] * ((src[t] - mu) * is); }
+    }
+    dgamma[ch] = static_cast<float>(sdyx);
+    dbeta[ch] = static_cast<float>(sdy);
+    // in double, grouped as k * (M*dy - sum(dy) - xhat*sum(dy*xhat)): the terms cancel almost
+    // exactly for tiny batches, so float32 here would only return rounding noise
+    const double k = gamma[ch] * is / M;
+    for (long i = 0; i < n; ++i) {
+      const float* g = dy + (i * c + ch) * hw;
+      const float* src = x + (i * c + ch) * hw;
+      float* dst = dx + (i * c + ch) * hw;
+      for (long t = 0; t < hw; ++t) {
+        const double xhat = (src[t] - mu) * is;
+        dst[t] = static_cast<float>(k * (M * g[t] - sdy - xhat * sdyx));
+      }
+    }
+  }
+}
+
+void softmax(float* out, const float* x, long rows, long cols) {
+  for (long r = 0; r < rows; ++r) {
+    const float* s = x + r * cols;
+    float* d = out + r * cols;
+    float mx = -INFINITY;
+    for (long j = 0; j < cols; ++j) mx = std::max(mx, s[j]);
+    double sum = 0.0;
+    for (long j = 0; j < cols; ++j) { d[j] = std::exp(s[j] - mx); sum += d[j]; }
+    const float inv = static_cast<float>(sum);
+    for (long j = 0; j < cols; ++j) d[j] = d[j] / inv;
+  }
+}
+
+void logSoftmax(float* out, const float* x, long rows, long cols) {
+  for (long r = 0; r < rows; ++r) {
+    const float* s = x + r * cols;
+    float* d = out + r * cols;
+    float mx = -INFINITY;
+    for (long j = 0; j < cols; ++j) mx = std::max(mx, s[j]);
+    double sum = 0.0;
+    for (long j = 0; j < cols; ++j) sum += std::exp(static_cast<double>(s[j] - mx));
+    const float lse = static_cast<float>(std::log(sum));
+    for (long j = 0; j < cols; ++j) d[j] = (s[j] - mx) - lse;
+  }
+}
+
+void softmaxBackward(float* dx, const float* y, const float* dy, long rows, long cols) {
+  for (long r = 0; r < rows; ++r) {
+    const float* yr = y + r * cols; const float* g = dy + r * cols; float* d = dx + r * cols;
+    double dot = 0.0;
+    for (long j = 0; j < cols; ++j) dot += static_cast<double>(g[j]) * yr[j];
+    const float df = static_cast<float>(dot);
+    for (long j = 0; j < cols; ++j) d[j] = yr[j] * (g[j] - df);
+  }
+}
+
+void logSoftmaxBackward(float* dx, const float* y, const float* dy, long rows, long cols) {
+  for (long r = 0; r < rows; ++r) {
+    const float* yr = y + r * cols; const float* g = dy + r * cols; float* d = dx + r * cols;
+    double s = 0.0;
+    for (long j = 0; j < cols; ++j) s += g[j];
+    const float sf = static_cast<float>(s);
+    for (long j = 0; j < cols; ++j) d[j] = g[j] - std::exp(yr[j]) * sf;
+  }
+}
+
+void nllLoss(float* out, const float* logp, const int32_t* target, long rows, long cols) {
+  double s = 0.0;
+  for (long r = 0; r < rows; ++r) s += logp[r * cols + target[r]];
+  out[0] = static_cast<float>(-s / static_cast<double>(rows));
+}
+
+void nllLossBackward(float* dlogp, double dout, const int32_t* target, long rows, long cols) {
+  std::memset(dlogp, 0, sizeof(float) * static_cast<size_t>(rows * cols));
+  const float g = static_cast<float>(-dout / static_cast<double>(rows));
+  for (long r = 0; r < rows; ++r) dlogp[r * cols + target[r]] = g;
+}
+
+void bceWithLogitsLoss(float* out, const float* x, const float* t, long n) {
+  double s = 0.0;
+  for (long i = 0; i < n; ++i) {
+    const double xi = x[i], ti = t[i];
+    s += std::max(xi, 0.0) - xi * ti + std::log1p(std::exp(-std::fabs(xi)));
+  }
+  out[0] = static_cast<float>(s / static_cast<double>(n));
+}
+
+void bceWithLogitsLossBackward(float* dx, double dout, const float* x, const float* t, long n) {
+  const float g = static_cast<float>(dout / static_cast<double>(n));
+  for (long i = 0; i < n; ++i) dx[i] = g * (sigmoidf(x[i]) - t[i]);
+}
+
+void bceLoss(float* out, const float* p, const float* t, long n) {
+  double s = 0.0;
+  for (long i = 0; i < n; ++i) {
+    const double pi = p[i], ti = t[i];
+    const double lp = std::max(std::log(pi), -100.0), l1p = std::max(std::log(1.0 - pi), -100.0);
+    s -= ti * lp + (1.0 - ti) * l1p;
+  }
+  out[0] = static_cast<float>(s / static_cast<double>(n));
+}
+
+void bceLossBackward(float* dp, double dout, const float* p, const float* t, long n) {
+  const double g = dout / static_cast<double>(n);
+  for (long i = 0; i < n; ++i) {
+    const double pi = p[i];
+    dp[i] = static_cast<float>(g * (pi - t[i]) / std::max((1.0 - pi) * pi, 1e-12));
+  }
+}
+
+void copyBlock(float* out, long outOffset, long outStride, const float* x, long xOffset, long xStride, long rows, long cols) {
+  for (long r = 0; r < rows; ++r)
+    std::memmove(out + outOffset + r * outStride, x + xOffset + r * xStride, sizeof(float) * static_cast<size_t>(cols));
+}
+
+void adamStep(float* param, const float* grad, float* m, float* v, long n, double lr, double b1, double b2, double eps, double wd, double step) {
+  const double bc1 = 1.0 - std::pow(b1, step), bc2 = 1.0 - std::pow(b2, step);
+  const float stepSize = static_cast<float>(lr / bc1), bc2s = static_cast<float>(std::sqrt(bc2));
+  const float fb1 = static_cast<float>(b1), fb2 = static_cast<float>(b2), f1b1 = static_cast<float>(1.0 - b1), f1b2 = static_cast<float>(1.0 - b2);
+  const float feps = static_cast<float>(eps), fwd = static_cast<float>(wd);
+  for (long i = 0; i < n; ++i) {
+    float g = grad[i];
+    if (wd != 0.0) g = g + fwd * param[i];
+    const float mi = m[i] * fb1 + f1b1 * g;
+    const float vi = v[i] * fb2 + f1b2 * (g * g);
+    m[i] = mi; v[i] = vi;
+    const float denom = std::sqrt(vi) / bc2s + feps;
+    param[i] = param[i] - stepSize * (mi / denom);
+  }
+}
+
+void sgdStep(float* param, const float* grad, float* buf, long n, double lr, double momentum, double wd, bool firstStep) {
+  const float flr = static_cast<float>(lr), fm = static_cast<float>(momentum), fwd = static_cast<float>(wd);
+  for (long i = 0; i < n; ++i) {
+    float g = grad[i];
+    if (wd != 0.0) g = g + fwd * param[i];
+    if (momentum != 0.0) {
+      const float b = firstStep ? g : buf[i] * fm + g;
+      buf[i] = b;
+      g = b;
+    }
+    param[i] = param[i] - flr * g;
+  }
+}
+
+} // namespace pb

@@ -1,0 +1,114 @@
+// pairbench native kernels: shared declarations.
+// No mutable global state: everything a kernel needs lives in a Ctx owned by one addon instance
+// (one per JS environment, so one per worker thread). Kernels never start threads.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace pb {
+
+constexpr long MR = 6;   // micro-tile rows
+constexpr long NR = 16;  // micro-tile columns
+constexpr long MC = 144; // rows of A packed per block (L2)
+constexpr long KC = 256; // depth of a packed block (L1 holds a KC x NR panel of B)
+constexpr long NC = 4080;// columns of B packed per block (L3)
+
+// a growable 64-byte aligned float buffer
+struct Arena {
+  float* p = nullptr;
+  size_t cap = 0;
+  float* get(size_t n) {
+    if (n > cap) {
+      std::free(p);
+      size_t bytes = ((n * sizeof(float) + 63) / 64) * 64;
+      if (bytes == 0) bytes = 64;
+      p = static_cast<float*>(std::aligned_alloc(64, bytes));
+      if (p == nullptr) { cap = 0; return nullptr; }
+      cap = bytes / sizeof(float);
+    }
+    return p;
+  }
+  ~Arena() { std::free(p); }
+  Arena() = default;
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+};
+
+// C[0..mr, 0..nr] (ldc) = acc(A panel x B panel over k) + beta * C; beta == 0 never reads C
+using Ukr = void (*)(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr);
+
+struct Ctx {
+  bool avx2 = false;
+  Ukr ukr = nullptr;
+  Arena packA, packB, tmpC, aux;
+};
+
+void initCtx(Ctx& ctx, bool allowAvx2);
+bool cpuHasAvx2Fma();
+
+// micro-kernels
+void ukrScalar(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr);
+void ukrAvx2(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr);
+
+// packing: A(i,p) = a[i*rs + p*cs] -> panels of MR rows, [p][r]; B(p,j) = b[p*rs + j*cs] -> panels of NR cols, [p][c]
+void packA(const float* a, long rs, long cs, long mc, long kc, float* dst);
+void packB(const float* b, long rs, long cs, long kc, long nc, float* dst);
+// C (mc x nc, ldc) = Ap (mc x kc) @ Bp (kc x nc) + beta*C
+void macroKernel(const Ctx& ctx, long mc, long nc, long kc, const float* Ap, const float* Bp, float* C, long ldc, float beta);
+
+// C (m x n, ldc) = A @ B + beta*C with A(i,p) = a[i*rsA + p*csA], B(p,j) = b[p*rsB + j*csB]
+void gemmStrided(Ctx& ctx, long m, long n, long k, const float* a, long rsA, long csA, const float* b, long rsB, long csB,
+                 float* c, long ldc, float beta);
+
+struct ConvDims { long n, c, h, w, o, kh, kw, stride, pad, oh, ow; };
+struct PoolDims { long n, c, h, w, k, stride, oh, ow; };
+
+void conv2dForward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d);
+void conv2dBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d);
+void conv2dBackwardWeight(Ctx& ctx, float* dw, float* db, const float* dy, const float* x, const ConvDims& d);
+
+// peak measurement: runs `iters` iterations of 12 independent 8-wide FMAs, returns flops done
+double fmaPeakLoop(long iters, bool avx2);
+
+} // namespace pb
+
+namespace pb {
+// elementwise, reductions, pooling, normalisation, losses, optimisers (ops.cc)
+enum class BinOp { Add = 0, Sub = 1, Mul = 2, Div = 3 };
+enum class UnOp { Relu = 0, LeakyRelu, Sigmoid, Tanh, Exp, Log, Neg, Square, Sqrt, Scale };
+
+void fill(float* out, long n, float v);
+void binary(BinOp op, float* out, const float* a, const float* b, long rank, const int32_t* shape, const int32_t* as, const int32_t* bs);
+void unary(UnOp op, float* out, const float* x, long n, float alpha);
+void unaryBackward(UnOp op, float* dx, const float* x, const float* y, const float* dy, long n, float alpha);
+void reduceToShape(float* out, long outLen, const float* x, long rank, const int32_t* shape, const int32_t* stridesInOut);
+void sumAxis(float* out, const float* x, long outer, long dim, long inner);
+
+void maxPool2d(float* out, int32_t* argmax, const float* x, const PoolDims& d);
+void maxPool2dBackward(float* dx, const float* dy, const int32_t* argmax, const PoolDims& d);
+void avgPool2d(float* out, const float* x, const PoolDims& d);
+void avgPool2dBackward(float* dx, const float* dy, const PoolDims& d);
+
+void batchNormTrain(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps);
+void batchNormEval(float* out, const float* x, const float* gamma, const float* beta, const float* rm, const float* rv, long n, long c, long hw, double eps);
+void batchNormBackward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd, const float* gamma, long n, long c, long hw);
+
+void softmax(float* out, const float* x, long rows, long cols);
+void logSoftmax(float* out, const float* x, long rows, long cols);
+void softmaxBackward(float* dx, const float* y, const float* dy, long rows, long cols);
+void logSoftmaxBackward(float* dx, const float* y, const float* dy, long rows, long cols);
+
+void nllLoss(float* out, const float* logp, const int32_t* target, long rows, long cols);
+void nllLossBackward(float* dlogp, double dout, const int32_t* target, long rows, long cols);
+void bceWithLogitsLoss(float* out, const float* x, const float* t, long n);
+void bceWithLogitsLossBackward(float* dx, double dout, const float* x, const float* t, long n);
+void bceLoss(float* out, const float* p, const float* t, long n);
+void bceLossBackward(float* dp, double dout, const float* p, const float* t, long n);
+
+void copyBlock(float* out, long outOffset, long outStride, const float* x, long xOffset, long xStride, long rows, long cols);
+void adamStep(float* param, const float* grad, float* m, float* v, long n, double lr, double b1, double b2, double eps, double wd, double step);
+void sgdStep(float* param, const float* grad, float* buf, long n, double lr, double momentum, double wd, bool firstStep);
+} // namespace pb
