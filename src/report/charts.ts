@@ -75,7 +75,7 @@ export function curveBandOption(curves: readonly ModelCurve[], o: CurveOptions):
   return {
     ...base(),
     color: curves.map((c) => c.color),
-    grid: { left: 56, right: 20, top: o.legend ? 48 : 16, bottom: 44 },
+    grid: { left: 64, right: 20, top: o.legend ? 48 : 16, bottom: 44 },
     legend: o.legend ? { top: 0, data: curves.map((c) => c.label) } : { show: false },
     tooltip: { trigger: 'axis' },
     xAxis: {
@@ -83,7 +83,7 @@ export function curveBandOption(curves: readonly ModelCurve[], o: CurveOptions):
       axisLine: { lineStyle: { color: '#9ca3af' } }, axisLabel: { color: AXIS }, axisTick: { alignWithLabel: true },
       nameTextStyle: { color: AXIS },
     },
-    yAxis: { type: 'value', scale: true, name: o.yName, nameLocation: 'middle', nameGap: 40, ...valueAxisStyle },
+    yAxis: { type: 'value', scale: true, name: o.yName, nameLocation: 'middle', nameGap: 44, ...valueAxisStyle },
     series,
   };
 }
@@ -132,7 +132,7 @@ export interface HeatmapInput {
 }
 
 // geometry of the heat map grid in pixels, so an overlay can put hover titles on the cells
-export const HEAT = { width: 300, height: 318, left: 34, top: 28, size: 250 } as const;
+export const HEAT = { width: 300, height: 290, left: 36, top: 32, size: 250 } as const;
 
 // 10x10 share of misclassified pairs per (digit1 row, digit2 column), in % with labels
 export function heatmapOption(h: HeatmapInput, o: { visualMap?: boolean } = {}): EChartsOption {

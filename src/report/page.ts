@@ -11,14 +11,12 @@ import {
   meanSd,
   pct,
   pp,
-  publishedDiffText,
-  publishedText,
   pValueText,
   rangeText,
   secondsText,
   summarizeStudy,
 } from '../study/stats.js';
-import type { ModelDescription, PublishedFigure, StudyMeta, StudySummary } from '../study/types.js';
+import type { ModelDescription, ModelSummary, PublishedFigure, SampleStats, StudyMeta, StudySummary } from '../study/types.js';
 import { boxplotOption, colorFor, costOption, curveBandOption, HEAT, heatmapOption } from './charts.js';
 import type { BoxGroup, CostRow } from './charts.js';
 import { epochCurve, pairMatrix, pretrainEpochs, shortLabels } from './data.js';
@@ -158,7 +156,7 @@ function heatSection(models: readonly Model[]): string {
   if (max === 0) max = 0.01;
   const scale = `<div class="scale"><span>0%</span><i></i><span>${(max * 100).toFixed(0)}%</span></div>`;
   return `<section id="heatmaps"><h2>Where the models err: digit pairs</h2>
-<p class="how"><strong>How to read:</strong> row = first digit, column = second digit; each cell is the share of those test pairs the model got wrong, in %, summed over all its runs (hover a cell for the counts). The colour scale is the same for every model: ${scale} Equal and neighbouring digits (the diagonal) are the hard cases.</p>
+<p class="how"><strong>How to read:</strong> row = first digit, column = second digit; each cell is the share of those test pairs the model got wrong, in %, summed over all its runs (hover a cell for the counts). Equal and neighbouring digits (on and next to the diagonal) are the hard cases. The colour scale is the same for every model:</p>${scale}
 <div class="heat-grid">${models.map((m, i) => heatCard(m, mats[i]!, max)).join('\n')}</div></section>`;
 }
 
@@ -173,29 +171,46 @@ ${figure('cost', renderSvg(costOption(rows), WIDTH, h), 'mean wall-clock trainin
 }
 
 function summarySection(s: StudySummary, models: readonly Model[]): string {
-  const anyPub = s.models.some((m) => m.published !== null);
   const color = new Map(models.map((m) => [m.id, m]));
+  const name = (id: string): Cell => {
+    const md = color.get(id);
+    return { html: `<span class="dot" style="background:${md?.color ?? '#999'}"></span>${esc(md?.label ?? id)}`, cls: 'model' };
+  };
   const head: (string | Cell)[] = ['model', num('runs'), num('test acc. % mean ± sd'), num('95% CI of mean'), num('median'), num('min–max'), num('best epoch % ¹'), num('s / run'), num('params')];
-  if (anyPub) head.push({ html: 'published %' }, { html: 'ours − published (pp)' });
   const rows = s.models.map((m) => {
-    const md = color.get(m.model);
-    const name: Cell = { html: `<span class="dot" style="background:${md?.color ?? '#999'}"></span>${esc(md?.label ?? m.model)}`, cls: 'model' };
     const runs = m.planned > 0 ? `${m.n} / ${m.planned}` : String(m.n);
-    const row: (string | Cell)[] = [name, num(runs), { html: `<strong>${esc(meanSd(m.test))}</strong>`, num: true }, num(ciText(m.test.ci95)), num(pct(m.test.median)), num(rangeText(m.test)), num(meanSd(m.bestTest)), num(secondsText(m.meanSeconds)), num(intText(m.params))];
-    if (anyPub) {
-      const c = m.published;
-      if (c === null) row.push('', '');
-      else {
-        const sel = c.figure.bestEpoch ? ' <span class="tag">best epoch</span>' : '';
-        const note = c.figure.note ? `<br><span class="sub">${esc(c.figure.note)}</span>` : '';
-        row.push({ html: `${esc(publishedText(c.figure))}${sel}${note}` }, { html: esc(publishedDiffText(c)) + `<br><span class="sub">vs our ${c.against === 'bestTestAccuracy' ? 'best-epoch' : 'final-epoch'} figure</span>` });
-      }
-    }
-    return row;
+    return [name(m.model), num(runs), { html: `<strong>${esc(meanSd(m.test))}</strong>`, num: true }, num(ciText(m.test.ci95)), num(pct(m.test.median)), num(rangeText(m.test)), num(meanSd(m.bestTest)), num(secondsText(m.meanSeconds)), num(intText(m.params))];
   });
+  let published = '';
+  const pubs = s.models.filter((m) => m.published !== null);
+  if (pubs.length > 0) {
+    const diff = (d: number | null): Cell => ({ html: esc(pp(d)), num: true, cls: d === null ? '' : d >= 0 ? 'pos' : 'neg' });
+    const ours = (m: ModelSummary): SampleStats => (m.published!.against === 'bestTestAccuracy' ? m.bestTest : m.test);
+    // only the columns some figure fills
+    const cols: { head: string | Cell; show: boolean; cell: (m: ModelSummary) => string | Cell }[] = [
+      { head: 'model', show: true, cell: (m) => name(m.model) },
+      { head: 'selection', show: true, cell: (m) => ({ html: m.published!.against === 'bestTestAccuracy' ? '<span class="tag">best epoch</span>' : 'final epoch', cls: 'nowrap' }) },
+      { head: num('published %'), show: true, cell: (m) => { const f = m.published!.figure; return num(f.mean !== undefined ? meanSd(f) : f.sd !== undefined ? `sd ${pct(f.sd)}` : '–'); } },
+      { head: num('published range'), show: pubs.some((m) => m.published!.figure.min !== undefined || m.published!.figure.max !== undefined), cell: (m) => num(rangeText({ min: m.published!.figure.min ?? null, max: m.published!.figure.max ?? null })) },
+      { head: num('ours %'), show: true, cell: (m) => ({ html: `<strong>${esc(meanSd(ours(m)))}</strong>`, num: true }) },
+      { head: num('ours range'), show: true, cell: (m) => num(rangeText(ours(m))) },
+      { head: num('Δ mean'), show: pubs.some((m) => m.published!.diffMean !== null), cell: (m) => diff(m.published!.diffMean) },
+      { head: num('Δ sd'), show: pubs.some((m) => m.published!.diffSd !== null), cell: (m) => diff(m.published!.diffSd) },
+      { head: num('Δ min'), show: pubs.some((m) => m.published!.diffMin !== null), cell: (m) => diff(m.published!.diffMin) },
+      { head: num('Δ max'), show: pubs.some((m) => m.published!.diffMax !== null), cell: (m) => diff(m.published!.diffMax) },
+      { head: 'note', show: pubs.some((m) => m.published!.figure.note !== '' || m.published!.figure.rounds !== undefined), cell: (m) => { const f = m.published!.figure; const r = f.rounds !== undefined ? `${f.rounds} runs. ` : ''; return { html: esc(r + f.note), cls: 'sub' }; } },
+    ];
+    const shown = cols.filter((c) => c.show);
+    const phead = shown.map((c) => c.head);
+    const prow = pubs.map((m) => shown.map((c) => c.cell(m)));
+    published = `<h3>Beside the published figures</h3>
+${table(phead, prow, 'published')}
+<p class="notes">Accuracies in % as mean ± sd (or the sd alone where a report gives no mean). Δ = ours − published, in percentage points, each compared with our figure of the same selection: the final epoch, or the best epoch of each run chosen on the test set where the report did that.</p>`;
+  }
   return `<section id="summary"><h2>Summary</h2>
 ${table(head, rows, 'summary')}
 <p class="notes">Accuracy on the test pairs at the final epoch, in %. sd is the <em>sample</em> standard deviation (n−1); the 95% confidence interval of the mean uses the t distribution with n−1 degrees of freedom (shown once a model has 2 runs). ¹ Best epoch: the best epoch of each run, chosen on the test set, as some reports did; it is optimistic and is shown only for comparison with them. For context: public results on this task reach about 87–88% using the binary target alone and about 97–98% when the digit labels are used for training.</p>
+${published}
 </section>`;
 }
 
@@ -289,7 +304,7 @@ const CSS = `
 :root{--fg:#1f2937;--muted:#6b7280;--line:#e5e7eb;--bg:#ffffff;--soft:#f8fafc;--accent:#2563eb}
 *{box-sizing:border-box}
 body{margin:0;background:var(--soft);color:var(--fg);font:15px/1.55 -apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif}
-main{max-width:1040px;margin:0 auto;padding:28px 24px 64px}
+main{max-width:1180px;margin:0 auto;padding:28px 24px 64px}
 header{margin-bottom:12px}
 h1{font-size:28px;margin:0 0 4px;letter-spacing:-.01em}
 h2{font-size:20px;margin:0 0 14px;padding-bottom:6px;border-bottom:1px solid var(--line)}
@@ -302,11 +317,15 @@ nav a{color:var(--accent);text-decoration:none}
 .banner{background:#fff7ed;border:1px solid #fed7aa;color:#9a3412;border-radius:8px;padding:8px 12px;margin:12px 0;font-size:14px}
 .table-wrap{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:13.5px}
+table.summary{font-size:13px}
+table.summary th,table.summary td{padding:6px 7px}
 th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th{font-weight:600;color:#374151;background:var(--soft);white-space:nowrap}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tbody tr:hover{background:#f1f5f9}
 td.model{white-space:nowrap;font-weight:500}
+td.nowrap{white-space:nowrap}
+table.published{font-size:13px}
 td.pos{color:#15803d}td.neg{color:#b91c1c}
 .dot{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:7px;vertical-align:0}
 .notes,.how,figcaption,.sub{color:var(--muted);font-size:13px}
@@ -317,11 +336,13 @@ figcaption{margin-top:6px}
 .legend{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:13px;margin:0 0 4px}
 .legend .key i{display:inline-block;width:18px;height:4px;border-radius:2px;margin-right:6px;vertical-align:middle}
 .legend .key.none{color:var(--muted)}
-.heat-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(310px,1fr));gap:14px}
-.heat-card{border:1px solid var(--line);border-radius:8px;padding:10px 10px 6px;background:#fff}
+.heat-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:14px}
+.heat-card{border:1px solid var(--line);border-radius:8px;padding:10px 10px 8px;background:#fff}
+.heat-card figure svg{margin:0 auto}
+.heat-card .sub{text-align:center}
 .heat-card .sub{margin:2px 0 0}
 .heat g.hover rect:hover{stroke:#111827;stroke-width:1.5}
-.scale{display:inline-flex;align-items:center;gap:6px;vertical-align:middle}
+.scale{display:flex;align-items:center;gap:6px;font-size:12px;color:var(--muted);margin:0 0 12px}
 .scale i{display:inline-block;width:120px;height:10px;border-radius:2px;background:linear-gradient(90deg,#f7fbff,#fde6c8,#fdae6b,#e6550d,#a63603)}
 .tag{display:inline-block;font-size:11px;padding:0 6px;border-radius:9px;background:#e0e7ff;color:#3730a3;vertical-align:1px}
 .tag.ours{background:#fef3c7;color:#92400e}

@@ -132,7 +132,7 @@ const haveChromium = existsSync(CHROMIUM);
 const skip = haveChromium ? false : `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the browser test`;
 if (!haveChromium) console.log(`# skipping the study page browser tests: ${CHROMIUM} is absent (apt-get install chromium)`);
 
-test('study page: 3 models x 3 rounds, every chart and table present, no errors', { skip, timeout: 120_000 }, async () => {
+test('study page: 3 models x 3 rounds, every chart and table present, no errors', { skip, timeout: 120_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'pairbench-report-'));
   const runs = MODELS.flatMap((m, i) => [0, 1, 2].map((round) => fakeRun(m, round, LEVELS[i]!, 12, m.endsWith('transfer-learning') ? 6 : 0)));
   writeStudy(dir, fakeMeta(MODELS, 3, 12), runs);
@@ -148,14 +148,14 @@ test('study page: 3 models x 3 rounds, every chart and table present, no errors'
   assert.equal(kinds.filter((k) => k === 'heatmap').length, 3, 'one heat map per model');
   for (const c of check.charts) assert.ok(c.paths > 10, `chart ${c.kind} is empty (${c.paths} elements)`);
   const cls = check.tables.map((t) => t.cls);
-  for (const k of ['summary', 'welch', 'kv', 'seeds']) assert.ok(cls.includes(k), `table ${k} missing (have ${cls.join(', ')})`);
+  for (const k of ['summary', 'published', 'welch', 'kv', 'seeds']) assert.ok(cls.includes(k), `table ${k} missing (have ${cls.join(', ')})`);
   for (const t of check.tables) assert.ok(t.rows > 0 && t.cells > 0, `table ${t.cls} is empty`);
   for (const s of ['summary', 'curves', 'distribution', 'heatmaps', 'cost', 'welch', 'models', 'config']) assert.ok(check.sections.includes(s), `section ${s} missing`);
   assert.ok(existsSync(shot) && readFileSync(shot).length > 10_000, 'screenshot saved');
   assert.match(html, /<title>digit 1 = 3, digit 2 = 5: \d+ of \d+ test pairs misclassified/);
   assert.match(html, /<em>sample<\/em> standard deviation \(n−1\)/);
   assert.match(html, /ours<\/span> layer sizes/);
-  console.log(`# study page screenshot: ${shot}`);
+  t.diagnostic(`study page screenshot: ${shot}`);
 });
 
 test('study page of a partial study: one run, no runs, no digit counts, torn last line', { skip, timeout: 120_000 }, async () => {
