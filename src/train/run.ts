@@ -109,13 +109,13 @@ export function trainRun(opts: RunOptions): RunRecord {
   const drawn = generatePairSets(opts.trainPairs ?? 1000, rng.split('data'), ds);
   const train = opts.train ?? standardise(drawn.train, stats);
   let test = standardise(drawn.test, stats);
+  if (opts.testPairs !== undefined && opts.testPairs < test.n) test = splitPairs(test, opts.testPairs)[0];
   let validation = opts.validation ?? null;
   if (recipe.testSplit === 'half-validation') {
     const [v, t] = splitPairs(test, Math.floor(test.n / 2));
     validation = v;
     test = t;
   }
-  if (opts.testPairs !== undefined && opts.testPairs < test.n) test = splitPairs(test, opts.testPairs)[0];
 
   const net = spec.build({ init: rng.split('init'), dropout: rng.split('dropout') });
   const shuffle = rng.split('shuffle');

@@ -1,0 +1,101 @@
+// the model zoo and the training run: parameter counts, every id trains, the schedule and the phase switch
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadMnist } from '../../src/data/mnist.js';
+import { PairbenchError } from '../../src/errors.js';
+import { allModels, getModel, modelsOfReport, nearestIds, REPORTS } from '../../src/models/registry.js';
+import { Rng } from '../../src/tensor/random.js';
+import { lossWeights } from '../../src/train/losses.js';
+import { resolvePhases } from '../../src/train/phases.js';
+import { trainRun } from '../../src/train/run.js';
+
+// parameter counts REPORTS.md states, by id
+const STATED: Record<string, number> = {
+  'carparelli2019/conv2-sharing-aux': 164280,
+  'siebert2022/caux': 281740,
+  'pillonel2020/model1': 210177, 'pillonel2020/model2': 191361, 'pillonel2020/model3': 193931, 'pillonel2020/model4': 195019,
+  'lenet-transfer/baseline': 143906, 'lenet-transfer/cnn': 60278, 'lenet-transfer/weight-sharing': 63242,
+  'lenet-transfer/auxiliary-loss': 64092, 'lenet-transfer/transfer-learning': 64092, 'lenet-transfer/digit-prediction': 60670,
+};
+
+test('every report has its models, ids are unique', () => {
+  const ids = allModels().map((m) => m.id);
+  assert.equal(new Set(ids).size, ids.length);
+  assert.equal(modelsOfReport('carparelli2019').length, 16);
+  assert.equal(modelsOfReport('siebert2022').length, 16);
+  assert.equal(modelsOfReport('kropfhamer2022').length, 5);
+  assert.equal(modelsOfReport('pillonel2020').length, 4);
+  assert.equal(modelsOfReport('lenet-transfer').length, 6);
+  for (const r of REPORTS) assert.ok(modelsOfReport(r).length > 0, r);
+});
+
+test('parameter counts: the built network equals the registry and REPORTS.md', () => {
+  for (const [id, n] of Object.entries(STATED)) assert.equal(getModel(id).params, n, id);
+  for (const m of allModels()) {
+    const net = m.build({ init: new Rng(1), dropout: new Rng(2) });
+    assert.equal(net.parameterCount(), m.params, `${m.id}: built ${net.parameterCount()}, registry ${m.params}`);
+  }
+});
+
+test('unknown ids are an error that suggests the nearest', () => {
+  assert.throws(() => getModel('lenet-transfer/wieght-sharing'), (e: unknown) => {
+    assert.ok(e instanceof PairbenchError);
+    assert.equal(e.code, 'unknown_model');
+    assert.match(e.message, /lenet-transfer\/weight-sharing/);
+    return true;
+  });
+  assert.equal(nearestIds('pillonel2020/model5')[0]!.startsWith('pillonel2020/model'), true);
+});
+
+test('the lenet-transfer schedule: aux weight (E-e)/E, main 1 - (E-e)/E', () => {
+  const r = getModel('lenet-transfer/auxiliary-loss').recipe;
+  assert.deepEqual(lossWeights(r, 0, 4), { main: 0, aux: 1 });
+  assert.deepEqual(lossWeights(r, 1, 4), { main: 0.25, aux: 0.75 });
+  assert.deepEqual(lossWeights(r, 3, 4), { main: 0.75, aux: 0.25 });
+  assert.deepEqual(lossWeights(getModel('carparelli2019/mlp-sharing-aux').recipe, 3, 25), { main: 1, aux: 0.5 });
+  assert.deepEqual(lossWeights(getModel('lenet-transfer/cnn').recipe, 3, 25), { main: 1, aux: 0 });
+});
+
+test('phases: transfer splits floor(E/2) digits then the rest on pairs; digit prediction is digits only', () => {
+  assert.deepEqual(resolvePhases(getModel('lenet-transfer/transfer-learning').recipe, 25), [
+    { kind: 'digits', epochs: 12, freshOptimizer: true }, { kind: 'pairs', epochs: 13, freshOptimizer: true }]);
+  assert.deepEqual(resolvePhases(getModel('lenet-transfer/digit-prediction').recipe, 5), [{ kind: 'digits', epochs: 5, freshOptimizer: true }]);
+  assert.deepEqual(resolvePhases(getModel('kropfhamer2022/pretraining').recipe, 40).map((p) => p.epochs), [20, 20]);
+  assert.deepEqual(resolvePhases(getModel('pillonel2020/model1').recipe, 3), [{ kind: 'pairs', epochs: 3, freshOptimizer: true }]);
+  assert.throws(() => resolvePhases(getModel('pillonel2020/model1').recipe, 0), /epochs must be a positive integer/);
+});
+
+test('the phase switch in a run: digit epochs train the digits, then the pair head learns', () => {
+  const ds = loadMnist();
+  const r = trainRun({ model: 'lenet-transfer/transfer-learning', seed: 3, epochs: 4, trainPairs: 300, testPairs: 300, data: ds });
+  assert.deepEqual(r.metrics.map((m) => m.phase), ['pretrain', 'pretrain', 'main', 'main']);
+  assert.deepEqual(Object.keys(r.metrics[0]!.lossTerms), ['digits']);
+  assert.deepEqual(Object.keys(r.metrics[2]!.lossTerms), ['main']);
+  // the digit phase learns digits: test digit accuracy far above chance (0.1) before the pair phase starts
+  assert.ok(r.metrics[1]!.digitAccuracy! > 0.3, `digit accuracy after the digit phase: ${r.metrics[1]!.digitAccuracy}`);
+});
+
+test('every model id trains for an epoch on a small pair set', () => {
+  const ds = loadMnist();
+  for (const m of allModels()) {
+    const epochs = m.recipe.phases.length > 0 ? 2 : 1;
+    const r = trainRun({ model: m, seed: 11, epochs, trainPairs: 60, testPairs: 50, batchSize: 20, data: ds });
+    assert.equal(r.metrics.length, epochs, m.id);
+    for (const e of r.metrics) assert.ok(Number.isFinite(e.trainLoss), `${m.id}: loss ${e.trainLoss}`);
+    assert.ok(r.testAccuracy >= 0 && r.testAccuracy <= 1);
+    const pairs = r.pairCounts.flat().reduce((s, v) => s + v, 0);
+    assert.equal(pairs, m.recipe.testSplit === 'half-validation' ? 25 : 50, `${m.id}: confusion counts cover the test pairs`);
+    assert.ok(r.errorCounts.flat().reduce((s, v) => s + v, 0) === Math.round((1 - r.testAccuracy) * pairs));
+  }
+});
+
+test('the same seed gives the same run, another seed another', () => {
+  const ds = loadMnist();
+  const strip = (r: ReturnType<typeof trainRun>) => ({ ...r, trainSeconds: 0, metrics: r.metrics.map((m) => ({ ...m, seconds: 0 })) });
+  const opts = { model: 'lenet-transfer/auxiliary-loss', epochs: 2, trainPairs: 200, testPairs: 200, data: ds } as const;
+  const a = trainRun({ ...opts, seed: 5 });
+  const b = trainRun({ ...opts, seed: 5 });
+  assert.deepEqual(strip(a), strip(b));
+  const c = trainRun({ ...opts, seed: 6 });
+  assert.notDeepEqual(strip(c).metrics, strip(a).metrics);
+});
