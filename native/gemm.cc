@@ -127,8 +127,11 @@ void ukrAvx2(long k, const float* A, const float* B, float* C, long ldc, float b
 
 __attribute__((target("avx2,fma")))
 static double fmaPeakAvx2(long iters) {
-  __m256 a0 = _mm256_set1_ps(1.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-  __m256 a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+  // distinct starting values and an empty asm barrier on every chain, so the compiler can neither
+  // merge identical chains nor drop any: 12 independent FMA chains per iteration
+  __m256 a0 = _mm256_set1_ps(1.0f), a1 = _mm256_set1_ps(1.1f), a2 = _mm256_set1_ps(1.2f), a3 = _mm256_set1_ps(1.3f);
+  __m256 a4 = _mm256_set1_ps(1.4f), a5 = _mm256_set1_ps(1.5f), a6 = _mm256_set1_ps(1.6f), a7 = _mm256_set1_ps(1.7f);
+  __m256 a8 = _mm256_set1_ps(1.8f), a9 = _mm256_set1_ps(1.9f), a10 = _mm256_set1_ps(2.0f), a11 = _mm256_set1_ps(2.1f);
   const __m256 m = _mm256_set1_ps(0.999999f), s = _mm256_set1_ps(1e-7f);
   for (long i = 0; i < iters; ++i) {
     a0 = _mm256_fmadd_ps(a0, m, s); a1 = _mm256_fmadd_ps(a1, m, s); a2 = _mm256_fmadd_ps(a2, m, s);
@@ -136,6 +139,7 @@ static double fmaPeakAvx2(long iters) {
     a6 = _mm256_fmadd_ps(a6, m, s); a7 = _mm256_fmadd_ps(a7, m, s); a8 = _mm256_fmadd_ps(a8, m, s);
     a9 = _mm256_fmadd_ps(a9, m, s); a10 = _mm256_fmadd_ps(a10, m, s); a11 = _mm256_fmadd_ps(a11, m, s);
     __asm__ volatile("" : "+x"(a0), "+x"(a1), "+x"(a2), "+x"(a3), "+x"(a4), "+x"(a5));
+    __asm__ volatile("" : "+x"(a6), "+x"(a7), "+x"(a8), "+x"(a9), "+x"(a10), "+x"(a11));
   }
   __m256 t = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
                            _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));

@@ -74,8 +74,9 @@ void unary(UnOp op, float* out, const float* x, long n, float alpha) {
 
 void unaryBackward(UnOp op, float* dx, const float* x, const float* y, const float* dy, long n, float alpha) {
   switch (op) {
-    case UnOp::Relu: for (long i = 0; i < n; ++i) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f; break;
-    case UnOp::LeakyRelu: for (long i = 0; i < n; ++i) dx[i] = x[i] > 0.0f ? dy[i] : alpha * dy[i]; break;
+    // both operands loaded unconditionally so the select compiles to vector blends, not branches
+    case UnOp::Relu: for (long i = 0; i < n; ++i) { const float g = dy[i]; dx[i] = x[i] > 0.0f ? g : 0.0f; } break;
+    case UnOp::LeakyRelu: for (long i = 0; i < n; ++i) { const float g = dy[i]; dx[i] = x[i] > 0.0f ? g : alpha * g; } break;
     case UnOp::Sigmoid: for (long i = 0; i < n; ++i) dx[i] = dy[i] * y[i] * (1.0f - y[i]); break;
     case UnOp::Tanh: for (long i = 0; i < n; ++i) dx[i] = dy[i] * (1.0f - y[i] * y[i]); break;
     case UnOp::Exp: for (long i = 0; i < n; ++i) dx[i] = dy[i] * y[i]; break;
@@ -121,28 +122,37 @@ void sumAxis(float* out, const float* x, long outer, long dim, long inner) {
   }
 }
 
+static void maxPool2x2(float* out, int32_t* argmax, const float* x, long planes, long H, long W, long OH, long OW) {
+  const long HW = H * W, P = OH * OW;
+  for (long nc = 0; nc < planes; ++nc) {
+    const float* src = x + nc * HW;
+    float* dst = out + nc * P;
+    int32_t* am = argmax + nc * P;
+    const int32_t base = static_cast<int32_t>(nc * HW);
+    for (long oh = 0; oh < OH; ++oh) {
+      const float* r0 = src + 2 * oh * W;
+      const float* r1 = r0 + W;
+      const int32_t rb = base + static_cast<int32_t>(2 * oh * W);
+      for (long ow = 0; ow < OW; ++ow) {
+        // branch-free: random data would mispredict every comparison
+        float best = r0[2 * ow]; int32_t bi = 0;
+        float v = r0[2 * ow + 1]; bool g = v > best; best = g ? v : best; bi = g ? 1 : bi;
+        v = r1[2 * ow]; g = v > best; best = g ? v : best; bi = g ? static_cast<int32_t>(W) : bi;
+        v = r1[2 * ow + 1]; g = v > best; best = g ? v : best; bi = g ? static_cast<int32_t>(W + 1) : bi;
+        dst[oh * OW + ow] = best;
+        am[oh * OW + ow] = rb + static_cast<int32_t>(2 * ow) + bi;
+      }
+    }
+  }
+}
+
 void maxPool2d(float* out, int32_t* argmax, const float* x, const PoolDims& d) {
+  if (d.k == 2 && d.stride == 2) { maxPool2x2(out, argmax, x, d.n * d.c, d.h, d.w, d.oh, d.ow); return; }
   const long HW = d.h * d.w, P = d.oh * d.ow;
   for (long nc = 0; nc < d.n * d.c; ++nc) {
     const float* src = x + nc * HW;
     float* dst = out + nc * P;
     int32_t* am = argmax + nc * P;
-    if (d.k == 2 && d.stride == 2) {
-      for (long oh = 0; oh < d.oh; ++oh) {
-        const float* r0 = src + (2 * oh) * d.w;
-        const float* r1 = r0 + d.w;
-        for (long ow = 0; ow < d.ow; ++ow) {
-          const long c0 = 2 * ow;
-          float best = r0[c0]; long bi = (2 * oh) * d.w + c0;
-          if (r0[c0 + 1] > best) { best = r0[c0 + 1]; bi = (2 * oh) * d.w + c0 + 1; }
-          if (r1[c0] > best) { best = r1[c0]; bi = (2 * oh + 1) * d.w + c0; }
-          if (r1[c0 + 1] > best) { best = r1[c0 + 1]; bi = (2 * oh + 1) * d.w + c0 + 1; }
-          dst[oh * d.ow + ow] = best;
-          am[oh * d.ow + ow] = static_cast<int32_t>(nc * HW + bi);
-        }
-      }
-      continue;
-    }
     for (long oh = 0; oh < d.oh; ++oh) {
       for (long ow = 0; ow < d.ow; ++ow) {
         const long h0 = oh * d.stride, w0 = ow * d.stride;
@@ -150,7 +160,9 @@ void maxPool2d(float* out, int32_t* argmax, const float* x, const PoolDims& d) {
         for (long i = 0; i < d.k; ++i)
           for (long j = 0; j < d.k; ++j) {
             const long idx = (h0 + i) * d.w + w0 + j;
-            if (src[idx] > best) { best = src[idx]; bi = idx; }
+            const float v = src[idx];
+            const bool g = v > best;
+            best = g ? v : best; bi = g ? idx : bi;
           }
         dst[oh * d.ow + ow] = best;
         am[oh * d.ow + ow] = static_cast<int32_t>(nc * HW + bi);
