@@ -4,3 +4,5 @@ export { allModels, getModel, modelsOfReport, nearestIds, REPORTS, type ReportId
 export { PairNet, WholeNet, Stack, convLayers, fcLayers, mlpHead, type PairNetParts, type ConvSpec } from './blocks.js';
 export { carparelliModel, carparelliModels, CARPARELLI_DEFAULT, type CarparelliHyper } from './carparelli2019.js';
 export { siebertModel, type SiebertOptions } from './siebert2022.js';
+export { defineModel, type ModelDefinition } from './define.js';
+export { recipe } from './recipes.js';

@@ -1,0 +1,16 @@
+// a user's own model: the same blocks and recipes as the zoo, parameters counted by building it once
+import { Rng } from '../tensor/random.js';
+import type { BuildContext, ModelSpec, PairNetwork, Recipe } from './types.js';
+
+export interface ModelDefinition {
+  id: string;
+  description?: string;
+  recipe: Recipe;
+  build(ctx: BuildContext): PairNetwork;
+}
+
+export function defineModel(def: ModelDefinition): ModelSpec {
+  const params = def.build({ init: new Rng(0), dropout: new Rng(1) }).parameterCount();
+  const report = def.id.includes('/') ? def.id.split('/')[0]! : 'custom';
+  return { id: def.id, report, description: def.description ?? def.id, ours: [], params, recipe: def.recipe, build: def.build };
+}
