@@ -67,6 +67,22 @@ export class Rng {
     return result;
   }
 
+  // fills out with the next out.length values of nextU32 (the same stream, fast in bulk: dropout masks)
+  fillU32(out: Uint32Array): void {
+    let a = this.a;
+    let b = this.b;
+    let c = this.c;
+    let d = this.d;
+    for (let i = 0; i < out.length; i++) {
+      out[i] = Math.imul(rotl(Math.imul(b, 5), 7), 9);
+      const t = b << 9;
+      c ^= a; d ^= b; b ^= c; a ^= d;
+      c ^= t;
+      d = (d << 11) | (d >>> 21);
+    }
+    this.a = a >>> 0; this.b = b >>> 0; this.c = c >>> 0; this.d = d >>> 0;
+  }
+
   // uniform in [0, 1) with 53 bits
   random(): number {
     const hi = this.nextU32() >>> 5;

@@ -159,6 +159,10 @@ test('Rng: same seed same stream, split streams independent of the parent', () =
   const s2 = new Rng(9).split('round-1').random();
   assert.equal(s1, s2);
   assert.notEqual(new Rng(9).split('round-2').random(), s1);
+  const bulk = new Uint32Array(1000);
+  const one = new Rng(77);
+  new Rng(77).fillU32(bulk);
+  assert.deepEqual(Array.from(bulk), Array.from({ length: 1000 }, () => one.nextU32()));
   const perm = new Rng(1).permutation(100);
   assert.deepEqual([...perm].sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));
   let mean = 0;

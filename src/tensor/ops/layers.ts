@@ -129,7 +129,11 @@ export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tens
   if (!training || p === 0) return x;
   const mask = allocLike(x.size, x.data);
   const keep = 1 / (1 - p);
-  for (let i = 0; i < mask.length; i++) mask[i] = rng.random() < p ? 0 : keep;
+  // one 32-bit draw per element: dropped when below p * 2^32
+  const bits = new Uint32Array(x.size);
+  rng.fillU32(bits);
+  const threshold = p * 4294967296;
+  for (let i = 0; i < mask.length; i++) mask[i] = bits[i]! < threshold ? 0 : keep;
   const out = new Tensor(allocLike(x.size, x.data), x.shape);
   backend().binary('mul', out.data, x.data, mask, [x.size], [1], [1]);
   return record(out, 'dropout', [x], dropoutGrad(mask));
