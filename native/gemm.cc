@@ -20,6 +20,7 @@ bool cpuHasAvx2Fma() {
 void initCtx(Ctx& ctx, bool allowAvx2) {
   ctx.avx2 = allowAvx2 && cpuHasAvx2Fma();
   ctx.ukr = ctx.avx2 ? ukrAvx2 : ukrScalar;
+  ctx.ukrRows = ctx.avx2 ? ukrRowsAvx2 : ukrRowsScalar;
 }
 
 static inline void mergeTile(const float* acc, float* C, long ldc, float beta, long mr, long nr) {
@@ -50,7 +51,57 @@ void ukrScalar(long k, const float* A, const float* B, float* C, long ldc, float
   mergeTile(acc, C, ldc, beta, mr, nr);
 }
 
+void ukrRowsScalar(long k, const float* a, long lda, const float* B, float* C, long ldc, float beta, long mr, long nr) {
+  alignas(64) float acc[MR * NR];
+  for (long i = 0; i < MR * NR; ++i) acc[i] = 0.0f;
+  for (long p = 0; p < k; ++p) {
+    const float* b = B + p * NR;
+    for (long i = 0; i < mr; ++i) {
+      const float ai = a[i * lda + p];
+      float* row = acc + i * NR;
+      for (long j = 0; j < NR; ++j) row[j] += ai * b[j];
+    }
+  }
+  mergeTile(acc, C, ldc, beta, mr, nr);
+}
+
 #if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx2,fma")))
+void ukrRowsAvx2(long k, const float* a, long lda, const float* B, float* C, long ldc, float beta, long mr, long nr) {
+  // rows past mr alias the last valid row (their results are discarded), so nothing out of bounds is read
+  const float* r0 = a;
+  const float* r1 = a + std::min(1L, mr - 1) * lda;
+  const float* r2 = a + std::min(2L, mr - 1) * lda;
+  const float* r3 = a + std::min(3L, mr - 1) * lda;
+  const float* r4 = a + std::min(4L, mr - 1) * lda;
+  const float* r5 = a + std::min(5L, mr - 1) * lda;
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (long p = 0; p < k; ++p) {
+    const __m256 b0 = _mm256_load_ps(B), b1 = _mm256_load_ps(B + 8);
+    __m256 v;
+    v = _mm256_broadcast_ss(r0 + p); c00 = _mm256_fmadd_ps(v, b0, c00); c01 = _mm256_fmadd_ps(v, b1, c01);
+    v = _mm256_broadcast_ss(r1 + p); c10 = _mm256_fmadd_ps(v, b0, c10); c11 = _mm256_fmadd_ps(v, b1, c11);
+    v = _mm256_broadcast_ss(r2 + p); c20 = _mm256_fmadd_ps(v, b0, c20); c21 = _mm256_fmadd_ps(v, b1, c21);
+    v = _mm256_broadcast_ss(r3 + p); c30 = _mm256_fmadd_ps(v, b0, c30); c31 = _mm256_fmadd_ps(v, b1, c31);
+    v = _mm256_broadcast_ss(r4 + p); c40 = _mm256_fmadd_ps(v, b0, c40); c41 = _mm256_fmadd_ps(v, b1, c41);
+    v = _mm256_broadcast_ss(r5 + p); c50 = _mm256_fmadd_ps(v, b0, c50); c51 = _mm256_fmadd_ps(v, b1, c51);
+    B += NR;
+  }
+  alignas(64) float acc[MR * NR];
+  _mm256_store_ps(acc + 0, c00); _mm256_store_ps(acc + 8, c01);
+  _mm256_store_ps(acc + 16, c10); _mm256_store_ps(acc + 24, c11);
+  _mm256_store_ps(acc + 32, c20); _mm256_store_ps(acc + 40, c21);
+  _mm256_store_ps(acc + 48, c30); _mm256_store_ps(acc + 56, c31);
+  _mm256_store_ps(acc + 64, c40); _mm256_store_ps(acc + 72, c41);
+  _mm256_store_ps(acc + 80, c50); _mm256_store_ps(acc + 88, c51);
+  mergeTile(acc, C, ldc, beta, mr, nr);
+}
+
 __attribute__((target("avx2,fma")))
 void ukrAvx2(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
@@ -153,6 +204,9 @@ static double fmaPeakAvx2(long iters) {
 #else
 void ukrAvx2(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr) {
   ukrScalar(k, A, B, C, ldc, beta, mr, nr);
+}
+void ukrRowsAvx2(long k, const float* a, long lda, const float* B, float* C, long ldc, float beta, long mr, long nr) {
+  ukrRowsScalar(k, a, lda, B, C, ldc, beta, mr, nr);
 }
 #endif
 

@@ -39,10 +39,13 @@ struct Arena {
 
 // C[0..mr, 0..nr] (ldc) = acc(A panel x B panel over k) + beta * C; beta == 0 never reads C
 using Ukr = void (*)(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr);
+// same, with A read unpacked: A(i, p) = a[i*lda + p] for i < mr (rows past mr are not read)
+using UkrRows = void (*)(long k, const float* a, long lda, const float* B, float* C, long ldc, float beta, long mr, long nr);
 
 struct Ctx {
   bool avx2 = false;
   Ukr ukr = nullptr;
+  UkrRows ukrRows = nullptr;
   Arena packA, packB, tmpC, aux;
 };
 
@@ -52,6 +55,8 @@ bool cpuHasAvx2Fma();
 // micro-kernels
 void ukrScalar(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr);
 void ukrAvx2(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr);
+void ukrRowsScalar(long k, const float* a, long lda, const float* B, float* C, long ldc, float beta, long mr, long nr);
+void ukrRowsAvx2(long k, const float* a, long lda, const float* B, float* C, long ldc, float beta, long mr, long nr);
 
 // packing: A(i,p) = a[i*rs + p*cs] -> panels of MR rows, [p][r]; B(p,j) = b[p*rs + j*cs] -> panels of NR cols, [p][c]
 void packA(const float* a, long rs, long cs, long mc, long kc, float* dst);
