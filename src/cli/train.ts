@@ -1,0 +1,66 @@
+// pairbench train <id>: one model, R rounds in this process; per-round lines and mean ± sd, or --json
+import { backendReason, getBackend } from '../backend/select.js';
+import { loadMnist } from '../data/mnist.js';
+import { getModel } from '../models/registry.js';
+import { runSeed } from '../study/seeds.js';
+import { describe } from '../study/stats.js';
+import { trainRun } from '../train/run.js';
+import { int, optimizerText, pct } from './format.js';
+
+export interface TrainFlags {
+  epochs?: number;
+  rounds: number;
+  seed: number;
+  json?: boolean;
+  mnistDir?: string;
+  batchSize?: number;
+  trainPairs?: number;
+  testPairs?: number;
+  verbose?: boolean;
+}
+
+export function trainCommand(id: string, o: TrainFlags): void {
+  const spec = getModel(id);
+  const data = loadMnist(o.mnistDir !== undefined ? { dir: o.mnistDir } : {});
+  const epochs = o.epochs ?? spec.recipe.epochs;
+  const batch = o.batchSize ?? spec.recipe.batchSize;
+  // human output goes to stdout, unless --json: then stdout holds the one JSON object and the rest goes to stderr
+  const say = (s: string): void => {
+    (o.json ? process.stderr : process.stdout).write(s + '\n');
+  };
+  if (!o.json) {
+    say(`${spec.id}: ${int(spec.params)} parameters, ${epochs} epochs${epochs !== spec.recipe.epochs ? ` (recipe: ${spec.recipe.epochs})` : ''}, batch ${batch}, ${optimizerText(spec.recipe)}; ${backendReason()}`);
+  }
+  const rounds: { round: number; seed: number; testAccuracy: number; trainSeconds: number }[] = [];
+  let params = spec.params;
+  for (let round = 0; round < o.rounds; round++) {
+    const seed = runSeed(o.seed, spec.id, round);
+    const r = trainRun({
+      model: spec,
+      seed,
+      round,
+      epochs,
+      batchSize: batch,
+      data,
+      ...(o.trainPairs !== undefined ? { trainPairs: o.trainPairs } : {}),
+      ...(o.testPairs !== undefined ? { testPairs: o.testPairs } : {}),
+      ...(o.verbose && !o.json
+        ? { onEpoch: (m) => say(`    epoch ${String(m.epoch).padStart(String(epochs).length)}/${epochs} ${m.phase === 'pretrain' ? '(digits) ' : ''}loss ${m.trainLoss.toFixed(4)}  train ${pct(m.trainAccuracy)}  test ${pct(m.testAccuracy)}  ${m.seconds.toFixed(2)} s`) }
+        : {}),
+    });
+    params = r.params;
+    rounds.push({ round, seed, testAccuracy: r.testAccuracy, trainSeconds: r.trainSeconds });
+    if (!o.json) {
+      const best = spec.recipe.bestEpoch ? `  best epoch ${pct(r.bestTestAccuracy)} (epoch ${r.bestEpoch}, chosen on the test set)` : '';
+      say(`round ${String(round + 1).padStart(String(o.rounds).length)}/${o.rounds}  seed ${seed}  test ${pct(r.testAccuracy)}${best}  ${r.trainSeconds.toFixed(1)} s`);
+    }
+  }
+  const s = describe(rounds.map((r) => r.testAccuracy));
+  if (o.json) {
+    const obj = { model: spec.id, params, epochs, backend: getBackend().name, rounds, meanAccuracy: s.mean, sdAccuracy: s.sd };
+    process.stdout.write(JSON.stringify(obj) + '\n');
+  } else {
+    const sd = s.sd === null ? 'sd needs 2 rounds or more' : `± ${((s.sd ?? 0) * 100).toFixed(2)} (sample sd, n-1)`;
+    say(`${spec.id}: test accuracy ${((s.mean ?? 0) * 100).toFixed(2)}% ${sd} over ${o.rounds} round${o.rounds === 1 ? '' : 's'}`);
+  }
+}

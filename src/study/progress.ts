@@ -1,0 +1,157 @@
+// study progress: a cli-progress bar on a terminal (overall, ETA, runs in flight, last accuracy),
+// plain lines otherwise (one per finished run, and a heartbeat when nothing finished for a while)
+import cliProgress from 'cli-progress';
+import type { RunJob, StudyRecord } from './job.js';
+
+export interface Progress {
+  // total: runs this invocation will train; epochs: their epochs in all; done: runs already finished before
+  begin(total: number, epochs: number, done: number, workers: number): void;
+  runStart(job: RunJob, epochs: number, worker: number): void;
+  epoch(job: RunJob, epoch: number, testAccuracy: number, worker: number): void;
+  runDone(job: RunJob, record: StudyRecord, worker: number): void;
+  end(): void;
+}
+
+export function clock(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}:${String(r).padStart(2, '0')}`;
+}
+
+function short(job: RunJob): string {
+  const name = job.model.includes('/') ? job.model.slice(job.model.indexOf('/') + 1) : job.model;
+  const g = job.grid;
+  const hp = g === undefined ? '' : g.stage === 'search' ? ` H${g.hidden} lr${g.lr}${g.lambda === null ? '' : ` λ${g.lambda}`}` : ' final';
+  return `${name}${hp} r${job.round}`;
+}
+
+// shared bookkeeping: epochs done (for ETA), runs in flight per worker
+abstract class Base implements Progress {
+  protected total = 0;
+  protected epochsTotal = 0;
+  protected epochsDone = 0;
+  protected runsDone = 0;
+  protected before = 0;
+  protected started = 0;
+  protected lastAcc: number | null = null;
+  protected flight = new Map<number, { job: RunJob; epochs: number; epoch: number }>();
+
+  begin(total: number, epochs: number, done: number, _workers: number): void {
+    this.total = total;
+    this.epochsTotal = Math.max(1, epochs);
+    this.before = done;
+    this.started = performance.now();
+  }
+  runStart(job: RunJob, epochs: number, worker: number): void {
+    this.flight.set(worker, { job, epochs, epoch: 0 });
+    this.update();
+  }
+  epoch(_job: RunJob, epoch: number, testAccuracy: number, worker: number): void {
+    const f = this.flight.get(worker);
+    if (f !== undefined) {
+      this.epochsDone += Math.max(0, epoch - f.epoch);
+      f.epoch = epoch;
+    }
+    this.lastAcc = testAccuracy;
+    this.update();
+  }
+  runDone(_job: RunJob, record: StudyRecord, worker: number): void {
+    const f = this.flight.get(worker);
+    if (f !== undefined) this.epochsDone += Math.max(0, f.epochs - f.epoch);
+    this.flight.delete(worker);
+    this.runsDone++;
+    this.lastAcc = record.testAccuracy;
+    this.finished(record);
+  }
+  protected elapsed(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+  protected eta(): number {
+    return this.epochsDone === 0 ? NaN : (this.elapsed() / this.epochsDone) * (this.epochsTotal - this.epochsDone);
+  }
+  protected current(): string {
+    const parts = [...this.flight.values()].map((f) => `${short(f.job)} e${f.epoch}/${f.epochs}`);
+    return parts.length > 3 ? `${parts.slice(0, 3).join(', ')}, +${parts.length - 3}` : parts.join(', ');
+  }
+  protected abstract update(): void;
+  protected abstract finished(record: StudyRecord): void;
+  abstract end(): void;
+}
+
+class BarProgress extends Base {
+  private bar = new cliProgress.SingleBar(
+    {
+      format: ' {bar} {percentage}% | {runs} runs | ETA {etaText} | {current} | last {last}',
+      stream: process.stdout,
+      hideCursor: true,
+      fps: 4,
+      barsize: 24,
+      clearOnComplete: false,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  private payload(): Record<string, string> {
+    return {
+      runs: `${this.before + this.runsDone}/${this.before + this.total}`,
+      etaText: clock(this.eta()),
+      current: this.current() || '-',
+      last: this.lastAcc === null ? '-' : `${(this.lastAcc * 100).toFixed(1)}%`,
+    };
+  }
+  override begin(total: number, epochs: number, done: number, workers: number): void {
+    super.begin(total, epochs, done, workers);
+    this.bar.start(this.epochsTotal, 0, this.payload());
+  }
+  protected update(): void {
+    this.bar.update(this.epochsDone, this.payload());
+  }
+  protected finished(): void {
+    this.update();
+  }
+  end(): void {
+    this.bar.update(this.epochsDone, this.payload());
+    this.bar.stop();
+  }
+}
+
+class LineProgress extends Base {
+  private timer: NodeJS.Timeout | null = null;
+  private lastLine = 0;
+  constructor(private readonly write: (s: string) => void, private readonly heartbeatSeconds = 30) {
+    super();
+  }
+  override begin(total: number, epochs: number, done: number, workers: number): void {
+    super.begin(total, epochs, done, workers);
+    this.lastLine = performance.now();
+    this.timer = setInterval(() => {
+      if (performance.now() - this.lastLine >= this.heartbeatSeconds * 1000) this.line(`… ${this.before + this.runsDone}/${this.before + this.total} runs, ${Math.floor((100 * this.epochsDone) / this.epochsTotal)}% of epochs, elapsed ${clock(this.elapsed())}, ETA ${clock(this.eta())} | ${this.current()}`);
+    }, 1000);
+    this.timer.unref();
+  }
+  private line(s: string): void {
+    this.lastLine = performance.now();
+    this.write(s + '\n');
+  }
+  protected update(): void {}
+  protected finished(record: StudyRecord): void {
+    const n = this.before + this.runsDone;
+    const all = this.before + this.total;
+    const g = record.grid;
+    const hp = g === undefined ? '' : g.stage === 'search' ? ` [H ${g.hidden}, lr ${g.lr}${g.lambda === null ? '' : `, λ ${g.lambda}`}; validation ${((record.validationAccuracy ?? NaN) * 100).toFixed(2)}%]` : ' [final]';
+    this.line(`[${String(n).padStart(String(all).length)}/${all}] ${record.model}${hp} round ${record.round}: test ${(record.testAccuracy * 100).toFixed(2)}% (${record.trainSeconds.toFixed(1)} s) · elapsed ${clock(this.elapsed())} · ETA ${clock(this.eta())}`);
+  }
+  end(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
+
+// a bar when stdout is a terminal, else plain lines on stdout
+export function makeProgress(opts: { tty?: boolean; quiet?: boolean } = {}): Progress {
+  if (opts.quiet) return new (class extends Base { protected update(): void {} protected finished(): void {} end(): void {} })();
+  const tty = opts.tty ?? process.stdout.isTTY === true;
+  return tty ? new BarProgress() : new LineProgress((s) => process.stdout.write(s));
+}

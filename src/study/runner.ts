@@ -1,0 +1,296 @@
+// a study in a directory: plan -> study.json -> runs in worker threads, each finished run appended to
+// runs.jsonl as one line -> summary.json/csv/md and index.html. Rerunning the same directory
+// resumes (finished runs matched by model + round + seed are skipped); a different study there is
+// refused unless forced. Ctrl-C (SIGINT/SIGTERM) stops the workers and leaves every written line whole.
+import { accessSync, appendFileSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, release, platform, arch } from 'node:os';
+import { join, resolve } from 'node:path';
+import { backendReason } from '../backend/select.js';
+import { loadMnist, toShared } from '../data/mnist.js';
+import { PairbenchError } from '../errors.js';
+import { getModel } from '../models/registry.js';
+import type { PublishedFigure } from '../models/types.js';
+import { renderStudyPage } from '../report/page.js';
+import { readMetaIfPresent, readRunsFile, RUNS_FILE, STUDY_FILE } from './files.js';
+import { runKey, type RunJob, type StudyRecord } from './job.js';
+import { runPool } from './pool.js';
+import { makeProgress, type Progress } from './progress.js';
+import { configDifferences } from './config.js';
+import { formatSummary, summarizeStudy, writeSummary } from './stats.js';
+import type { ModelDescription, PlannedRun, StudyConfig, StudyEnvironment, StudyKind, StudyMeta, StudySummary } from './types.js';
+
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
+
+let versionCache: string | null = null;
+export function pairbenchVersion(): string {
+  if (versionCache === null) {
+    try {
+      // dist/src/study/runner.js -> package.json
+      versionCache = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    } catch {
+      versionCache = 'unknown';
+    }
+  }
+  return versionCache;
+}
+
+export function environment(): StudyEnvironment {
+  return {
+    node: process.version,
+    pairbench: pairbenchVersion(),
+    os: `${platform()} ${release()} ${arch()}`,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    backend: backendReason(),
+    created: new Date().toISOString(),
+  };
+}
+
+// the epochs a job trains (its own, or its model's recipe)
+export function jobEpochs(job: RunJob): number {
+  return job.epochs ?? getModel(job.model).recipe.epochs;
+}
+
+export function plannedRun(job: RunJob): PlannedRun & { grid?: RunJob['grid'] } {
+  return { model: job.model, round: job.round, seed: job.seed, epochs: jobEpochs(job), ...(job.grid !== undefined ? { grid: job.grid } : {}) };
+}
+
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+function ioError(what: string, path: string, e: unknown): PairbenchError {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === 'ENOTDIR' ? 'a parent is not a directory' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.code === 'EROFS' ? 'read-only file system' : err.message;
+  return new PairbenchError('io_error', `${what} ${path}: ${why}`, { path, code: err.code });
+}
+
+export interface StudyDirState {
+  dir: string;
+  existing: StudyMeta | null;
+}
+
+// read-only checks before anything is written: the directory is usable and holds no other study
+export function checkStudyDir(dir: string, kind: StudyKind, config: StudyConfig, force: boolean): StudyDirState {
+  const abs = resolve(dir);
+  if (existsSync(abs)) {
+    let st;
+    try {
+      st = statSync(abs);
+    } catch (e) {
+      throw ioError('cannot use study directory', abs, e);
+    }
+    if (!st.isDirectory()) throw new PairbenchError('io_error', `cannot use study directory ${abs}: it is a file, not a directory`, { path: abs });
+    try {
+      accessSync(abs, constants.W_OK);
+    } catch (e) {
+      throw ioError('cannot write to study directory', abs, e);
+    }
+    const meta = readMetaIfPresent(abs);
+    if (meta === null) {
+      if (existsSync(join(abs, RUNS_FILE)) && !force) {
+        throw new PairbenchError('study_conflict', `${abs} holds a ${RUNS_FILE} but no ${STUDY_FILE}: not a study this command can resume; use another --out, or --force to replace it`, { path: abs });
+      }
+      return { dir: abs, existing: null };
+    }
+    const diffs = configDifferences(meta, kind, config);
+    if (diffs.length > 0 && !force) {
+      throw new PairbenchError(
+        'study_conflict',
+        `${abs} holds a different study (${diffs.join('; ')}); use another --out, or add --force to replace it`,
+        { path: abs, differences: diffs },
+      );
+    }
+    return { dir: abs, existing: diffs.length > 0 ? null : meta };
+  }
+  // does not exist yet: the nearest existing ancestor must be a writable directory
+  let p = abs;
+  for (;;) {
+    const parent = resolve(p, '..');
+    if (existsSync(parent) || parent === p) {
+      try {
+        const st = statSync(parent);
+        if (!st.isDirectory()) throw new PairbenchError('io_error', `cannot create study directory ${abs}: ${parent} is a file, not a directory`, { path: abs });
+        accessSync(parent, constants.W_OK);
+      } catch (e) {
+        if (e instanceof PairbenchError) throw e;
+        throw ioError('cannot create study directory', abs, e);
+      }
+      return { dir: abs, existing: null };
+    }
+    p = parent;
+  }
+}
+
+export interface StudyRequest {
+  dir: string;
+  name?: string;
+  kind: StudyKind;
+  config: StudyConfig;
+  jobs: RunJob[]; // every planned run of this stage
+  force: boolean;
+  mnistDir?: string | undefined;
+  progress?: Progress;
+  log?: (line: string) => void;
+}
+
+export interface StageResult {
+  dir: string;
+  meta: StudyMeta;
+  records: StudyRecord[]; // every finished run in the directory (this stage and earlier)
+  stopped: boolean;
+  trainedNow: number;
+  skipped: number;
+}
+
+// repairs a torn tail of runs.jsonl (a kill mid-append) and returns the finished records
+export function repairRuns(dir: string, log: (s: string) => void): StudyRecord[] {
+  const rf = readRunsFile(dir);
+  const path = join(dir, RUNS_FILE);
+  if (rf.tornLastLine) {
+    truncateSync(path, rf.validBytes);
+    log(`repaired ${path}: dropped an incomplete last line (a run killed mid-write; it will be rerun)`);
+  } else if (rf.needsNewline) {
+    appendFileSync(path, '\n');
+  }
+  return rf.runs as StudyRecord[];
+}
+
+function mergePlanned(a: readonly PlannedRun[], b: readonly PlannedRun[]): PlannedRun[] {
+  const seen = new Set(a.map((r) => runKey(r as PlannedRun & { grid?: RunJob['grid'] })));
+  return [...a, ...b.filter((r) => !seen.has(runKey(r as PlannedRun & { grid?: RunJob['grid'] })))];
+}
+
+// runs every planned job not yet in runs.jsonl; returns when all are done, or when stopped by a signal
+export async function runStage(req: StudyRequest): Promise<StageResult> {
+  const log = req.log ?? ((s: string) => process.stdout.write(s + '\n'));
+  const state = checkStudyDir(req.dir, req.kind, req.config, req.force);
+  const dir = state.dir;
+  // the data first: a bad MNIST directory fails before anything is written
+  const ds = loadMnist(req.mnistDir !== undefined ? { dir: req.mnistDir } : {});
+  const planned = req.jobs.map(plannedRun);
+
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw ioError('cannot create study directory', dir, e);
+  }
+  let meta: StudyMeta;
+  if (state.existing === null) {
+    const runsPath = join(dir, RUNS_FILE);
+    if (existsSync(runsPath)) {
+      const kept = `${runsPath}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      renameSync(runsPath, kept);
+      log(`--force: the previous study's runs were moved to ${kept}`);
+    }
+    meta = { name: req.name ?? (dir.split(/[\\/]/).pop() || 'study'), kind: req.kind, config: req.config, runs: planned, environment: environment() };
+    writeAtomic(join(dir, STUDY_FILE), JSON.stringify(meta, null, 2) + '\n');
+  } else {
+    meta = state.existing;
+    const merged = mergePlanned(meta.runs, planned);
+    const cfgChanged = JSON.stringify(meta.config) !== JSON.stringify({ ...meta.config, ...req.config });
+    if (merged.length !== meta.runs.length || cfgChanged) {
+      meta = { ...meta, config: { ...meta.config, ...req.config }, runs: merged };
+      writeAtomic(join(dir, STUDY_FILE), JSON.stringify(meta, null, 2) + '\n');
+    }
+  }
+
+  const records = repairRuns(dir, log);
+  const have = new Set(records.map((r) => runKey(r)));
+  const todo = req.jobs.filter((j) => !have.has(runKey(j)));
+  const skipped = req.jobs.length - todo.length;
+  if (todo.length === 0) return { dir, meta, records, stopped: false, trainedNow: 0, skipped };
+  if (skipped > 0) log(`resuming ${dir}: ${skipped} of ${req.jobs.length} runs already finished, ${todo.length} to go`);
+
+  const workers = Math.max(1, Math.min(req.config.workers, todo.length));
+  const progress = req.progress ?? makeProgress();
+  const runsPath = join(dir, RUNS_FILE);
+  const epochsOf = new Map<RunJob, number>(todo.map((j) => [j, jobEpochs(j)]));
+  let trained = 0;
+  const handle = runPool(todo, workers, toShared(ds), {
+    onStart: (job, w) => progress.runStart(job, epochsOf.get(job) ?? 1, w),
+    onEpoch: (job, e, acc, w) => progress.epoch(job, e, acc, w),
+    onDone: (job, record, w) => {
+      // one complete line per finished run, in one write: a kill leaves at most a torn last line
+      appendFileSync(runsPath, JSON.stringify(record) + '\n');
+      records.push(record);
+      trained++;
+      progress.runDone(job, record, w);
+    },
+  });
+  progress.begin(todo.length, [...epochsOf.values()].reduce((a, b) => a + b, 0), skipped, workers);
+
+  let signalled = false;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signalled) {
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }
+    signalled = true;
+    void handle.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const { stopped } = await handle.done;
+    return { dir, meta, records, stopped: stopped || signalled, trainedNow: trained, skipped };
+  } finally {
+    progress.end();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export interface FinishOptions {
+  baseline?: string | undefined;
+  published?: PublishedFigure[];
+  models?: ModelDescription[];
+  filter?: (r: StudyRecord) => boolean; // which runs the summary and the page describe (grid: the final rounds)
+}
+
+export interface Finished {
+  summary: StudySummary;
+  table: string;
+  page: string;
+  files: { json: string; csv: string; md: string };
+}
+
+export function modelDescriptions(ids: readonly string[]): ModelDescription[] {
+  return ids.map((id) => {
+    const m = getModel(id);
+    return { id: m.id, params: m.params, description: m.description, ours: m.ours };
+  });
+}
+
+export function publishedFigures(ids: readonly string[]): PublishedFigure[] {
+  const out: PublishedFigure[] = [];
+  for (const id of ids) {
+    const p = getModel(id).published;
+    if (p !== undefined && (p.mean !== undefined || p.sd !== undefined || p.min !== undefined || p.max !== undefined)) out.push(p);
+  }
+  return out;
+}
+
+// summary.json/csv/md and index.html from the finished runs; returns the terminal table
+export function finishStudy(dir: string, meta: StudyMeta, records: readonly StudyRecord[], o: FinishOptions = {}): Finished {
+  const runs = o.filter ? records.filter(o.filter) : [...records];
+  const m: StudyMeta = o.filter ? { ...meta, runs: meta.runs.filter((r) => o.filter!(r as StudyRecord)) } : meta;
+  const baseline = o.baseline ?? meta.config.baseline;
+  const published = o.published ?? publishedFigures(meta.config.models);
+  const summary = summarizeStudy(m, runs, { ...(baseline !== undefined ? { baseline } : {}), published });
+  const files = writeSummary(dir, summary);
+  const html = renderStudyPage({
+    meta: m,
+    runs,
+    summary,
+    published,
+    models: o.models ?? modelDescriptions(meta.config.models),
+    ...(baseline !== undefined ? { baseline } : {}),
+  });
+  const page = join(dir, 'index.html');
+  writeAtomic(page, html);
+  return { summary, table: formatSummary(summary), page, files };
+}
