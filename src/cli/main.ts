@@ -139,6 +139,14 @@ function errors(e: unknown): number {
   return 70;
 }
 
+// a closed pipe on stdout/stderr (e.g. `| head`) must not kill a study: its output is dropped,
+// the runs go on and are written to runs.jsonl
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);

@@ -8,7 +8,7 @@ import { finalJobs, gridConfig, gridText, gridWinners, searchJobs, winnerDescrip
 import type { StudyRecord } from '../study/job.js';
 import { studyJobs } from '../study/plan.js';
 import { reportIds, reproducePlan } from '../study/reproduce.js';
-import { defaultWorkers, finishStudy, runStage, type FinishOptions, type StageResult, type StudyRequest } from '../study/runner.js';
+import { checkStudyDir, defaultWorkers, finishStudy, runStage, type FinishOptions, type StageResult, type StudyRequest } from '../study/runner.js';
 import { clock } from '../study/progress.js';
 import type { StudyConfig, StudyKind } from '../study/types.js';
 import { modelsOfReport } from '../models/registry.js';
@@ -24,25 +24,23 @@ export class Stopped extends Error {
   }
 }
 
-function stoppedMessage(r: StageResult, command: string): void {
-  const done = new Set(r.records.map((x) => `${x.model}|${x.round}|${x.seed}`)).size;
+function shellQuote(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+// printed last when a study was stopped: what is kept and the command that resumes it
+function stoppedMessage(r: StageResult): void {
+  const done = new Set(r.records.map((x) => `${x.model}|${x.round}|${x.seed}|${x.grid?.stage ?? ''}|${x.grid?.hidden ?? ''}|${x.grid?.lr ?? ''}|${x.grid?.lambda ?? ''}`)).size;
   say('');
-  say(`stopped: ${done} run${done === 1 ? '' : 's'} finished and kept in ${resolve(r.dir, 'runs.jsonl')} (runs in flight were dropped).`);
-  say(`resume with: ${command}`);
+  say(`stopped: ${done} finished run${done === 1 ? '' : 's'} kept in ${resolve(r.dir, 'runs.jsonl')}; the runs in flight were dropped.`);
+  say(`resume with the same command: pairbench ${process.argv.slice(2).map(shellQuote).join(' ')}`);
 }
 
-function resumeCommand(cmd: string, dir: string): string {
-  return `pairbench ${cmd} --out ${JSON.stringify(dir).slice(1, -1).includes(' ') ? JSON.stringify(dir) : dir} (the same options as before)`;
-}
-
-async function stage(req: StudyRequest, cmd: string): Promise<StageResult> {
+async function stage(req: StudyRequest): Promise<StageResult> {
   const t0 = performance.now();
   const r = await runStage(req);
   if (r.trainedNow > 0) say(`${r.trainedNow} run${r.trainedNow === 1 ? '' : 's'} trained in ${clock((performance.now() - t0) / 1000)} (${req.config.workers} worker${req.config.workers === 1 ? '' : 's'})`);
   else if (!r.stopped) say(`${r.dir}: all ${req.jobs.length} planned runs were already finished`);
-  if (r.stopped) {
-    stoppedMessage(r, resumeCommand(cmd, req.dir));
-  }
   return r;
 }
 
@@ -100,19 +98,23 @@ export function studyConfigFrom(flags: StudyFlags): { config: StudyConfig; out: 
   return { config, out: flags.out ?? file.out ?? `studies/${name ?? 'study'}`, name, mnistDir: flags.mnistDir ?? file.mnistDir };
 }
 
-async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFrom>, force: boolean, cmd: string, notes: string[] = []): Promise<void> {
+async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFrom>, force: boolean, notes: string[] = []): Promise<void> {
+  checkStudyDir(c.out, kind, c.config, force); // conflicts and unusable directories before anything is printed
   const req: StudyRequest = { dir: c.out, kind, config: c.config, jobs: studyJobs(c.config), force, mnistDir: c.mnistDir, ...(c.name !== undefined ? { name: c.name } : {}) };
   const e = c.config.epochs === null ? "each model's recipe epochs" : `${c.config.epochs} epoch${c.config.epochs === 1 ? '' : 's'}`;
   say(`study ${resolve(c.out)}: ${c.config.models.length} model${c.config.models.length === 1 ? '' : 's'} x ${c.config.rounds} rounds = ${req.jobs.length} runs, ${e}, seed ${c.config.seed}, ${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}`);
   for (const n of notes) say(n);
-  const r = await stage(req, cmd);
+  const r = await stage(req);
   finish(r, { baseline: c.config.baseline }, c.config.epochs !== null ? ['published figures come from the reports\' own protocols (their epochs and rounds), not from this study\'s'] : []);
-  if (r.stopped) throw new Stopped(130);
+  if (r.stopped) {
+    stoppedMessage(r);
+    throw new Stopped(130);
+  }
 }
 
 export async function studyCommand(flags: StudyFlags): Promise<void> {
   const c = studyConfigFrom(flags);
-  await runPlainStudy('study', c, flags.force === true, 'study');
+  await runPlainStudy('study', c, flags.force === true);
 }
 
 export const HEADLINE = { rounds: 10, epochs: 25, out: 'studies/headline' };
@@ -130,7 +132,7 @@ export async function startCommand(flags: { workers?: number; out?: string; mnis
     ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
     ...(flags.mnistDir !== undefined ? { mnistDir: flags.mnistDir } : {}),
   });
-  await runPlainStudy('study', c, flags.force === true, 'start', [
+  await runPlainStudy('study', c, flags.force === true, [
     `the headline study: lenet-transfer's six models, ${HEADLINE.rounds} rounds of ${HEADLINE.epochs} epochs each. The report trained 100 epochs over 15 rounds;`,
     "this one is shortened to finish in minutes (pairbench reproduce lenet-transfer runs the report's full protocol).",
   ]);
@@ -160,14 +162,18 @@ export async function reproduceCommand(which: string, flags: ReproduceFlags): Pr
   for (const p of plans) {
     const dir = which === 'all' ? resolve(base, p.report) : resolve(base);
     const jobs = studyJobs(p.config);
+    checkStudyDir(dir, 'reproduce', p.config, flags.force === true);
     say(`reproduce ${p.report} into ${dir}: ${jobs.length} runs, ${p.config.workers} worker${p.config.workers === 1 ? '' : 's'}`);
     say('the report\'s protocol:');
     for (const l of p.protocol) say(`  - ${l}`);
     const shortNote = p.changes.length > 0 ? `protocol ${p.shortened ? 'SHORTENED' : 'CHANGED'}: ${p.changes.join(', ')}; the comparison with the published figures is indicative only` : null;
     if (shortNote !== null) say(shortNote);
-    const r = await stage({ dir, kind: 'reproduce', config: p.config, jobs, force: flags.force === true, mnistDir: flags.mnistDir, name: `reproduce-${p.report}` }, `reproduce ${which}`);
+    const r = await stage({ dir, kind: 'reproduce', config: p.config, jobs, force: flags.force === true, mnistDir: flags.mnistDir, name: `reproduce-${p.report}` });
     finish(r, { baseline: p.config.baseline }, shortNote !== null ? ['', shortNote] : ['', 'full protocol: the report\'s epochs and rounds']);
-    if (r.stopped) throw new Stopped(130);
+    if (r.stopped) {
+      stoppedMessage(r);
+      throw new Stopped(130);
+    }
     say('');
   }
 }
@@ -185,11 +191,16 @@ export async function gridCommand(flags: GridFlags): Promise<void> {
   const config = gridConfig({ ...rest, seed: seed ?? 1, workers: workers ?? defaultWorkers() });
   const dir = resolve(out ?? 'studies/grid');
   const search = searchJobs(config);
+  checkStudyDir(dir, 'grid', config, force === true);
   const g = config.extra!['grid'] as { k: number };
   say(`grid search (carparelli2019's protocol) into ${dir}: ${config.models.length} model${config.models.length === 1 ? '' : 's'}, ${search.length} search runs (${g.k} seed${g.k === 1 ? '' : 's'} per combination, 70/30 split of the training pairs, selection on the 30% only), then ${config.rounds} final rounds per model on all training pairs`);
   const base = { dir, kind: 'grid' as const, config, force: force === true, mnistDir, name: 'grid' };
-  const s1 = await stage({ ...base, jobs: search }, 'grid');
-  if (s1.stopped) throw new Stopped(130);
+  const s1 = await stage({ ...base, jobs: search });
+  if (s1.stopped) {
+    finish(s1, { filter: (x: StudyRecord) => x.grid?.stage === 'final' });
+    stoppedMessage(s1);
+    throw new Stopped(130);
+  }
   const winners = gridWinners(config, s1.records);
   const gridJson = writeGridFiles(s1.dir, winners);
   say('');
@@ -198,9 +209,12 @@ export async function gridCommand(flags: GridFlags): Promise<void> {
   say('');
   const finals = finalJobs(config, winners);
   say(`final rounds: ${finals.length} runs (${winners.map((w) => `${w.model.slice('carparelli2019/'.length)}: ${comboText(w.best)}`).join('; ')})`);
-  const s2 = await stage({ ...base, force: false, jobs: finals }, 'grid');
+  const s2 = await stage({ ...base, force: false, jobs: finals });
   finish(s2, { baseline: config.baseline, models: winnerDescriptions(winners), filter: (r: StudyRecord) => r.grid?.stage === 'final' }, ['', 'final rounds with each model\'s grid winner, trained on all training pairs; the search runs are in runs.jsonl (grid.stage = "search")']);
-  if (s2.stopped) throw new Stopped(130);
+  if (s2.stopped) {
+    stoppedMessage(s2);
+    throw new Stopped(130);
+  }
 }
 
 // re-render summary.* and index.html from a study directory
