@@ -4,8 +4,8 @@ import cliProgress from 'cli-progress';
 import type { RunJob, StudyRecord } from './job.js';
 
 export interface Progress {
-  // total: runs this invocation will train; epochs: their epochs in all; done: runs already finished before
-  begin(total: number, epochs: number, done: number, workers: number): void;
+  // the runs this invocation will train (with their epochs); done: runs already finished before
+  begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number): void;
   runStart(job: RunJob, epochs: number, worker: number): void;
   epoch(job: RunJob, epoch: number, testAccuracy: number, worker: number): void;
   runDone(job: RunJob, record: StudyRecord, worker: number): void;
@@ -38,14 +38,21 @@ abstract class Base implements Progress {
   protected started = 0;
   protected lastAcc: number | null = null;
   protected flight = new Map<number, { job: RunJob; epochs: number; epoch: number }>();
+  // ETA: seconds per epoch measured per model on the finished runs, applied to the epochs left
+  private pending = new Map<string, number>(); // model -> epochs not started yet
+  private rate = new Map<string, { seconds: number; epochs: number }>();
+  private workers = 1;
 
-  begin(total: number, epochs: number, done: number, _workers: number): void {
-    this.total = total;
-    this.epochsTotal = Math.max(1, epochs);
+  begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number): void {
+    this.total = jobs.length;
+    this.epochsTotal = Math.max(1, jobs.reduce((a, j) => a + j.epochs, 0));
+    for (const j of jobs) this.pending.set(j.job.model, (this.pending.get(j.job.model) ?? 0) + j.epochs);
+    this.workers = Math.max(1, workers);
     this.before = done;
     this.started = performance.now();
   }
   runStart(job: RunJob, epochs: number, worker: number): void {
+    this.pending.set(job.model, (this.pending.get(job.model) ?? 0) - epochs);
     this.flight.set(worker, { job, epochs, epoch: 0 });
     this.update();
   }
@@ -64,13 +71,31 @@ abstract class Base implements Progress {
     this.flight.delete(worker);
     this.runsDone++;
     this.lastAcc = record.testAccuracy;
+    const r = this.rate.get(record.model) ?? { seconds: 0, epochs: 0 };
+    this.rate.set(record.model, { seconds: r.seconds + record.trainSeconds, epochs: r.epochs + record.epochs });
     this.finished(record);
   }
   protected elapsed(): number {
     return (performance.now() - this.started) / 1000;
   }
   protected eta(): number {
-    return this.epochsDone === 0 ? NaN : (this.elapsed() / this.epochsDone) * (this.epochsTotal - this.epochsDone);
+    if (this.epochsDone === 0) return NaN;
+    let known = 0;
+    let knownEpochs = 0;
+    for (const r of this.rate.values()) {
+      known += r.seconds;
+      knownEpochs += r.epochs;
+    }
+    // models with no finished run yet: the mean rate of the others, else the overall wall-clock rate
+    const fallback = knownEpochs > 0 ? known / knownEpochs : (this.elapsed() * this.workers) / this.epochsDone;
+    const perEpoch = (model: string): number => {
+      const r = this.rate.get(model);
+      return r !== undefined && r.epochs > 0 ? r.seconds / r.epochs : fallback;
+    };
+    let work = 0;
+    for (const [model, epochs] of this.pending) work += Math.max(0, epochs) * perEpoch(model);
+    for (const f of this.flight.values()) work += Math.max(0, f.epochs - f.epoch) * perEpoch(f.job.model);
+    return work / Math.min(this.workers, Math.max(1, this.total - this.runsDone));
   }
   protected current(): string {
     const parts = [...this.flight.values()].map((f) => `${short(f.job)} e${f.epoch}/${f.epochs}`);
@@ -101,8 +126,8 @@ class BarProgress extends Base {
       last: this.lastAcc === null ? '-' : `${(this.lastAcc * 100).toFixed(1)}%`,
     };
   }
-  override begin(total: number, epochs: number, done: number, workers: number): void {
-    super.begin(total, epochs, done, workers);
+  override begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number): void {
+    super.begin(jobs, done, workers);
     this.bar.start(this.epochsTotal, 0, this.payload());
   }
   protected update(): void {
@@ -123,8 +148,8 @@ class LineProgress extends Base {
   constructor(private readonly write: (s: string) => void, private readonly heartbeatSeconds = 30) {
     super();
   }
-  override begin(total: number, epochs: number, done: number, workers: number): void {
-    super.begin(total, epochs, done, workers);
+  override begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number): void {
+    super.begin(jobs, done, workers);
     this.lastLine = performance.now();
     this.timer = setInterval(() => {
       if (performance.now() - this.lastLine >= this.heartbeatSeconds * 1000) this.line(`… ${this.before + this.runsDone}/${this.before + this.total} runs, ${Math.floor((100 * this.epochsDone) / this.epochsTotal)}% of epochs, elapsed ${clock(this.elapsed())}, ETA ${clock(this.eta())} | ${this.current()}`);

@@ -199,6 +199,7 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   const runsPath = join(dir, RUNS_FILE);
   const epochsOf = new Map<RunJob, number>(todo.map((j) => [j, jobEpochs(j)]));
   let trained = 0;
+  progress.begin(todo.map((job) => ({ job, epochs: epochsOf.get(job) ?? 1 })), skipped, workers);
   const handle = runPool(todo, workers, toShared(ds), {
     onStart: (job, w) => progress.runStart(job, epochsOf.get(job) ?? 1, w),
     onEpoch: (job, e, acc, w) => progress.epoch(job, e, acc, w),
@@ -210,7 +211,6 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
       progress.runDone(job, record, w);
     },
   });
-  progress.begin(todo.length, [...epochsOf.values()].reduce((a, b) => a + b, 0), skipped, workers);
 
   let signalled = false;
   const onSignal = (sig: NodeJS.Signals): void => {
