@@ -1,7 +1,7 @@
 // Tensor: contiguous row-major data, a shape, and the autograd tape node that made it
 import type { Backend, Buf } from '../backend/backend.js';
 import { getBackend } from '../backend/select.js';
-import { PairbenchError, shapeMismatch } from '../errors.js';
+import { PairbenchError, shapeMismatch, shapeStr } from '../errors.js';
 
 export type DType = 'float32' | 'float64';
 
@@ -13,7 +13,15 @@ export interface TapeNode {
   readonly op: string;
   readonly inputs: readonly Tensor[];
   readonly backward: GradRule;
+  // buffers only the gradient rule holds (argmax, masks): recycled once a backward pass consumed the node
+  readonly saved?: readonly (Buf | Int32Array)[];
+  // set once a backward pass has run through this node
+  consumed?: boolean;
 }
+
+// a tensor's buffer as shared with its views (reshape): whether code outside the engine has read it
+// through .data (then it is never recycled) and whether a backward pass recycled it
+interface Storage { exposed: boolean; released: boolean }
 
 let gradEnabled = true;
 
@@ -43,6 +51,48 @@ export function allocLike(n: number, like: Buf | DType): Buf {
   return f64 ? new Float64Array(n) : new Float32Array(n);
 }
 
+// buffers the engine proved unreachable (consumed gradients, a consumed graph's intermediates), by
+// length, for allocOut/allocIndex. float32 and int32 only; a buffer is pooled at most once (a double
+// release would hand it to two owners)
+type Pooled = Float32Array | Int32Array;
+const pools = { f32: new Map<number, Float32Array[]>(), i32: new Map<number, Int32Array[]>() };
+const pooled = new WeakSet<Pooled>();
+const POOL_PER_LENGTH = 16;
+const POOL_MIN_LENGTH = 64;
+
+function take<T extends Pooled>(map: Map<number, T[]>, n: number): T | undefined {
+  const b = map.get(n)?.pop();
+  if (b !== undefined) pooled.delete(b);
+  return b;
+}
+
+// a buffer of n elements whose contents are undefined: for kernel outputs that overwrite every element
+export function allocOut(n: number, like: Buf | DType): Buf {
+  if (like === 'float64' || like instanceof Float64Array) return new Float64Array(n);
+  return take(pools.f32, n) ?? new Float32Array(n);
+}
+
+// an index buffer (argmax) of n elements, contents undefined
+export function allocIndex(n: number): Int32Array {
+  return take(pools.i32, n) ?? new Int32Array(n);
+}
+
+// hands buf back to allocOut/allocIndex; only for buffers nothing else can reach
+export function releaseBuf(buf: Buf | Int32Array): void {
+  if (buf instanceof Float64Array || buf.length < POOL_MIN_LENGTH || pooled.has(buf)) return;
+  // a view into a larger buffer (e.g. a subarray) is not ours to recycle
+  if (buf.byteOffset !== 0 || buf.buffer.byteLength !== buf.byteLength) return;
+  const map: Map<number, Pooled[]> = buf instanceof Float32Array ? pools.f32 : pools.i32;
+  let free = map.get(buf.length);
+  if (free === undefined) {
+    free = [];
+    map.set(buf.length, free);
+  }
+  if (free.length >= POOL_PER_LENGTH) return;
+  free.push(buf);
+  pooled.add(buf);
+}
+
 function checkShape(shape: readonly number[], where: string): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
@@ -52,7 +102,8 @@ function checkShape(shape: readonly number[], where: string): void {
 }
 
 export class Tensor {
-  data: Buf;
+  private storageBuf: Buf;
+  private storage: Storage = { exposed: false, released: false };
   readonly shape: readonly number[];
   readonly size: number;
   requiresGrad: boolean;
@@ -67,10 +118,49 @@ export class Tensor {
     if (data.length !== n) {
       throw shapeMismatch('Tensor', `data has ${data.length} elements but the shape holds ${n}`, { shape });
     }
-    this.data = data;
+    this.storageBuf = data;
     this.shape = Object.freeze([...shape]);
     this.size = n;
     this.requiresGrad = requiresGrad;
+  }
+
+  // the values; reading them here pins the buffer (a backward pass never recycles it)
+  get data(): Buf {
+    const b = this.buf;
+    this.storage.exposed = true;
+    return b;
+  }
+
+  // the buffer as the engine's ops read it (no pinning). Intermediate results of a graph that
+  // nothing outside the engine has read are recycled once a backward pass has consumed them
+  get buf(): Buf {
+    if (this.storage.released) {
+      throw new PairbenchError('bad_argument', `this ${shapeStr(this.shape)} intermediate result was recycled after backward(): read it (.data) or .detach() it before calling backward()`, { shape: this.shape });
+    }
+    return this.storageBuf;
+  }
+
+  // a tensor of another shape over the same buffer (reshape)
+  static viewOf(x: Tensor, shape: readonly number[]): Tensor {
+    const v = new Tensor(x.buf, shape);
+    v.storage = x.storage;
+    return v;
+  }
+
+  // for releaseGraph only: hands the buffer over and poisons every view of it
+  static takeBuffer(t: Tensor): Buf | null {
+    const st = t.storage;
+    if (st.exposed || st.released) return null;
+    st.released = true;
+    return t.storageBuf;
+  }
+
+  static isPinned(t: Tensor): boolean {
+    return t.storage.exposed;
+  }
+
+  static sameStorage(a: Tensor, b: Tensor): boolean {
+    return a.storage === b.storage;
   }
 
   static from(values: ArrayLike<number>, shape?: readonly number[], dtype: DType = 'float32'): Tensor {
@@ -85,7 +175,7 @@ export class Tensor {
 
   static full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
     const t = Tensor.zeros(shape, dtype);
-    t.data.fill(value);
+    t.buf.fill(value);
     return t;
   }
 
@@ -94,7 +184,7 @@ export class Tensor {
   }
 
   get dtype(): DType {
-    return this.data instanceof Float64Array ? 'float64' : 'float32';
+    return this.buf instanceof Float64Array ? 'float64' : 'float32';
   }
 
   get ndim(): number {
@@ -103,16 +193,16 @@ export class Tensor {
 
   item(): number {
     if (this.size !== 1) throw shapeMismatch('item', 'needs a tensor of exactly one element', { x: this.shape });
-    return this.data[0]!;
+    return this.buf[0]!;
   }
 
   toArray(): number[] {
-    return Array.from(this.data);
+    return Array.from(this.buf);
   }
 
   // a copy without history
   detach(): Tensor {
-    return new Tensor(this.data.slice(), this.shape);
+    return new Tensor(this.buf.slice(), this.shape);
   }
 
   // d(this)/d(leaves): accumulates into .grad of every leaf that requires it (PyTorch semantics: += until zeroed)
@@ -126,7 +216,7 @@ export class Tensor {
     if (gradient !== undefined && gradient.size !== this.size) {
       throw shapeMismatch('backward', 'the gradient must have the output\'s shape', { output: this.shape, gradient: gradient.shape });
     }
-    runBackward(this, gradient === undefined ? allocLike(1, this.data).fill(1) : gradient.data.slice());
+    runBackward(this, gradient === undefined ? allocLike(1, this.buf).fill(1) : gradient.buf.slice());
   }
 }
 
@@ -135,13 +225,14 @@ export function backend(): Backend {
 }
 
 // a new tensor computed from inputs; records a tape node when grad is on and any input needs it
-export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradRule): Tensor {
+// saved: buffers that only `backward` will read (recycled after the backward pass)
+export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradRule, saved?: readonly (Buf | Int32Array)[]): Tensor {
   if (!gradEnabled) return out;
   let any = false;
   for (const t of inputs) if (t.requiresGrad) any = true;
   if (!any) return out;
   out.requiresGrad = true;
-  out.node = { op, inputs, backward };
+  out.node = saved === undefined ? { op, inputs, backward } : { op, inputs, backward, saved };
   return out;
 }
 
@@ -154,6 +245,9 @@ function runBackward(root: Tensor, seed: Buf): void {
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     const [t, i] = top;
+    if (t.node?.consumed === true) {
+      throw new PairbenchError('no_grad', `backward: a backward pass already ran through this graph (at ${t.node.op}) and recycled its buffers; run the forward pass again`, { op: t.node.op });
+    }
     const inputs = t.node?.inputs ?? [];
     if (i < inputs.length) {
       top[1] = i + 1;
@@ -176,20 +270,71 @@ function runBackward(root: Tensor, seed: Buf): void {
     if (g === undefined) continue;
     grads.delete(t);
     if (t.node === null) {
-      // a leaf: += into .grad (callers zero it between steps)
+      // a leaf: += into .grad (callers zero it between steps); the first gradient is adopted
       if (t.grad === null) t.grad = new Tensor(g, t.shape);
-      else addInto(be, t.grad.data, g);
+      else {
+        addInto(be, t.grad.buf, g);
+        releaseBuf(g);
+      }
       continue;
     }
-    const needs = t.node.inputs.map((x) => x.requiresGrad);
+    const inputs = t.node.inputs;
+    const needs = inputs.map((x) => x.requiresGrad);
     const ins = t.node.backward(g, needs);
-    t.node.inputs.forEach((x, j) => {
+    // g is consumed unless the rule handed it on (a view's gradient is dy itself)
+    let handedOn = false;
+    for (let j = 0; j < inputs.length; j++) {
       const gi = ins[j];
-      if (!needs[j] || gi === null || gi === undefined) return;
+      if (!needs[j] || gi === null || gi === undefined) continue;
+      if (gi === g) handedOn = true;
+      const x = inputs[j]!;
       const prev = grads.get(x);
       if (prev === undefined) grads.set(x, gi);
-      else addInto(be, prev, gi);
-    });
+      else {
+        addInto(be, prev, gi);
+        if (gi !== g) releaseBuf(gi);
+      }
+    }
+    if (!handedOn) releaseBuf(g);
+  }
+  releaseGraph(root, order);
+}
+
+// ops that make up losses; walking from the root through them reaches the model's outputs
+const LOSS_OPS = new Set(['nll', 'bce', 'bceWithLogits', 'logSoftmax', 'softmax', 'sigmoid', 'add', 'sub', 'mul', 'div',
+  'neg', 'scale', 'square', 'exp', 'log', 'sum', 'mean', 'reshape', 'slice', 'concat']);
+// below this many elements a fresh buffer is cheap: not worth recycling
+const RECYCLE_MIN = 4096;
+
+// after a backward pass: marks the graph consumed and recycles the buffers of its intermediate results
+// (the closures that saved them are dead now) except the root, leaves, buffers read through .data,
+// small ones, and the model's outputs — the tensors a training loop reads after backward (argmax for accuracy)
+function releaseGraph(root: Tensor, order: readonly Tensor[]): void {
+  const kept: Tensor[] = [root];
+  const stack: Tensor[] = [root];
+  const seen = new Set<Tensor>(stack);
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (t.node === null || !LOSS_OPS.has(t.node.op)) continue;
+    for (const x of t.node.inputs) {
+      if (seen.has(x)) continue;
+      seen.add(x);
+      kept.push(x);
+      stack.push(x);
+    }
+  }
+  for (const t of order) {
+    if (t.node === null) continue;
+    t.node.consumed = true;
+    if (t.node.saved !== undefined) for (const b of t.node.saved) releaseBuf(b);
+  }
+  for (const t of order) {
+    if (t.node === null || t.size < RECYCLE_MIN || Tensor.isPinned(t)) continue;
+    let keep = false;
+    for (const k of kept) if (Tensor.sameStorage(k, t)) keep = true;
+    if (keep) continue;
+    const b = Tensor.takeBuffer(t);
+    if (b !== null) releaseBuf(b);
   }
 }
 

@@ -170,3 +170,37 @@ test('Rng: same seed same stream, split streams independent of the parent', () =
   for (let i = 0; i < 10000; i++) mean += r.random() / 10000;
   assert.ok(Math.abs(mean - 0.5) < 0.02);
 });
+
+// buffers of a consumed graph are recycled (allocations page-fault and dominate small-CNN training otherwise)
+test('after backward: intermediates are recycled, outputs and read tensors stay, a second backward is refused', () => {
+  const rng = new Rng(11);
+  const w = new Tensor(new Float32Array(8 * 9).map(() => rng.normal(0, 0.3)), [8, 1, 3, 3], true);
+  const lin = new Tensor(new Float32Array(2 * 8 * 6 * 6).map(() => rng.normal(0, 0.1)), [2, 8 * 6 * 6], true);
+  const x = new Tensor(new Float32Array(64 * 14 * 14).map(() => rng.normal()), [64, 1, 14, 14]);
+  const step = (readEarly: boolean): { conv: Tensor; pinned: Tensor; logits: Tensor; before: number[]; loss: Tensor } => {
+    const conv = F.conv2d(x, w, null); // (64,8,12,12): large, recycled
+    const pinned = F.relu(conv);
+    if (readEarly) void pinned.data; // read before backward: never recycled
+    const pooled = F.maxPool2d(pinned, 2);
+    const logits = F.linear(F.flatten(pooled), lin, null); // the model's output: kept
+    const before = logits.toArray();
+    const loss = F.crossEntropy(logits, new Int32Array(64).map((_, i) => i % 2));
+    loss.backward();
+    return { conv, pinned, logits, before, loss };
+  };
+  const a = step(true);
+  expectCode(() => a.conv.data, 'bad_argument', ['recycled', '[64, 8, 12, 12]']);
+  expectCode(() => F.relu(a.conv), 'bad_argument', ['recycled']);
+  assert.equal(a.pinned.data.length, 64 * 8 * 12 * 12);
+  assert.deepEqual(a.logits.toArray(), a.before);
+  assert.ok(Number.isFinite(a.loss.item()));
+  expectCode(() => a.loss.backward(), 'no_grad', ['backward', 'again']);
+  // the next steps run on recycled buffers and give the same gradients as a fresh start
+  const g1 = Array.from(w.grad!.data);
+  w.grad = null;
+  lin.grad = null;
+  const b = step(false);
+  assert.deepEqual(Array.from(w.grad!.data), g1);
+  assert.deepEqual(b.logits.toArray(), b.before);
+  expectCode(() => b.pinned.data, 'bad_argument', ['recycled']);
+});

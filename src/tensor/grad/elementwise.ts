@@ -1,15 +1,27 @@
 // gradient rules of the elementwise ops (binary with broadcasting, unary activations)
 import type { BinaryOp, Buf, UnaryOp } from '../../backend/backend.js';
-import { allocLike, backend, type GradRule } from '../tensor.js';
+import { allocOut, backend, releaseBuf, type GradRule } from '../tensor.js';
 import { contiguousStrides, sameShape } from '../shape.js';
 
 // sums g (outShape) down to target's shape; always returns a fresh buffer
 export function reduceTo(g: Buf, outShape: readonly number[], target: readonly number[], strides: readonly number[]): Buf {
-  if (sameShape(outShape, target)) return g.slice();
+  if (sameShape(outShape, target)) {
+    const out = allocOut(g.length, g);
+    out.set(g);
+    return out;
+  }
   let n = 1;
   for (const d of target) n *= d;
-  const out = allocLike(n, g);
+  const out = allocOut(n, g);
   backend().reduceToShape(out, g, outShape, strides);
+  return out;
+}
+
+// as reduceTo for a temporary t the caller owns: t itself when no reduction is needed, else t is recycled
+function reduceOwned(t: Buf, outShape: readonly number[], target: readonly number[], strides: readonly number[]): Buf {
+  if (sameShape(outShape, target)) return t;
+  const out = reduceTo(t, outShape, target, strides);
+  releaseBuf(t);
   return out;
 }
 
@@ -30,28 +42,28 @@ export function binaryGrad(op: BinaryOp, a: Buf, b: Buf, y: Buf, aShape: readonl
       }
     } else if (op === 'mul') {
       if (needs[0]) {
-        const t = allocLike(n, dy);
+        const t = allocOut(n, dy);
         be.binary('mul', t, dy, b, outShape, cs, sb);
-        da = reduceTo(t, outShape, aShape, sa);
+        da = reduceOwned(t, outShape, aShape, sa);
       }
       if (needs[1]) {
-        const t = allocLike(n, dy);
+        const t = allocOut(n, dy);
         be.binary('mul', t, dy, a, outShape, cs, sa);
-        db = reduceTo(t, outShape, bShape, sb);
+        db = reduceOwned(t, outShape, bShape, sb);
       }
     } else {
       // div: d/da = dy / b, d/db = -dy * y / b
       if (needs[0]) {
-        const t = allocLike(n, dy);
+        const t = allocOut(n, dy);
         be.binary('div', t, dy, b, outShape, cs, sb);
-        da = reduceTo(t, outShape, aShape, sa);
+        da = reduceOwned(t, outShape, aShape, sa);
       }
       if (needs[1]) {
-        const t = allocLike(n, dy);
+        const t = allocOut(n, dy);
         be.binary('mul', t, dy, y, outShape, cs, cs);
         be.binary('div', t, t, b, outShape, cs, sb);
         be.unary('neg', t, t, 0);
-        db = reduceTo(t, outShape, bShape, sb);
+        db = reduceOwned(t, outShape, bShape, sb);
       }
     }
     return [da, db];
@@ -60,7 +72,7 @@ export function binaryGrad(op: BinaryOp, a: Buf, b: Buf, y: Buf, aShape: readonl
 
 export function unaryGrad(op: UnaryOp, x: Buf, y: Buf, alpha: number): GradRule {
   return (dy) => {
-    const dx = allocLike(dy.length, dy);
+    const dx = allocOut(dy.length, dy);
     backend().unaryBackward(op, dx, x, y, dy, alpha);
     return [dx];
   };

@@ -1,10 +1,10 @@
 // gradient rules of the losses (mean reduction; the upstream gradient is a scalar)
 import type { Buf } from '../../backend/backend.js';
-import { allocLike, backend, type GradRule } from '../tensor.js';
+import { allocOut, backend, type GradRule } from '../tensor.js';
 
 export function nllGrad(target: Int32Array, rows: number, cols: number): GradRule {
   return (dy) => {
-    const dx = allocLike(rows * cols, dy);
+    const dx = allocOut(rows * cols, dy);
     backend().nllLossBackward(dx, dy[0]!, target, rows, cols);
     return [dx];
   };
@@ -13,7 +13,7 @@ export function nllGrad(target: Int32Array, rows: number, cols: number): GradRul
 // inputs (x, t): the target gets no gradient
 export function bceWithLogitsGrad(x: Buf, t: Buf): GradRule {
   return (dy) => {
-    const dx = allocLike(x.length, dy);
+    const dx = allocOut(x.length, dy);
     backend().bceWithLogitsLossBackward(dx, dy[0]!, x, t, x.length);
     return [dx, null];
   };
@@ -21,7 +21,7 @@ export function bceWithLogitsGrad(x: Buf, t: Buf): GradRule {
 
 export function bceGrad(p: Buf, t: Buf): GradRule {
   return (dy) => {
-    const dx = allocLike(p.length, dy);
+    const dx = allocOut(p.length, dy);
     backend().bceLossBackward(dx, dy[0]!, p, t, p.length);
     return [dx, null];
   };

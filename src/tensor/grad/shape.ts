@@ -1,11 +1,11 @@
 // gradient rules of reductions and shape ops (sum, mean, reshape, concat, slice)
 import type { Buf } from '../../backend/backend.js';
-import { allocLike, backend, type GradRule } from '../tensor.js';
+import { allocLike, allocOut, backend, type GradRule } from '../tensor.js';
 
 // sum over dim of x viewed as (outer, dim, inner): dx[o,d,i] = dy[o,i] * factor
 export function sumGrad(outer: number, dim: number, inner: number, factor: number): GradRule {
   return (dy) => {
-    const dx = allocLike(outer * dim * inner, dy);
+    const dx = allocOut(outer * dim * inner, dy);
     const be = backend();
     // broadcast dy (outer, 1, inner) over dim with a 0 stride
     be.binary('mul', dx, dy, factorBuf(dy, factor), [outer, dim, inner], [inner, 0, 1], [0, 0, 0]);
@@ -14,7 +14,7 @@ export function sumGrad(outer: number, dim: number, inner: number, factor: numbe
 }
 
 function factorBuf(like: Buf, v: number): Buf {
-  const b = allocLike(1, like);
+  const b = allocOut(1, like);
   b[0] = v;
   return b;
 }
@@ -32,7 +32,7 @@ export function concatGrad(outer: number, rowLens: readonly number[]): GradRule 
       const start = off;
       off += w;
       if (!needs[i]) return null;
-      const dx = allocLike(outer * w, dy);
+      const dx = allocOut(outer * w, dy);
       be.copyBlock(dx, 0, w, dy, start, total, outer, w);
       return dx;
     });

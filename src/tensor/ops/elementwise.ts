@@ -2,7 +2,7 @@
 import type { BinaryOp, UnaryOp } from '../../backend/backend.js';
 import { binaryGrad, unaryGrad } from '../grad/elementwise.js';
 import { broadcastShapes, broadcastStrides } from '../shape.js';
-import { allocLike, backend, record, sizeOf, Tensor } from '../tensor.js';
+import { allocOut, backend, record, sizeOf, Tensor } from '../tensor.js';
 
 function asTensor(v: Tensor | number, like: Tensor): Tensor {
   return typeof v === 'number' ? Tensor.scalar(v, like.dtype) : v;
@@ -13,9 +13,9 @@ function binary(op: BinaryOp, a: Tensor, bIn: Tensor | number): Tensor {
   const outShape = broadcastShapes(op, a.shape, b.shape);
   const sa = broadcastStrides(a.shape, outShape);
   const sb = broadcastStrides(b.shape, outShape);
-  const out = new Tensor(allocLike(sizeOf(outShape), a.data), outShape);
-  backend().binary(op, out.data, a.data, b.data, outShape, sa, sb);
-  return record(out, op, [a, b], binaryGrad(op, a.data, b.data, out.data, a.shape, b.shape, outShape, sa, sb));
+  const out = new Tensor(allocOut(sizeOf(outShape), a.buf), outShape);
+  backend().binary(op, out.buf, a.buf, b.buf, outShape, sa, sb);
+  return record(out, op, [a, b], binaryGrad(op, a.buf, b.buf, out.buf, a.shape, b.shape, outShape, sa, sb));
 }
 
 export const add = (a: Tensor, b: Tensor | number): Tensor => binary('add', a, b);
@@ -24,9 +24,9 @@ export const mul = (a: Tensor, b: Tensor | number): Tensor => binary('mul', a, b
 export const div = (a: Tensor, b: Tensor | number): Tensor => binary('div', a, b);
 
 function unary(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
-  const out = new Tensor(allocLike(x.size, x.data), x.shape);
-  backend().unary(op, out.data, x.data, alpha);
-  return record(out, op, [x], unaryGrad(op, x.data, out.data, alpha));
+  const out = new Tensor(allocOut(x.size, x.buf), x.shape);
+  backend().unary(op, out.buf, x.buf, alpha);
+  return record(out, op, [x], unaryGrad(op, x.buf, out.buf, alpha));
 }
 
 // relu'(0) = 0, as PyTorch

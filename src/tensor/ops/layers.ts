@@ -6,16 +6,16 @@ import {
 } from '../grad/layers.js';
 import type { Rng } from '../random.js';
 import { normDim } from '../shape.js';
-import { allocLike, backend, record, sizeOf, Tensor } from '../tensor.js';
+import { allocIndex, allocOut, backend, record, releaseBuf, sizeOf, Tensor } from '../tensor.js';
 
 // a: (m,k) @ b: (k,n)
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 2 || b.ndim !== 2 || a.shape[1] !== b.shape[0]) throw shapeMismatch('matmul', 'needs (m,k) @ (k,n)', { a: a.shape, b: b.shape });
   const [m, k] = a.shape as [number, number];
   const n = b.shape[1]!;
-  const out = new Tensor(allocLike(m * n, a.data), [m, n]);
-  backend().gemm(out.data, a.data, b.data, m, n, k, false, false, 0);
-  return record(out, 'matmul', [a, b], matmulGrad(a.data, b.data, m, k, n));
+  const out = new Tensor(allocOut(m * n, a.buf), [m, n]);
+  backend().gemm(out.buf, a.buf, b.buf, m, n, k, false, false, 0);
+  return record(out, 'matmul', [a, b], matmulGrad(a.buf, b.buf, m, k, n));
 }
 
 // x: (n, inF), w: (outF, inF), bias: (outF)
@@ -24,10 +24,10 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
   const [n, inF] = x.shape as [number, number];
   const outF = w.shape[0]!;
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outF)) throw shapeMismatch('linear', 'bias must be (out)', { weight: w.shape, bias: bias.shape });
-  const out = new Tensor(allocLike(n * outF, x.data), [n, outF]);
-  backend().linear(out.data, x.data, w.data, bias === null ? null : bias.data, n, inF, outF);
+  const out = new Tensor(allocOut(n * outF, x.buf), [n, outF]);
+  backend().linear(out.buf, x.buf, w.buf, bias === null ? null : bias.buf, n, inF, outF);
   const inputs = bias === null ? [x, w] : [x, w, bias];
-  return record(out, 'linear', inputs, linearGrad(x.data, w.data, bias !== null, n, inF, outF));
+  return record(out, 'linear', inputs, linearGrad(x.buf, w.buf, bias !== null, n, inF, outF));
 }
 
 export interface Conv2dOptions { stride?: number; padding?: number }
@@ -45,10 +45,10 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOp
   const ow = convOutSize(wd, kw, stride, pad);
   if (oh < 1 || ow < 1) throw shapeMismatch('conv2d', `a ${kh}x${kw} kernel does not fit the ${h}x${wd} input`, { x: x.shape, weight: w.shape });
   const d: ConvDims = { n, c, h, w: wd, o, kh, kw, stride, pad, oh, ow };
-  const out = new Tensor(allocLike(n * o * oh * ow, x.data), [n, o, oh, ow]);
-  backend().conv2d(out.data, x.data, w.data, bias === null ? null : bias.data, d);
+  const out = new Tensor(allocOut(n * o * oh * ow, x.buf), [n, o, oh, ow]);
+  backend().conv2d(out.buf, x.buf, w.buf, bias === null ? null : bias.buf, d);
   const inputs = bias === null ? [x, w] : [x, w, bias];
-  return record(out, 'conv2d', inputs, conv2dGrad(x.data, w.data, bias !== null, d));
+  return record(out, 'conv2d', inputs, conv2dGrad(x.buf, w.buf, bias !== null, d));
 }
 
 function poolDims(op: string, x: Tensor, k: number, stride: number): PoolDims {
@@ -63,16 +63,16 @@ function poolDims(op: string, x: Tensor, k: number, stride: number): PoolDims {
 // floor mode; on ties the first maximum (row-major) gets the gradient
 export function maxPool2d(x: Tensor, k: number, stride = k): Tensor {
   const d = poolDims('maxPool2d', x, k, stride);
-  const out = new Tensor(allocLike(d.n * d.c * d.oh * d.ow, x.data), [d.n, d.c, d.oh, d.ow]);
-  const argmax = new Int32Array(out.size);
-  backend().maxPool2d(out.data, argmax, x.data, d);
-  return record(out, 'maxPool2d', [x], maxPool2dGrad(argmax, x.size, d));
+  const out = new Tensor(allocOut(d.n * d.c * d.oh * d.ow, x.buf), [d.n, d.c, d.oh, d.ow]);
+  const argmax = allocIndex(out.size);
+  backend().maxPool2d(out.buf, argmax, x.buf, d);
+  return record(out, 'maxPool2d', [x], maxPool2dGrad(argmax, x.size, d), [argmax]);
 }
 
 export function avgPool2d(x: Tensor, k: number, stride = k): Tensor {
   const d = poolDims('avgPool2d', x, k, stride);
-  const out = new Tensor(allocLike(d.n * d.c * d.oh * d.ow, x.data), [d.n, d.c, d.oh, d.ow]);
-  backend().avgPool2d(out.data, x.data, d);
+  const out = new Tensor(allocOut(d.n * d.c * d.oh * d.ow, x.buf), [d.n, d.c, d.oh, d.ow]);
+  backend().avgPool2d(out.buf, x.buf, d);
   return record(out, 'avgPool2d', [x], avgPool2dGrad(x.size, d));
 }
 
@@ -89,24 +89,24 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runMean: Tenso
     if (t.size !== c) throw shapeMismatch('batchNorm', `${name} must have C = ${c} elements`, { x: x.shape, [name]: t.shape });
   }
   const be = backend();
-  const out = new Tensor(allocLike(x.size, x.data), x.shape);
+  const out = new Tensor(allocOut(x.size, x.buf), x.shape);
   if (!opts.training) {
-    be.batchNormEval(out.data, x.data, gamma.data, beta.data, runMean.data, runVar.data, n, c, hw, opts.eps);
-    return record(out, 'batchNorm', [x, gamma, beta], batchNormEvalGrad(x.data, gamma.data, runMean.data, runVar.data, opts.eps, n, c, hw));
+    be.batchNormEval(out.buf, x.buf, gamma.buf, beta.buf, runMean.buf, runVar.buf, n, c, hw, opts.eps);
+    return record(out, 'batchNorm', [x, gamma, beta], batchNormEvalGrad(x.buf, gamma.buf, runMean.buf, runVar.buf, opts.eps, n, c, hw));
   }
   const m = n * hw;
   if (m < 2) throw shapeMismatch('batchNorm', 'training mode needs more than one value per channel', { x: x.shape });
-  const mean = allocLike(c, x.data);
-  const invStd = allocLike(c, x.data);
-  be.batchNormTrain(out.data, mean, invStd, x.data, gamma.data, beta.data, n, c, hw, opts.eps);
+  const mean = allocOut(c, x.buf);
+  const invStd = allocOut(c, x.buf);
+  be.batchNormTrain(out.buf, mean, invStd, x.buf, gamma.buf, beta.buf, n, c, hw, opts.eps);
   const mom = opts.momentum;
   for (let ch = 0; ch < c; ch++) {
     const inv = invStd[ch]!;
     const biasedVar = 1 / (inv * inv) - opts.eps;
-    runMean.data[ch] = (1 - mom) * runMean.data[ch]! + mom * mean[ch]!;
-    runVar.data[ch] = (1 - mom) * runVar.data[ch]! + mom * biasedVar * (m / (m - 1));
+    runMean.buf[ch] = (1 - mom) * runMean.buf[ch]! + mom * mean[ch]!;
+    runVar.buf[ch] = (1 - mom) * runVar.buf[ch]! + mom * biasedVar * (m / (m - 1));
   }
-  return record(out, 'batchNorm', [x, gamma, beta], batchNormTrainGrad(x.data, gamma.data, mean, invStd, n, c, hw));
+  return record(out, 'batchNorm', [x, gamma, beta], batchNormTrainGrad(x.buf, gamma.buf, mean, invStd, n, c, hw));
 }
 
 function softmaxLike(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
@@ -114,10 +114,10 @@ function softmaxLike(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tens
   if (d !== x.ndim - 1) throw shapeMismatch(op, `only the last dim is supported (got dim ${dim})`, { x: x.shape });
   const cols = x.shape[d]!;
   const rows = sizeOf(x.shape) / cols;
-  const out = new Tensor(allocLike(x.size, x.data), x.shape);
-  if (op === 'softmax') backend().softmax(out.data, x.data, rows, cols);
-  else backend().logSoftmax(out.data, x.data, rows, cols);
-  return record(out, op, [x], softmaxGrad(out.data, rows, cols, op === 'logSoftmax'));
+  const out = new Tensor(allocOut(x.size, x.buf), x.shape);
+  if (op === 'softmax') backend().softmax(out.buf, x.buf, rows, cols);
+  else backend().logSoftmax(out.buf, x.buf, rows, cols);
+  return record(out, op, [x], softmaxGrad(out.buf, rows, cols, op === 'logSoftmax'));
 }
 
 export const softmax = (x: Tensor, dim = -1): Tensor => softmaxLike('softmax', x, dim);
@@ -127,14 +127,16 @@ export const logSoftmax = (x: Tensor, dim = -1): Tensor => softmaxLike('logSoftm
 export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tensor {
   if (!(p >= 0 && p < 1)) throw shapeMismatch('dropout', `p must be in [0, 1), got ${p}`, { x: x.shape });
   if (!training || p === 0) return x;
-  const mask = allocLike(x.size, x.data);
+  const mask = allocOut(x.size, x.buf);
   const keep = 1 / (1 - p);
   // one 32-bit draw per element: dropped when below p * 2^32
-  const bits = new Uint32Array(x.size);
+  const scratch = allocIndex(x.size);
+  const bits = new Uint32Array(scratch.buffer, scratch.byteOffset, x.size);
   rng.fillU32(bits);
   const threshold = p * 4294967296;
   for (let i = 0; i < mask.length; i++) mask[i] = bits[i]! < threshold ? 0 : keep;
-  const out = new Tensor(allocLike(x.size, x.data), x.shape);
-  backend().binary('mul', out.data, x.data, mask, [x.size], [1], [1]);
-  return record(out, 'dropout', [x], dropoutGrad(mask));
+  releaseBuf(scratch);
+  const out = new Tensor(allocOut(x.size, x.buf), x.shape);
+  backend().binary('mul', out.buf, x.buf, mask, [x.size], [1], [1]);
+  return record(out, 'dropout', [x], dropoutGrad(mask), [mask]);
 }

@@ -1,7 +1,7 @@
 // losses with PyTorch semantics and mean reduction
 import { shapeMismatch } from '../../errors.js';
 import { bceGrad, bceWithLogitsGrad, nllGrad } from '../grad/losses.js';
-import { allocLike, backend, record, Tensor } from '../tensor.js';
+import { allocOut, backend, record, Tensor } from '../tensor.js';
 import { sub, square } from './elementwise.js';
 import { logSoftmax } from './layers.js';
 import { mean } from './shape.js';
@@ -20,8 +20,8 @@ function checkTarget(op: string, x: Tensor, target: Int32Array): void {
 export function nll(logp: Tensor, target: Int32Array): Tensor {
   checkTarget('nll', logp, target);
   const [rows, cols] = logp.shape as [number, number];
-  const out = new Tensor(allocLike(1, logp.data), []);
-  backend().nllLoss(out.data, logp.data, target, rows, cols);
+  const out = new Tensor(allocOut(1, logp.buf), []);
+  backend().nllLoss(out.buf, logp.buf, target, rows, cols);
   return record(out, 'nll', [logp], nllGrad(target, rows, cols));
 }
 
@@ -37,21 +37,21 @@ function checkSame(op: string, x: Tensor, t: Tensor): void {
 
 export function binaryCrossEntropyWithLogits(x: Tensor, t: Tensor): Tensor {
   checkSame('binaryCrossEntropyWithLogits', x, t);
-  const out = new Tensor(allocLike(1, x.data), []);
-  backend().bceWithLogitsLoss(out.data, x.data, t.data, x.size);
-  return record(out, 'bceWithLogits', [x, t], bceWithLogitsGrad(x.data, t.data));
+  const out = new Tensor(allocOut(1, x.buf), []);
+  backend().bceWithLogitsLoss(out.buf, x.buf, t.buf, x.size);
+  return record(out, 'bceWithLogits', [x, t], bceWithLogitsGrad(x.buf, t.buf));
 }
 
 // p: probabilities; each log is clamped at -100 (PyTorch)
 export function binaryCrossEntropy(p: Tensor, t: Tensor): Tensor {
   checkSame('binaryCrossEntropy', p, t);
-  const out = new Tensor(allocLike(1, p.data), []);
-  backend().bceLoss(out.data, p.data, t.data, p.size);
-  return record(out, 'bce', [p, t], bceGrad(p.data, t.data));
+  const out = new Tensor(allocOut(1, p.buf), []);
+  backend().bceLoss(out.buf, p.buf, t.buf, p.size);
+  return record(out, 'bce', [p, t], bceGrad(p.buf, t.buf));
 }
 
 export function mse(x: Tensor, t: Tensor): Tensor {
   checkSame('mse', x, t);
-  const tt = t.size === x.size && t.shape.length !== x.shape.length ? new Tensor(t.data, x.shape) : t;
+  const tt = t.size === x.size && t.shape.length !== x.shape.length ? Tensor.viewOf(t, x.shape) : t;
   return mean(square(sub(x, tt)));
 }

@@ -2,14 +2,14 @@
 import { shapeMismatch } from '../../errors.js';
 import { concatGrad, sliceGrad, sumGrad, viewGrad } from '../grad/shape.js';
 import { normDim } from '../shape.js';
-import { allocLike, backend, record, sizeOf, Tensor } from '../tensor.js';
+import { allocOut, backend, record, sizeOf, Tensor } from '../tensor.js';
 
 function reduceSum(op: string, x: Tensor, dim: number | undefined, keepDim: boolean, factorOf: (n: number) => number): Tensor {
   if (dim === undefined) {
-    const out = new Tensor(allocLike(1, x.data), []);
-    backend().sumAxis(out.data, x.data, 1, x.size, 1);
+    const out = new Tensor(allocOut(1, x.buf), []);
+    backend().sumAxis(out.buf, x.buf, 1, x.size, 1);
     const f = factorOf(x.size);
-    if (f !== 1) out.data[0] = out.data[0]! * f;
+    if (f !== 1) out.buf[0] = out.buf[0]! * f;
     return record(out, op, [x], sumGrad(1, x.size, 1, f));
   }
   const d = normDim(op, dim, x.ndim, x.shape);
@@ -17,11 +17,11 @@ function reduceSum(op: string, x: Tensor, dim: number | undefined, keepDim: bool
   const n = x.shape[d]!;
   const inner = sizeOf(x.shape.slice(d + 1));
   const shape = keepDim ? x.shape.map((s, i) => (i === d ? 1 : s)) : x.shape.filter((_, i) => i !== d);
-  const out = new Tensor(allocLike(outer * inner, x.data), shape);
+  const out = new Tensor(allocOut(outer * inner, x.buf), shape);
   const be = backend();
-  be.sumAxis(out.data, x.data, outer, n, inner);
+  be.sumAxis(out.buf, x.buf, outer, n, inner);
   const f = factorOf(n);
-  if (f !== 1) be.unary('scale', out.data, out.data, f);
+  if (f !== 1) be.unary('scale', out.buf, out.buf, f);
   return record(out, op, [x], sumGrad(outer, n, inner, f));
 }
 
@@ -39,7 +39,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (sizeOf(s) !== x.size || s.some((v) => !Number.isInteger(v) || v < 0)) {
     throw shapeMismatch('reshape', `cannot view ${x.size} elements as [${shape.join(', ')}]`, { x: x.shape });
   }
-  const out = new Tensor(x.data, s);
+  const out = Tensor.viewOf(x, s);
   return record(out, 'reshape', [x], viewGrad);
 }
 
@@ -61,11 +61,11 @@ export function concat(xs: readonly Tensor[], dim = 1): Tensor {
   const rowLens = xs.map((t) => t.shape[d]! * inner);
   const total = rowLens.reduce((s, w) => s + w, 0);
   const shape = first.shape.map((s, i) => (i === d ? total / inner : s));
-  const out = new Tensor(allocLike(outer * total, first.data), shape);
+  const out = new Tensor(allocOut(outer * total, first.buf), shape);
   const be = backend();
   let off = 0;
   xs.forEach((t, i) => {
-    be.copyBlock(out.data, off, total, t.data, 0, rowLens[i]!, outer, rowLens[i]!);
+    be.copyBlock(out.buf, off, total, t.buf, 0, rowLens[i]!, outer, rowLens[i]!);
     off += rowLens[i]!;
   });
   return record(out, 'concat', xs, concatGrad(outer, rowLens));
@@ -82,7 +82,7 @@ export function slice(x: Tensor, dim: number, start: number, end: number): Tenso
   const inner = sizeOf(x.shape.slice(d + 1));
   const shape = x.shape.map((s, i) => (i === d ? end - start : s));
   const len = (end - start) * inner;
-  const out = new Tensor(allocLike(outer * len, x.data), shape);
-  backend().copyBlock(out.data, 0, len, x.data, start * inner, n * inner, outer, len);
+  const out = new Tensor(allocOut(outer * len, x.buf), shape);
+  backend().copyBlock(out.buf, 0, len, x.buf, start * inner, n * inner, outer, len);
   return record(out, 'slice', [x], sliceGrad(outer, n * inner, start * inner, len));
 }
