@@ -39,7 +39,7 @@ async function stage(req: StudyRequest): Promise<StageResult> {
   return r;
 }
 
-async function finish(r: StageResult, o: FinishOptions, extra: string[] = []): Promise<void> {
+async function finish(r: StageResult, o: FinishOptions, extra: string[] = []): Promise<string> {
   const f = await finishStudy(r.dir, r.meta, r.records, o);
   say('');
   say(f.table);
@@ -47,6 +47,7 @@ async function finish(r: StageResult, o: FinishOptions, extra: string[] = []): P
   say('');
   say(`summary: ${f.files.md} (also .json, .csv)`);
   say(`study page: ${f.page}`);
+  return f.page;
 }
 
 export interface StudyFlags {
@@ -100,7 +101,7 @@ async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFr
   say(`study ${resolve(c.out)}: ${c.config.models.length} model${c.config.models.length === 1 ? '' : 's'} x ${c.config.rounds} rounds = ${req.jobs.length} runs, ${e}, seed ${c.config.seed}, ${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}`);
   for (const n of notes) say(n);
   const r = await stage(req);
-  await finish(r, { baseline: c.config.baseline }, c.config.epochs !== null ? ['published figures come from the reports\' own protocols (their epochs and rounds), not from this study\'s'] : []);
+  await finish(r, { baseline: c.config.baseline }, c.config.epochs !== null ? ['', 'published figures come from the reports\' own protocols (their epochs and rounds), not from this study\'s'] : []);
   if (r.stopped) {
     stoppedMessage(r);
     throw new Stopped(130);
@@ -154,6 +155,7 @@ export async function reproduceCommand(which: string, flags: ReproduceFlags): Pr
     }),
   );
   const base = flags.out ?? (which === 'all' ? 'studies/reproduce' : `studies/reproduce-${which}`);
+  const pages: string[] = [];
   for (const p of plans) {
     const dir = which === 'all' ? resolve(base, p.report) : resolve(base);
     const jobs = studyJobs(p.config);
@@ -164,12 +166,17 @@ export async function reproduceCommand(which: string, flags: ReproduceFlags): Pr
     const shortNote = p.changes.length > 0 ? `protocol ${p.shortened ? 'SHORTENED' : 'CHANGED'}: ${p.changes.join(', ')}; the comparison with the published figures is indicative only` : null;
     if (shortNote !== null) say(shortNote);
     const r = await stage({ dir, kind: 'reproduce', config: p.config, jobs, force: flags.force === true, mnistDir: flags.mnistDir, name: `reproduce-${p.report}` });
-    await finish(r, { baseline: p.config.baseline }, shortNote !== null ? ['', shortNote] : ['', 'full protocol: the report\'s epochs and rounds']);
+    const page = await finish(r, { baseline: p.config.baseline }, shortNote !== null ? ['', shortNote] : ['', 'full protocol: the report\'s epochs and rounds']);
     if (r.stopped) {
       stoppedMessage(r);
       throw new Stopped(130);
     }
+    pages.push(`${p.report}: ${page}`);
     say('');
+  }
+  if (plans.length > 1) {
+    say('study pages:');
+    for (const l of pages) say(`  ${l}`);
   }
 }
 

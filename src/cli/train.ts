@@ -60,7 +60,7 @@ export function trainCommand(id: string, o: TrainFlags): void {
     const obj = { model: spec.id, params, epochs, backend: getBackend().name, rounds, meanAccuracy: s.mean, sdAccuracy: s.sd };
     process.stdout.write(JSON.stringify(obj) + '\n');
   } else {
-    const sd = s.sd === null ? 'sd needs 2 rounds or more' : `± ${((s.sd ?? 0) * 100).toFixed(2)} (sample sd, n-1)`;
+    const sd = s.sd === null ? '(no sd: one round)' : `± ${((s.sd ?? 0) * 100).toFixed(2)} (sample sd, n-1)`;
     say(`${spec.id}: test accuracy ${((s.mean ?? 0) * 100).toFixed(2)}% ${sd} over ${o.rounds} round${o.rounds === 1 ? '' : 's'}`);
   }
 }
