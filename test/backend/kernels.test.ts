@@ -913,6 +913,9 @@ const MODEL_CONVS: readonly ConvDims[] = [
   convDims(100, 32, 6, 6, 64, 3, 3, 1, 0),
   convDims(100, 1, 14, 14, 16, 5, 5, 1, 2),
   convDims(7, 5, 11, 13, 9, 3, 3, 2, 1),
+  // odd spatial sizes with padding, and C*KH*KW = 36
+  convDims(3, 2, 9, 11, 5, 3, 3, 1, 1),
+  convDims(2, 4, 12, 13, 3, 3, 3, 1, 0),
 ];
 const MODEL_POOLS: readonly PoolDims[] = [
   poolDims(100, 32, 12, 12, 2, 2),
