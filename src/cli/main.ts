@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // pairbench: the command line. Wiring only: each command lives in its own module; every error
 // is turned into one line here (errors()).
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { isPairbenchError } from '../errors.js';
 import { GRID_DEFAULTS } from '../study/grid.js';
@@ -106,7 +107,16 @@ export function buildProgram(): Command {
     .command('report')
     .description('rewrite summary.json/csv/md and index.html of a study directory from its runs.jsonl')
     .argument('<dir>', 'study directory')
-    .action(async (dir: string) => (await study()).reportCommand(dir));
+    .option('--screenshot <png>', 'also save a PNG of the page, rendered by headless chromium (/usr/bin/chromium or PAIRBENCH_CHROMIUM)')
+    .addOption(new Option('--screenshot-height <px>', 'clip the screenshot to the top of the page').argParser(positiveInt(100000)))
+    .action(async (dir: string, o: { screenshot?: string; screenshotHeight?: number }) => {
+      await (await study()).reportCommand(dir);
+      if (o.screenshot !== undefined) {
+        const { screenshotPage } = await import('../report/screenshot.js');
+        await screenshotPage(join(dir, 'index.html'), o.screenshot, o.screenshotHeight === undefined ? {} : { height: o.screenshotHeight });
+        console.log(`screenshot: ${o.screenshot}`);
+      }
+    });
 
   program
     .command('start')
