@@ -4,6 +4,9 @@
 #include "pb.h"
 #include <algorithm>
 #include <cmath>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace pb {
 
@@ -133,7 +136,32 @@ static void maxPool2x2(float* out, int32_t* argmax, const float* x, long planes,
       const float* r0 = src + 2 * oh * W;
       const float* r1 = r0 + W;
       const int32_t rb = base + static_cast<int32_t>(2 * oh * W);
-      for (long ow = 0; ow < OW; ++ow) {
+      long ow = 0;
+#if defined(__SSE2__)
+      // 4 windows at a time: even/odd input columns split by shuffles; max_ps(v, best) is
+      // exactly `v > best ? v : best` (NaN keeps best), as the scalar tail below
+      const __m128i colStep = _mm_setr_epi32(0, 2, 4, 6);
+      const __m128i off1 = _mm_set1_epi32(1), offW = _mm_set1_epi32(static_cast<int32_t>(W)), offW1 = _mm_set1_epi32(static_cast<int32_t>(W + 1));
+      for (; ow + 4 <= OW; ow += 4) {
+        const __m128 a0 = _mm_loadu_ps(r0 + 2 * ow), b0 = _mm_loadu_ps(r0 + 2 * ow + 4);
+        const __m128 a1 = _mm_loadu_ps(r1 + 2 * ow), b1 = _mm_loadu_ps(r1 + 2 * ow + 4);
+        __m128 best = _mm_shuffle_ps(a0, b0, _MM_SHUFFLE(2, 0, 2, 0));
+        __m128i bi = _mm_setzero_si128();
+        __m128 v = _mm_shuffle_ps(a0, b0, _MM_SHUFFLE(3, 1, 3, 1));
+        __m128i g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
+        best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, off1), _mm_andnot_si128(g, bi));
+        v = _mm_shuffle_ps(a1, b1, _MM_SHUFFLE(2, 0, 2, 0));
+        g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
+        best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, offW), _mm_andnot_si128(g, bi));
+        v = _mm_shuffle_ps(a1, b1, _MM_SHUFFLE(3, 1, 3, 1));
+        g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
+        best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, offW1), _mm_andnot_si128(g, bi));
+        _mm_storeu_ps(dst + oh * OW + ow, best);
+        const __m128i base = _mm_add_epi32(_mm_set1_epi32(rb + static_cast<int32_t>(2 * ow)), colStep);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(am + oh * OW + ow), _mm_add_epi32(base, bi));
+      }
+#endif
+      for (; ow < OW; ++ow) {
         // branch-free: random data would mispredict every comparison
         float best = r0[2 * ow]; int32_t bi = 0;
         float v = r0[2 * ow + 1]; bool g = v > best; best = g ? v : best; bi = g ? 1 : bi;
