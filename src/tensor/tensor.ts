@@ -59,11 +59,22 @@ const pools = { f32: new Map<number, Float32Array[]>(), i32: new Map<number, Int
 const pooled = new WeakSet<Pooled>();
 const POOL_PER_LENGTH = 16;
 const POOL_MIN_LENGTH = 64;
+// a long-lived worker trains model after model: past this the pool is dropped (to the GC) and starts over
+const POOL_MAX_BYTES = 256 * 2 ** 20;
+let pooledBytes = 0;
 
 function take<T extends Pooled>(map: Map<number, T[]>, n: number): T | undefined {
   const b = map.get(n)?.pop();
-  if (b !== undefined) pooled.delete(b);
+  if (b !== undefined) {
+    pooled.delete(b);
+    pooledBytes -= b.byteLength;
+  }
   return b;
+}
+
+// bytes held by the pool (tests)
+export function pooledBufferBytes(): number {
+  return pooledBytes;
 }
 
 // a buffer of n elements whose contents are undefined: for kernel outputs that overwrite every element
@@ -82,6 +93,12 @@ export function releaseBuf(buf: Buf | Int32Array): void {
   if (buf instanceof Float64Array || buf.length < POOL_MIN_LENGTH || pooled.has(buf)) return;
   // a view into a larger buffer (e.g. a subarray) is not ours to recycle
   if (buf.byteOffset !== 0 || buf.buffer.byteLength !== buf.byteLength) return;
+  if (pooledBytes + buf.byteLength > POOL_MAX_BYTES) {
+    // the WeakSet forgets dropped buffers by itself
+    pools.f32.clear();
+    pools.i32.clear();
+    pooledBytes = 0;
+  }
   const map: Map<number, Pooled[]> = buf instanceof Float32Array ? pools.f32 : pools.i32;
   let free = map.get(buf.length);
   if (free === undefined) {
@@ -91,6 +108,7 @@ export function releaseBuf(buf: Buf | Int32Array): void {
   if (free.length >= POOL_PER_LENGTH) return;
   free.push(buf);
   pooled.add(buf);
+  pooledBytes += buf.byteLength;
 }
 
 function checkShape(shape: readonly number[], where: string): void {
@@ -155,12 +173,9 @@ export class Tensor {
     return t.storageBuf;
   }
 
-  static isPinned(t: Tensor): boolean {
-    return t.storage.exposed;
-  }
-
-  static sameStorage(a: Tensor, b: Tensor): boolean {
-    return a.storage === b.storage;
+  // identity of the buffer a tensor shares with its views
+  static storageOf(t: Tensor): object {
+    return t.storage;
   }
 
   static from(values: ArrayLike<number>, shape?: readonly number[], dtype: DType = 'float32'): Tensor {
@@ -310,7 +325,9 @@ const RECYCLE_MIN = 4096;
 // (the closures that saved them are dead now) except the root, leaves, buffers read through .data,
 // small ones, and the model's outputs — the tensors a training loop reads after backward (argmax for accuracy)
 function releaseGraph(root: Tensor, order: readonly Tensor[]): void {
-  const kept: Tensor[] = [root];
+  // storages never recycled: the root's, the model outputs', and any a leaf shares (a reshaped parameter)
+  const kept = new Set<object>([Tensor.storageOf(root)]);
+  for (const t of order) if (t.node === null) kept.add(Tensor.storageOf(t));
   const stack: Tensor[] = [root];
   const seen = new Set<Tensor>(stack);
   while (stack.length > 0) {
@@ -319,7 +336,7 @@ function releaseGraph(root: Tensor, order: readonly Tensor[]): void {
     for (const x of t.node.inputs) {
       if (seen.has(x)) continue;
       seen.add(x);
-      kept.push(x);
+      kept.add(Tensor.storageOf(x));
       stack.push(x);
     }
   }
@@ -329,10 +346,7 @@ function releaseGraph(root: Tensor, order: readonly Tensor[]): void {
     if (t.node.saved !== undefined) for (const b of t.node.saved) releaseBuf(b);
   }
   for (const t of order) {
-    if (t.node === null || t.size < RECYCLE_MIN || Tensor.isPinned(t)) continue;
-    let keep = false;
-    for (const k of kept) if (Tensor.sameStorage(k, t)) keep = true;
-    if (keep) continue;
+    if (t.node === null || t.size < RECYCLE_MIN || kept.has(Tensor.storageOf(t))) continue;
     const b = Tensor.takeBuffer(t);
     if (b !== null) releaseBuf(b);
   }

@@ -7,7 +7,7 @@ import * as nn from '../../src/nn/index.js';
 import { Adam } from '../../src/optim/index.js';
 import * as F from '../../src/tensor/ops/index.js';
 import { Rng } from '../../src/tensor/random.js';
-import { noGrad, Tensor } from '../../src/tensor/tensor.js';
+import { noGrad, pooledBufferBytes, Tensor } from '../../src/tensor/tensor.js';
 
 function expectCode(fn: () => unknown, code: string, mentions: string[]): void {
   assert.throws(fn, (e: unknown) => {
@@ -203,4 +203,16 @@ test('after backward: intermediates are recycled, outputs and read tensors stay,
   assert.deepEqual(Array.from(w.grad!.data), g1);
   assert.deepEqual(b.logits.toArray(), b.before);
   expectCode(() => b.pinned.data, 'bad_argument', ['recycled']);
+  // the pool holds what the next step will need, within its bound
+  assert.ok(pooledBufferBytes() >= 64 * 8 * 12 * 12 * 4 && pooledBufferBytes() <= 256 * 2 ** 20, `${pooledBufferBytes()} bytes pooled`);
+});
+
+test('a reshaped parameter is never recycled with the graph', () => {
+  const w = new Tensor(new Float32Array(64 * 128).fill(0.01), [64 * 128], true);
+  const x = new Tensor(new Float32Array(10 * 128).fill(1), [10, 128]);
+  const loss = F.sum(F.relu(F.linear(x, F.reshape(w, [64, 128]), null)));
+  loss.backward();
+  assert.equal(w.data.length, 64 * 128);
+  assert.equal(w.data[5], Math.fround(0.01));
+  assert.equal(w.grad!.data.length, 64 * 128);
 });
