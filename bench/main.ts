@@ -4,6 +4,7 @@
 //   --only=<text>      sections/kernels whose name contains text (gemm, conv2d, linear, training...)
 //   --batch=<n>        batch of the per-kernel model shapes (default 100)
 //   --vs-pytorch       training bench against PyTorch (see bench/training.ts)
+//   --repeat=<n>       training bench: n rounds of both sides, the best time of each (a shared machine is noisy)
 import { arch, cpus } from 'node:os';
 import { referenceBackend } from '../src/backend/reference/index.js';
 import { loadNative, loadNativeAddon } from '../src/backend/native/index.js';
@@ -17,12 +18,14 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     return a === undefined ? null : a.slice(name.length + 3);
   };
   const batch = Number(get('batch') ?? '100');
+  const repeat = Number(get('repeat') ?? '1');
   return {
     quick: argv.includes('--quick'),
     reference: !argv.includes('--no-reference'),
     only: get('only'),
     vsPytorch: argv.includes('--vs-pytorch'),
     batch: Number.isInteger(batch) && batch > 0 ? batch : 100,
+    repeat: Number.isInteger(repeat) && repeat > 0 ? repeat : 1,
   };
 }
 

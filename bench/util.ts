@@ -69,4 +69,5 @@ export interface BenchOptions {
   readonly only: string | null;   // run only sections whose name contains this
   readonly vsPytorch: boolean;    // training bench: compare with PyTorch (when available)
   readonly batch: number;         // batch size of the per-kernel model shapes
+  readonly repeat: number;        // training bench: rounds (ours, then PyTorch), best time of each side kept
 }

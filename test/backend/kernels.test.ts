@@ -516,6 +516,8 @@ const POOL_SHAPES: readonly PoolDims[] = [
   poolDims(2, 3, 4, 6, 2, 2),
   poolDims(1, 2, 3, 3, 3, 3),
   poolDims(3, 1, 9, 5, 2, 1),
+  poolDims(2, 2, 7, 6, 2, 2),
+  poolDims(1, 3, 6, 11, 2, 2),
 ];
 
 describe('reference: pooling', () => {
