@@ -205,6 +205,10 @@ test('after backward: intermediates are recycled, outputs and read tensors stay,
   expectCode(() => b.pinned.data, 'bad_argument', ['recycled']);
   // the pool holds what the next step will need, within its bound
   assert.ok(pooledBufferBytes() >= 64 * 8 * 12 * 12 * 4 && pooledBufferBytes() <= 256 * 2 ** 20, `${pooledBufferBytes()} bytes pooled`);
+  // another model's steps: the first one's buffer sizes are dropped after a few idle passes
+  const v = new Tensor(new Float32Array(100).fill(0.5), [100], true);
+  for (let i = 0; i < 4; i++) F.sum(F.mul(v, v)).backward();
+  assert.ok(pooledBufferBytes() < 64 * 8 * 12 * 12 * 4, `${pooledBufferBytes()} bytes still pooled`);
 });
 
 test('a reshaped parameter is never recycled with the graph', () => {
