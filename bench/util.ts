@@ -1,4 +1,5 @@
 // small helpers for the benchmarks: timing, seeded data, table printing (no timed assertions anywhere)
+import { Rng } from '../src/tensor/random.js';
 
 export interface Timing {
   readonly perCall: number; // seconds
@@ -28,15 +29,10 @@ export function timeIt(fn: () => void, minSeconds: number, minCalls = 1): Timing
   return { perCall: best, calls };
 }
 
+// uniform [0, 1) draws from the project's seeded generator
 export function makeRng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.random();
 }
 
 export function rand32(rng: () => number, n: number, lo = -1, hi = 1): Float32Array {

@@ -10,19 +10,14 @@ import { pathToFileURL } from 'node:url';
 import type { EpochMetrics, RunRecord } from '../../src/train/types.js';
 import type { ModelDescription, PublishedFigure, StudyMeta } from '../../src/study/types.js';
 import { writeStudyPage } from '../../src/report/page.js';
+import { Rng } from '../../src/tensor/random.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
-// small deterministic generator (mulberry32) so the fake study is the same every time
+// the fake study is the same every time
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.random();
 }
 
 export function fakeRun(model: string, round: number, level: number, epochs: number, pretrain = 0, digits = true): RunRecord {
