@@ -1,5 +1,6 @@
 // pairbench study | start | reproduce | grid | report: build the configuration, run the stages,
 // print the summary table and the study page path
+import { backendReason } from '../backend/select.js';
 import { resolve } from 'node:path';
 import { PairbenchError } from '../errors.js';
 import { checkBaseline, checkModelIds, readStudyFile, type StudyFile } from '../study/config.js';
@@ -98,7 +99,7 @@ async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFr
   checkStudyDir(c.out, kind, c.config, force); // conflicts and unusable directories before anything is printed
   const req: StudyRequest = { dir: c.out, kind, config: c.config, jobs: studyJobs(c.config), force, mnistDir: c.mnistDir, ...(c.name !== undefined ? { name: c.name } : {}) };
   const e = c.config.epochs === null ? "each model's recipe epochs" : `${c.config.epochs} epoch${c.config.epochs === 1 ? '' : 's'}`;
-  say(`study ${resolve(c.out)}: ${c.config.models.length} model${c.config.models.length === 1 ? '' : 's'} x ${c.config.rounds} rounds = ${req.jobs.length} runs, ${e}, seed ${c.config.seed}, ${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}`);
+  say(`study ${resolve(c.out)}: ${c.config.models.length} model${c.config.models.length === 1 ? '' : 's'} x ${c.config.rounds} rounds = ${req.jobs.length} runs, ${e}, seed ${c.config.seed}, ${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}; ${backendReason()}`);
   for (const n of notes) say(n);
   const r = await stage(req);
   await finish(r, { baseline: c.config.baseline }, c.config.epochs !== null ? ['', 'published figures come from the reports\' own protocols (their epochs and rounds), not from this study\'s'] : []);
@@ -160,7 +161,7 @@ export async function reproduceCommand(which: string, flags: ReproduceFlags): Pr
     const dir = which === 'all' ? resolve(base, p.report) : resolve(base);
     const jobs = studyJobs(p.config);
     checkStudyDir(dir, 'reproduce', p.config, flags.force === true);
-    say(`reproduce ${p.report} into ${dir}: ${jobs.length} runs, ${p.config.workers} worker${p.config.workers === 1 ? '' : 's'}`);
+    say(`reproduce ${p.report} into ${dir}: ${jobs.length} runs, ${p.config.workers} worker${p.config.workers === 1 ? '' : 's'}; ${backendReason()}`);
     say('the report\'s protocol:');
     for (const l of p.protocol) say(`  - ${l}`);
     const shortNote = p.changes.length > 0 ? `protocol ${p.shortened ? 'SHORTENED' : 'CHANGED'}: ${p.changes.join(', ')}; the comparison with the published figures is indicative only` : null;
