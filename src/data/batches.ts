@@ -64,28 +64,26 @@ export function gatherDigits(set: DigitSet, order: Int32Array, start: number, en
   return batch;
 }
 
-// one epoch of pair batches. rng null = in order. Each yielded batch is fresh unless `reuse` is true,
-// in which case full batches share one buffer (consume each before asking for the next).
-export function* pairBatches(set: PairSet, batchSize: number, rng: Rng | null, reuse = false): Generator<PairBatch> {
+// one epoch of batches of `n` items; `reuse` keeps one buffer for every full batch
+function* batches<B extends { n: number }>(n: number, batchSize: number, rng: Rng | null, reuse: boolean,
+  gather: (order: Int32Array, start: number, end: number, out?: B) => B): Generator<B> {
   checkBatchSize(batchSize);
-  const order = epochOrder(set.n, rng);
-  let buf: PairBatch | undefined;
-  for (let s = 0; s < set.n; s += batchSize) {
-    const e = Math.min(set.n, s + batchSize);
-    const b = gatherPairs(set, order, s, e, reuse ? buf : undefined);
+  const order = epochOrder(n, rng);
+  let buf: B | undefined;
+  for (let s = 0; s < n; s += batchSize) {
+    const e = Math.min(n, s + batchSize);
+    const b = gather(order, s, e, reuse ? buf : undefined);
     if (reuse && e - s === batchSize) buf = b;
     yield b;
   }
 }
 
-export function* digitBatches(set: DigitSet, batchSize: number, rng: Rng | null, reuse = false): Generator<DigitBatch> {
-  checkBatchSize(batchSize);
-  const order = epochOrder(set.n, rng);
-  let buf: DigitBatch | undefined;
-  for (let s = 0; s < set.n; s += batchSize) {
-    const e = Math.min(set.n, s + batchSize);
-    const b = gatherDigits(set, order, s, e, reuse ? buf : undefined);
-    if (reuse && e - s === batchSize) buf = b;
-    yield b;
-  }
+// one epoch of pair batches. rng null = in order. Each yielded batch is fresh unless `reuse` is true,
+// in which case full batches share one buffer (consume each before asking for the next).
+export function pairBatches(set: PairSet, batchSize: number, rng: Rng | null, reuse = false): Generator<PairBatch> {
+  return batches<PairBatch>(set.n, batchSize, rng, reuse, (o, a, b, out) => gatherPairs(set, o, a, b, out));
+}
+
+export function digitBatches(set: DigitSet, batchSize: number, rng: Rng | null, reuse = false): Generator<DigitBatch> {
+  return batches<DigitBatch>(set.n, batchSize, rng, reuse, (o, a, b, out) => gatherDigits(set, o, a, b, out));
 }
