@@ -201,8 +201,9 @@ export function costOption(rows: readonly CostRow[]): EChartsOption {
       { left: '58%', width: '40%', top: 28, bottom: 8, containLabel: true },
     ],
     xAxis: [
-      { type: 'value', gridIndex: 0, ...valueAxisStyle },
-      { type: 'value', gridIndex: 1, ...valueAxisStyle, axisLabel: { color: AXIS, formatter: (v: number) => (v >= 1000 ? `${Math.round(v / 1000)}k` : String(v)) } },
+      // headroom on the right for the value labels at the bar ends
+      { type: 'value', gridIndex: 0, boundaryGap: [0, '18%'], ...valueAxisStyle },
+      { type: 'value', gridIndex: 1, boundaryGap: [0, '18%'], ...valueAxisStyle, axisLabel: { color: AXIS, formatter: (v: number) => (v >= 1000 ? `${Math.round(v / 1000)}k` : String(v)) } },
     ],
     yAxis: [catAxis(0, true), catAxis(1, true)] as never,
     series: [
