@@ -1,6 +1,7 @@
 // what a study directory holds besides runs.jsonl: study.json (StudyMeta) and the summary
 // (summary.json = StudySummary). Accuracies are fractions (0..1) everywhere in data; the
 // formatters turn them into percentages.
+import type { PublishedFigure } from '../models/types.js';
 
 export type StudyKind = 'study' | 'reproduce' | 'grid';
 
@@ -45,19 +46,8 @@ export interface StudyMeta {
   environment: StudyEnvironment;
 }
 
-// a report's published number for one model (from REPORTS.md), as fractions
-export interface PublishedFigure {
-  model: string; // model id, e.g. 'kropfhamer2022/feedforward'
-  report: string; // report id, e.g. 'kropfhamer2022'
-  mean?: number;
-  sd?: number;
-  min?: number;
-  max?: number;
-  rounds?: number; // how many runs the report averaged over
-  secondsPerRun?: number; // where the report gives timings
-  bestEpoch: boolean; // true: best epoch of each run, selected on the test set
-  note: string; // e.g. 'as printed; max = min cannot hold with sd > 0'
-}
+// a report's published number for one model (from REPORTS.md), as fractions: the model zoo's type
+export type { PublishedFigure };
 
 // a model as the page describes it (supplied by the model zoo / caller)
 export interface ModelDescription {
