@@ -1,8 +1,8 @@
 // the study page: one self-contained index.html (inline CSS and SVG, no script, no network)
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRecord } from '../train/types.js';
-import { readMetaIfPresent, readRunsFile } from '../study/files.js';
+import { ensureDir, readMetaIfPresent, readRunsFile } from '../study/files.js';
 import {
   ciText,
   fiveNumbers,
@@ -411,7 +411,7 @@ export function writeStudyPage(dir: string, opts: StudyPageOptions = {}): string
   const meta = readMetaIfPresent(dir);
   const rf = readRunsFile(dir);
   const html = renderStudyPage({ ...opts, meta, runs: rf.runs, tornLastLine: rf.tornLastLine });
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   const path = join(dir, 'index.html');
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, html);

@@ -1,8 +1,8 @@
 // reading a study directory: study.json (StudyMeta) and runs.jsonl (one RunRecord per line).
 // runs.jsonl is append-only; a process killed mid-write can leave a torn last line, which is
 // skipped (and reported), never an error. A bad line anywhere else is an error.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { PairbenchError } from '../errors.js';
 import type { RunRecord } from '../train/types.js';
 import type { StudyMeta } from './types.js';
@@ -103,4 +103,28 @@ export function readRunsFile(dir: string): RunsFile {
 // every finished run in the study directory ([] when there is no runs.jsonl yet)
 export function readRuns(dir: string): RunRecord[] {
   return readRunsFile(dir).runs;
+}
+
+// mkdir -p one level at a time: node's recursive mkdir spins forever on a path under /proc or a
+// dangling symlink (ENOENT for a child of an existing parent), so it is not used
+export function ensureDir(dir: string): void {
+  const abs = resolve(dir);
+  const missing: string[] = [];
+  let p = abs;
+  while (!existsSync(p)) {
+    missing.push(p);
+    const up = dirname(p);
+    if (up === p) break;
+    p = up;
+  }
+  if (missing.length === 0 && !statSync(abs).isDirectory()) {
+    throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${abs}'`), { code: 'ENOTDIR' });
+  }
+  for (const m of missing.reverse()) {
+    try {
+      mkdirSync(m);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }

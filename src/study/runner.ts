@@ -2,7 +2,7 @@
 // runs.jsonl as one line -> summary.json/csv/md and index.html. Rerunning the same directory
 // resumes (finished runs matched by model + round + seed are skipped); a different study there is
 // refused unless forced. Ctrl-C (SIGINT/SIGTERM) stops the workers and leaves every written line whole.
-import { accessSync, appendFileSync, constants, existsSync, mkdirSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, existsSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, platform, arch } from 'node:os';
 import { join, resolve } from 'node:path';
 import { backendReason } from '../backend/select.js';
@@ -10,7 +10,7 @@ import { loadMnist, toShared } from '../data/mnist.js';
 import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
 import type { PublishedFigure } from '../models/types.js';
-import { readMetaIfPresent, readRunsFile, RUNS_FILE, STUDY_FILE } from './files.js';
+import { ensureDir, readMetaIfPresent, readRunsFile, RUNS_FILE, STUDY_FILE } from './files.js';
 import { runKey, type RunJob, type StudyRecord } from './job.js';
 import { runPool } from './pool.js';
 import { makeProgress, type Progress } from './progress.js';
@@ -163,7 +163,7 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   const planned = req.jobs.map(plannedRun);
 
   try {
-    mkdirSync(dir, { recursive: true });
+    ensureDir(dir);
   } catch (e) {
     throw ioError('cannot create study directory', dir, e);
   }

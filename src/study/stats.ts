@@ -1,11 +1,12 @@
 // statistics over a study's runs: per-model summaries, Welch tests against a baseline,
 // and the summary writers (json, csv, markdown) and terminal table.
 // sd is always the sample sd (n-1); CIs are 95% with the t distribution.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { max as ssMax, mean as ssMean, median as ssMedian, min as ssMin, quantileSorted, sampleStandardDeviation } from 'simple-statistics';
 import ttest2 from '@stdlib/stats-ttest2';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { ensureDir } from './files.js';
 import type { RunRecord } from '../train/types.js';
 import type {
   ModelSummary,
@@ -333,7 +334,7 @@ function writeAtomic(path: string, text: string): void {
 
 // writes summary.json, summary.csv and summary.md into dir (each atomically)
 export function writeSummary(dir: string, s: StudySummary): { json: string; csv: string; md: string } {
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   const paths = { json: join(dir, 'summary.json'), csv: join(dir, 'summary.csv'), md: join(dir, 'summary.md') };
   writeAtomic(paths.json, JSON.stringify(s, null, 2) + '\n');
   writeAtomic(paths.csv, summaryCsv(s));
