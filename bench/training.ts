@@ -18,8 +18,7 @@ import type { ModelSpec } from '../src/models/types.js';
 import { Flatten } from '../src/nn/layers.js';
 import { Adam } from '../src/optim/index.js';
 import { Rng } from '../src/tensor/random.js';
-import { Tensor } from '../src/tensor/tensor.js';
-import { pairLoss } from '../src/train/losses.js';
+import { pairStep } from '../src/train/run.js';
 import type { BenchOptions } from './util.js';
 
 const adamCe = recipe({ optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 100, epochs: 25, rounds: 1, mainLoss: 'ce' });
@@ -54,13 +53,7 @@ function trainSeconds(spec: ModelSpec, set: PairSet, epochs: number, batch: numb
   net.train();
   const t0 = performance.now();
   for (let e = 0; e < epochs; e++) {
-    for (const b of pairBatches(set, batch, shuffle)) {
-      const out = net.forwardPair(new Tensor(b.input, [b.n, 2, 14, 14]));
-      const loss = pairLoss(spec.recipe, out, b.target, b.classes, e, epochs).total;
-      opt.zeroGrad();
-      loss.backward();
-      opt.step();
-    }
+    for (const b of pairBatches(set, batch, shuffle)) pairStep(net, opt, spec.recipe, b, e, epochs);
   }
   return (performance.now() - t0) / 1000;
 }
@@ -155,18 +148,18 @@ function memoryBench(steps: number): { steps: number; startMb: number; earlyMb: 
     head: mlpHead(20, [], 2, { init: rng, dropout: rng }),
   });
   const opt = new Adam(net.parameters());
-  const x = new Tensor(new Float32Array(20 * 392).map(() => rng.normal()), [20, 2, 14, 14]);
-  const target = Int32Array.from({ length: 20 }, (_, i) => i % 2);
+  const batch = {
+    input: new Float32Array(20 * 392).map(() => rng.normal()),
+    target: Float32Array.from({ length: 20 }, (_, i) => i % 2),
+    classes: new Int32Array(40),
+    n: 20,
+  };
   const mb = (): number => process.memoryUsage().rss / 2 ** 20;
   const startMb = mb();
   let earlyMb = startMb;
   let maxMb = startMb;
   for (let s = 0; s < steps; s++) {
-    const out = net.forwardPair(x).main!;
-    const loss = pairLoss(adamCe, { main: out, digits: null, same: null }, Float32Array.from(target), new Int32Array(40), 0, 1).total;
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
+    pairStep(net, opt, adamCe, batch, 0, 1);
     if (s === Math.floor(steps / 10)) earlyMb = mb();
     if (s % 100 === 0) maxMb = Math.max(maxMb, mb());
   }

@@ -1,12 +1,12 @@
 // one training run: fresh pairs from the run's seed, the model built from it, its recipe's phases, per-epoch metrics
 import { getBackend } from '../backend/select.js';
-import { digitBatches, pairBatches } from '../data/batches.js';
+import { digitBatches, pairBatches, type PairBatch } from '../data/batches.js';
 import { loadMnist, trainStats } from '../data/mnist.js';
 import { digitsOf, generatePairSets, splitPairs, standardise } from '../data/pairs.js';
 import type { MnistDataset, PairSet } from '../data/types.js';
 import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
-import type { ModelSpec, PairNetwork, Recipe } from '../models/types.js';
+import type { ModelSpec, PairNetwork, PairOutputs, Recipe } from '../models/types.js';
 import { Adam, SGD, type Optimizer } from '../optim/index.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad, Tensor } from '../tensor/tensor.js';
@@ -44,9 +44,8 @@ function argmaxRow(t: Tensor, row: number): number {
 }
 
 // the pair prediction of a network's outputs: 2 logits -> argmax, 1 logit -> > 0; in code from two digit predictions
-function predictPairs(net: PairNetwork, x: Tensor, compareInCode: boolean): { pred: Uint8Array; digits: Int32Array | null } {
-  const o = net.forwardPair(x);
-  const n = x.shape[0]!;
+function predictPairs(o: PairOutputs, compareInCode: boolean): { pred: Uint8Array; digits: Int32Array | null } {
+  const n = (o.main ?? o.digits![0]).shape[0]!;
   const pred = new Uint8Array(n);
   let digits: Int32Array | null = null;
   if (o.digits !== null) {
@@ -58,6 +57,16 @@ function predictPairs(net: PairNetwork, x: Tensor, compareInCode: boolean): { pr
     else pred[i] = o.main.shape[1] === 1 ? (o.main.data[i]! > 0 ? 1 : 0) : argmaxRow(o.main, i);
   }
   return { pred, digits };
+}
+
+// one optimizer step on a batch of pairs (the training loop and the benchmarks share it)
+export function pairStep(net: PairNetwork, opt: Optimizer, recipe: Recipe, b: PairBatch, epoch: number, epochs: number): { out: PairOutputs; loss: number; terms: Record<string, number> } {
+  const out = net.forwardPair(new Tensor(b.input, [b.n, 2, 14, 14]));
+  const { total, terms } = pairLoss(recipe, out, b.target, b.classes, epoch, epochs);
+  opt.zeroGrad();
+  total.backward();
+  opt.step();
+  return { out, loss: total.item(), terms };
 }
 
 interface Evaluation { accuracy: number; digitAccuracy: number | null; pairCounts: number[][]; errorCounts: number[][] }
@@ -74,7 +83,7 @@ export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean)
     for (let s = 0; s < set.n; s += EVAL_CHUNK) {
       const e = Math.min(set.n, s + EVAL_CHUNK);
       const x = new Tensor(set.input.subarray(s * 392, e * 392), [e - s, 2, 14, 14]);
-      const { pred, digits } = predictPairs(net, x, compareInCode);
+      const { pred, digits } = predictPairs(net.forwardPair(x), compareInCode);
       for (let i = 0; i < e - s; i++) {
         const p = s + i;
         const c0 = set.classes[2 * p]!;
@@ -157,21 +166,12 @@ export function trainRun(opts: RunOptions): RunRecord {
         }
       } else {
         for (const b of pairBatches(train, batchSize, shuffle)) {
-          const out = net.forwardPair(new Tensor(b.input, [b.n, 2, 14, 14]));
-          const { total: loss, terms } = pairLoss(recipe, out, b.target, b.classes, epoch, epochs);
-          opt.zeroGrad();
-          loss.backward();
-          opt.step();
+          const { out, loss, terms } = pairStep(net, opt, recipe, b, epoch, epochs);
           for (const [k, v] of Object.entries(terms)) sums[k] = (sums[k] ?? 0) + v;
-          total += loss.item();
+          total += loss;
           batches++;
-          const m = out.main;
-          for (let i = 0; i < b.n; i++) {
-            const p = m === null
-              ? (argmaxRow(out.digits![0], i) <= argmaxRow(out.digits![1], i) ? 1 : 0)
-              : m.shape[1] === 1 ? (m.data[i]! > 0 ? 1 : 0) : argmaxRow(m, i);
-            if (p === b.target[i]) correct++;
-          }
+          const { pred } = predictPairs(out, recipe.compareInCode);
+          for (let i = 0; i < b.n; i++) if (pred[i] === b.target[i]) correct++;
           seen += b.n;
         }
       }

@@ -1,14 +1,20 @@
 // softmax and log-softmax along the last dim, with their gradients
 import type { Buf } from '../backend.js';
 
+// row r of x: (rows, cols) -> its max and sum of exp(x - max), the stable pieces of both softmaxes
+function rowMaxSum(x: Buf, base: number, cols: number): { max: number; sum: number } {
+  let max = -Infinity;
+  for (let j = 0; j < cols; j++) max = Math.max(max, x[base + j]!);
+  let sum = 0;
+  for (let j = 0; j < cols; j++) sum += Math.exp(x[base + j]! - max);
+  return { max, sum };
+}
+
 // out, x: (rows, cols); the row max is subtracted first for stability
 export function softmax(out: Buf, x: Buf, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
-    let max = -Infinity;
-    for (let j = 0; j < cols; j++) max = Math.max(max, x[base + j]!);
-    let sum = 0;
-    for (let j = 0; j < cols; j++) sum += Math.exp(x[base + j]! - max);
+    const { max, sum } = rowMaxSum(x, base, cols);
     for (let j = 0; j < cols; j++) out[base + j] = Math.exp(x[base + j]! - max) / sum;
   }
 }
@@ -17,10 +23,7 @@ export function softmax(out: Buf, x: Buf, rows: number, cols: number): void {
 export function logSoftmax(out: Buf, x: Buf, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
-    let max = -Infinity;
-    for (let j = 0; j < cols; j++) max = Math.max(max, x[base + j]!);
-    let sum = 0;
-    for (let j = 0; j < cols; j++) sum += Math.exp(x[base + j]! - max);
+    const { max, sum } = rowMaxSum(x, base, cols);
     const shift = max + Math.log(sum);
     for (let j = 0; j < cols; j++) out[base + j] = x[base + j]! - shift;
   }

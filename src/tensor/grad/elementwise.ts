@@ -40,30 +40,25 @@ export function binaryGrad(op: BinaryOp, a: Buf, b: Buf, y: Buf, aShape: readonl
         db = reduceTo(dy, outShape, bShape, sb);
         if (op === 'sub') be.unary('neg', db, db, 0);
       }
-    } else if (op === 'mul') {
-      if (needs[0]) {
-        const t = allocOut(n, dy);
-        be.binary('mul', t, dy, b, outShape, cs, sb);
-        da = reduceOwned(t, outShape, aShape, sa);
-      }
-      if (needs[1]) {
-        const t = allocOut(n, dy);
-        be.binary('mul', t, dy, a, outShape, cs, sa);
-        db = reduceOwned(t, outShape, bShape, sb);
-      }
     } else {
-      // div: d/da = dy / b, d/db = -dy * y / b
-      if (needs[0]) {
+      // dy (op) other, other read through its strides: a temporary the reduction may recycle
+      const withDy = (o: BinaryOp, other: Buf, so: readonly number[]): Buf => {
         const t = allocOut(n, dy);
-        be.binary('div', t, dy, b, outShape, cs, sb);
-        da = reduceOwned(t, outShape, aShape, sa);
-      }
-      if (needs[1]) {
-        const t = allocOut(n, dy);
-        be.binary('mul', t, dy, y, outShape, cs, cs);
-        be.binary('div', t, t, b, outShape, cs, sb);
-        be.unary('neg', t, t, 0);
-        db = reduceOwned(t, outShape, bShape, sb);
+        be.binary(o, t, dy, other, outShape, cs, so);
+        return t;
+      };
+      if (op === 'mul') {
+        if (needs[0]) da = reduceOwned(withDy('mul', b, sb), outShape, aShape, sa);
+        if (needs[1]) db = reduceOwned(withDy('mul', a, sa), outShape, bShape, sb);
+      } else {
+        // div: d/da = dy / b, d/db = -dy * y / b
+        if (needs[0]) da = reduceOwned(withDy('div', b, sb), outShape, aShape, sa);
+        if (needs[1]) {
+          const t = withDy('mul', y, cs);
+          be.binary('div', t, t, b, outShape, cs, sb);
+          be.unary('neg', t, t, 0);
+          db = reduceOwned(t, outShape, bShape, sb);
+        }
       }
     }
     return [da, db];

@@ -5,6 +5,7 @@ import { allocOut, backend, record, Tensor } from '../tensor.js';
 import { sub, square } from './elementwise.js';
 import { logSoftmax } from './layers.js';
 import { mean } from './shape.js';
+import { sameShape } from '../shape.js';
 
 function checkTarget(op: string, x: Tensor, target: Int32Array): void {
   if (x.ndim !== 2) throw shapeMismatch(op, 'needs (rows, classes) input', { input: x.shape });
@@ -52,6 +53,6 @@ export function binaryCrossEntropy(p: Tensor, t: Tensor): Tensor {
 
 export function mse(x: Tensor, t: Tensor): Tensor {
   checkSame('mse', x, t);
-  const tt = t.size === x.size && t.shape.length !== x.shape.length ? Tensor.viewOf(t, x.shape) : t;
-  return mean(square(sub(x, tt)));
+  // same number of elements: the target is read in x's shape (never broadcast, e.g. (N,1) against (1,N))
+  return mean(square(sub(x, sameShape(t.shape, x.shape) ? t : Tensor.viewOf(t, x.shape))));
 }
