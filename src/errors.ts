@@ -9,7 +9,9 @@ export type ErrorCode =
   | 'bad_fixture'
   | 'io_error'
   | 'study_conflict'
-  | 'no_grad';
+  | 'no_grad'
+  | 'bad_checkpoint'
+  | 'bad_input';
 
 export class PairbenchError extends Error {
   readonly code: ErrorCode;

@@ -12,3 +12,8 @@ export * as data from './data/index.js';
 export * as models from './models/index.js';
 export { trainRun, evaluate, type RunOptions } from './train/run.js';
 export type { RunRecord, EpochMetrics } from './train/types.js';
+// trained models: checkpoints, predictions, ONNX export
+export { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointMeta } from './artifacts/checkpoint.js';
+export { predictRaw, type PairPrediction } from './artifacts/inference.js';
+export { exportOnnx } from './artifacts/onnx/export.js';
+export * as artifacts from './artifacts/index.js';

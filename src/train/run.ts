@@ -27,6 +27,7 @@ export interface RunOptions {
   validation?: PairSet; // grid search: evaluate on these pairs too (already standardised)
   train?: PairSet; // grid search: train on these pairs instead of a fresh draw (already standardised)
   onEpoch?: (m: EpochMetrics) => void;
+  onFinished?: (net: PairNetwork, record: RunRecord) => void; // the trained network (checkpoints), before it is dropped
 }
 
 const EVAL_CHUNK = 500;
@@ -44,7 +45,7 @@ function argmaxRow(t: Tensor, row: number): number {
 }
 
 // the pair prediction of a network's outputs: 2 logits -> argmax, 1 logit -> > 0; in code from two digit predictions
-function predictPairs(o: PairOutputs, compareInCode: boolean): { pred: Uint8Array; digits: Int32Array | null } {
+export function predictPairs(o: PairOutputs, compareInCode: boolean): { pred: Uint8Array; digits: Int32Array | null } {
   const n = (o.main ?? o.digits![0]).shape[0]!;
   const pred = new Uint8Array(n);
   let digits: Int32Array | null = null;
@@ -196,7 +197,7 @@ export function trainRun(opts: RunOptions): RunRecord {
     }
   }
   const final = metrics[metrics.length - 1]!;
-  return {
+  const record: RunRecord = {
     model: spec.id,
     round: opts.round ?? 0,
     seed: opts.seed,
@@ -215,5 +216,7 @@ export function trainRun(opts: RunOptions): RunRecord {
     errorCounts: last!.errorCounts,
     standardisation: { mean: stats.mean, std: stats.std },
   };
+  opts.onFinished?.(net, record);
+  return record;
 }
 

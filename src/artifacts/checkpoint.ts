@@ -1,0 +1,182 @@
+// checkpoints: a trained network's parameters and batch-norm buffers (named as namedParameters() and
+// namedBuffers() name them) in a safetensors file, with what is needed to rebuild and use it
+import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { PairbenchError } from '../errors.js';
+import { carparelliModel, CARPARELLI_DEFAULT } from '../models/carparelli2019.js';
+import { getModel } from '../models/registry.js';
+import type { ModelSpec, PairNetwork, Recipe } from '../models/types.js';
+import { pairbenchVersion } from '../study/version.js';
+import { Rng } from '../tensor/random.js';
+import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors.js';
+
+export const CHECKPOINT_FORMAT = 'pairbench-checkpoint/1';
+export const CHECKPOINT_EXT = '.safetensors';
+
+export interface CheckpointMeta {
+  model: string; // model id
+  recipe: Recipe; // the run's recipe, overrides applied
+  hyperparameters: Record<string, number>; // what the network was built with beyond its id (grid search: hidden, lr, lambda)
+  seed: number;
+  round: number;
+  epochs: number;
+  batchSize: number;
+  standardisation: { mean: number; std: number }; // applied to raw pooled pixels (0-255) before the network
+  pairbenchVersion: string;
+  testAccuracy: number; // final epoch, on the run's own test pairs
+  digitAccuracy?: number;
+}
+
+export interface Checkpoint {
+  network: PairNetwork; // in eval mode
+  spec: ModelSpec; // the spec it was rebuilt from
+  meta: CheckpointMeta;
+  file: string;
+}
+
+const CARPARELLI = /^carparelli2019\/(shallow|mlp|conv1|conv2)-(sharing|nosharing)-(aux|noaux)$/;
+
+// the model spec a checkpoint's network is rebuilt from: its id, with the hyperparameters that shape it
+export function specFor(model: string, hyperparameters: Record<string, number>): ModelSpec {
+  const m = CARPARELLI.exec(model);
+  if (m !== null && hyperparameters['hidden'] !== undefined && hyperparameters['hidden'] !== CARPARELLI_DEFAULT.hidden) {
+    return carparelliModel(m[1] as 'shallow' | 'mlp' | 'conv1' | 'conv2', m[2] === 'sharing', m[3] === 'aux', {
+      ...CARPARELLI_DEFAULT,
+      ...hyperparameters,
+    } as typeof CARPARELLI_DEFAULT);
+  }
+  return getModel(model);
+}
+
+// every tensor a checkpoint holds, by name: parameters then batch-norm buffers
+export function stateTensors(net: PairNetwork): NamedArray[] {
+  return [...net.namedParameters(), ...net.namedBuffers()].map(([name, t]) => ({ name, shape: [...t.shape], data: t.data }));
+}
+
+function metaStrings(meta: CheckpointMeta): Record<string, string> {
+  const out: Record<string, string> = {
+    format: CHECKPOINT_FORMAT,
+    model: meta.model,
+    recipe: JSON.stringify(meta.recipe),
+    hyperparameters: JSON.stringify(meta.hyperparameters),
+    seed: String(meta.seed),
+    round: String(meta.round),
+    epochs: String(meta.epochs),
+    batch_size: String(meta.batchSize),
+    standardisation_mean: String(meta.standardisation.mean),
+    standardisation_std: String(meta.standardisation.std),
+    pairbench_version: meta.pairbenchVersion,
+    test_accuracy: String(meta.testAccuracy),
+  };
+  if (meta.digitAccuracy !== undefined) out['digit_accuracy'] = String(meta.digitAccuracy);
+  return out;
+}
+
+// the file's bytes, written to a temporary file beside it and renamed: a reader never sees half a checkpoint
+export function saveCheckpoint(path: string, net: PairNetwork, meta: Omit<CheckpointMeta, 'pairbenchVersion'> & { pairbenchVersion?: string }): number {
+  const bytes = encodeSafetensors(stateTensors(net), metaStrings({ ...meta, pairbenchVersion: meta.pairbenchVersion ?? pairbenchVersion() }));
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, bytes);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    try { unlinkSync(tmp); } catch { /* not created */ }
+    throw new PairbenchError('io_error', `cannot write checkpoint ${path}: ${(e as Error).message}`, { path });
+  }
+  return bytes.length;
+}
+
+function num(file: string, md: Record<string, string>, key: string, optional = false): number | undefined {
+  const v = md[key];
+  if (v === undefined) {
+    if (optional) return undefined;
+    throw new PairbenchError('bad_checkpoint', `${file}: checkpoint metadata has no '${key}'`, { file, field: key });
+  }
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new PairbenchError('bad_checkpoint', `${file}: checkpoint metadata '${key}' is not a number: ${JSON.stringify(v)}`, { file, field: key });
+  return n;
+}
+
+function json<T>(file: string, md: Record<string, string>, key: string): T {
+  try {
+    return JSON.parse(md[key] ?? 'null') as T;
+  } catch {
+    throw new PairbenchError('bad_checkpoint', `${file}: checkpoint metadata '${key}' is not JSON`, { file, field: key });
+  }
+}
+
+// parses a checkpoint's bytes; the network is only returned once every tensor matched by name and shape
+export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
+  const st = decodeSafetensors(bytes, file);
+  const md = st.metadata;
+  if (md['format'] !== CHECKPOINT_FORMAT) {
+    throw new PairbenchError('bad_checkpoint', `${file}: a safetensors file but not a pairbench checkpoint (metadata format ${JSON.stringify(md['format'] ?? null)}, expected '${CHECKPOINT_FORMAT}')`, { file });
+  }
+  const model = md['model'] ?? '';
+  const hyperparameters = json<Record<string, number> | null>(file, md, 'hyperparameters') ?? {};
+  let spec: ModelSpec;
+  try {
+    spec = specFor(model, hyperparameters);
+  } catch (e) {
+    if (e instanceof PairbenchError && e.code === 'unknown_model') {
+      throw new PairbenchError('unknown_model', `${file}: checkpoint of an unknown model id '${model}' (saved by pairbench ${md['pairbench_version'] ?? '?'}; nearest: ${(e.details['nearest'] as string[]).join(', ')})`, { file, id: model });
+    }
+    throw e;
+  }
+  const recipe = json<Recipe | null>(file, md, 'recipe');
+  if (recipe === null || typeof recipe !== 'object') throw new PairbenchError('bad_checkpoint', `${file}: checkpoint metadata has no recipe`, { file, field: 'recipe' });
+  const digitAccuracy = num(file, md, 'digit_accuracy', true);
+  const meta: CheckpointMeta = {
+    model: spec.id,
+    recipe,
+    hyperparameters,
+    seed: num(file, md, 'seed')!,
+    round: num(file, md, 'round')!,
+    epochs: num(file, md, 'epochs')!,
+    batchSize: num(file, md, 'batch_size')!,
+    standardisation: { mean: num(file, md, 'standardisation_mean')!, std: num(file, md, 'standardisation_std')! },
+    pairbenchVersion: md['pairbench_version'] ?? 'unknown',
+    testAccuracy: num(file, md, 'test_accuracy')!,
+    ...(digitAccuracy !== undefined ? { digitAccuracy } : {}),
+  };
+  if (!(meta.standardisation.std > 0)) throw new PairbenchError('bad_checkpoint', `${file}: standardisation std must be > 0, got ${meta.standardisation.std}`, { file });
+
+  const network = spec.build({ init: new Rng(0), dropout: new Rng(1) });
+  const own = [...network.namedParameters(), ...network.namedBuffers()];
+  // check everything first: no tensor is copied into the network unless all of them fit
+  const missing = own.filter(([n]) => !st.tensors.has(n)).map(([n]) => n);
+  if (missing.length > 0) throw new PairbenchError('bad_checkpoint', `${file}: ${spec.id} needs ${missing.length} tensor${missing.length === 1 ? '' : 's'} the checkpoint lacks (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''})`, { file, missing });
+  const names = new Set(own.map(([n]) => n));
+  const extra = [...st.tensors.keys()].filter((n) => !names.has(n));
+  if (extra.length > 0) throw new PairbenchError('bad_checkpoint', `${file}: tensor${extra.length === 1 ? '' : 's'} ${extra.slice(0, 3).join(', ')} ${extra.length === 1 ? 'is' : 'are'} not part of ${spec.id}`, { file, extra });
+  for (const [name, t] of own) {
+    const s = st.tensors.get(name)!;
+    if (s.shape.join(',') !== t.shape.join(',')) {
+      throw new PairbenchError('shape_mismatch', `${file}: tensor '${name}' has shape [${s.shape.join(', ')}], ${spec.id} expects [${t.shape.join(', ')}]`, { file, name, expected: t.shape, got: s.shape });
+    }
+  }
+  for (const [name, t] of own) t.data.set(st.tensors.get(name)!.data);
+  network.eval();
+  return { network, spec, meta, file };
+}
+
+// a checkpoint file: the network ready for evaluation, its spec and metadata
+export function loadCheckpoint(path: string): Checkpoint {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new PairbenchError('io_error', `cannot read checkpoint ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'a directory, not a file' : err.message}`, { path, code: err.code });
+  }
+  return decodeCheckpoint(bytes, path);
+}
+
+// a file name for one run: report__model__r<round>__s<seed>[__<tag>].safetensors
+export function checkpointName(model: string, round: number, seed: number, tag = ''): string {
+  return `${model.replace(/\//g, '__')}__r${round}__s${seed}${tag === '' ? '' : `__${tag}`}${CHECKPOINT_EXT}`;
+}
