@@ -7,6 +7,7 @@ import { getModel } from '../models/registry.js';
 import type { ModelSpec, PairNetwork, Recipe } from '../models/types.js';
 import { pairbenchVersion } from '../study/version.js';
 import { Rng } from '../tensor/random.js';
+import type { RunRecord } from '../train/types.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'pairbench-checkpoint/1';
@@ -179,4 +180,29 @@ export function loadCheckpoint(path: string): Checkpoint {
 // a file name for one run: report__model__r<round>__s<seed>[__<tag>].safetensors
 export function checkpointName(model: string, round: number, seed: number, tag = ''): string {
   return `${model.replace(/\//g, '__')}__r${round}__s${seed}${tag === '' ? '' : `__${tag}`}${CHECKPOINT_EXT}`;
+}
+
+// the metadata of a finished run: its record, the recipe it trained with and the hyperparameters that shaped it
+export function runCheckpointMeta(record: RunRecord, recipe: Recipe, hyperparameters: Record<string, number> = {}): Omit<CheckpointMeta, 'pairbenchVersion'> {
+  if (record.standardisation === undefined) throw new PairbenchError('bad_argument', `${record.model}: the run record has no standardisation to save with its checkpoint`, { model: record.model });
+  return {
+    model: record.model,
+    recipe,
+    hyperparameters,
+    seed: record.seed,
+    round: record.round,
+    epochs: record.epochs,
+    batchSize: record.batchSize,
+    standardisation: record.standardisation,
+    testAccuracy: record.testAccuracy,
+    ...(record.digitAccuracy !== undefined ? { digitAccuracy: record.digitAccuracy } : {}),
+  };
+}
+
+// the size of one checkpoint of a model, in bytes (its tensors and a typical header)
+export function checkpointBytes(spec: ModelSpec): number {
+  const net = spec.build({ init: new Rng(0), dropout: new Rng(1) });
+  const meta = { model: spec.id, recipe: spec.recipe, hyperparameters: {}, seed: 4294967295, round: 0, epochs: spec.recipe.epochs, batchSize: spec.recipe.batchSize,
+    standardisation: { mean: 33.318421449829934, std: 78.56748998339798 }, testAccuracy: 0.123456789, pairbenchVersion: pairbenchVersion() };
+  return encodeSafetensors(stateTensors(net), metaStrings(meta)).length;
 }

@@ -47,6 +47,7 @@ export function buildProgram(): Command {
     .addOption(mnistOpt())
     .option('--json', 'print one JSON object on stdout and nothing else there')
     .option('-v, --verbose', 'a line per epoch')
+    .addOption(new Option('--save <dir>', 'write each round\'s trained network there as a checkpoint (.safetensors)').argParser(nonEmpty('--save')))
     .action(async (id: string, o) => (await import('./train.js')).trainCommand(id, o));
 
   program
@@ -66,6 +67,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--name <name>', 'study name (default: from the config, else the directory name)').argParser(nonEmpty('--name')))
     .addOption(mnistOpt())
     .option('--force', 'replace a different study in --out (its runs are kept in runs.jsonl.replaced-<time>)')
+    .option('--save', 'keep every run\'s trained network as a checkpoint in <out>/checkpoints')
     .action(async (o) => (await study()).studyCommand(o));
 
   program
@@ -117,6 +119,31 @@ export function buildProgram(): Command {
         console.log(`screenshot: ${o.screenshot}`);
       }
     });
+
+  program
+    .command('evaluate')
+    .description('a checkpoint on freshly drawn test pairs: accuracy, digit accuracy, the 10x10 error counts')
+    .argument('<checkpoint>', 'a .safetensors file written by train --save or study --save')
+    .addOption(new Option('--pairs <n>', 'test pairs to draw (default 1000)').argParser(positiveInt(5000)).default(1000))
+    .addOption(new Option('--seed <n>', 'seed of the draw (default 1)').argParser(seedArg).default(1))
+    .option('--json', 'print one JSON object')
+    .addOption(mnistOpt())
+    .action(async (file: string, o) => (await import('./evaluate.js')).evaluateCommand(file, o));
+
+  program
+    .command('predict')
+    .description('a checkpoint on your own digits: two PNG images (one pair), or an idx file of pairs (uint8, N x 2 x 28 x 28 or N x 2 x 14 x 14)')
+    .argument('<checkpoint>', 'a .safetensors file written by train --save or study --save')
+    .argument('<input...>', 'first.png second.png, or pairs.idx')
+    .option('--json', 'print {"model": ..., "predictions": [{"lessOrEqual", "probability", "digits"}, ...]}')
+    .action(async (file: string, inputs: string[], o) => (await import('./predict.js')).predictCommand(file, inputs, o));
+
+  program
+    .command('export')
+    .description('a checkpoint as an ONNX model: input pairs [N,2,14,14] (raw pooled pixels 0-255), outputs logits, digits, pred')
+    .argument('<checkpoint>', 'a .safetensors file written by train --save or study --save')
+    .requiredOption('--onnx <file>', 'the .onnx file to write')
+    .action(async (file: string, o: { onnx: string }) => (await import('./export.js')).exportCommand(file, o));
 
   program
     .command('start')

@@ -15,6 +15,7 @@ import type { StudyConfig, StudyKind } from '../study/types.js';
 import { modelsOfReport } from '../models/registry.js';
 
 import { Stopped } from './stopped.js';
+import { bestCheckpointLine, withCheckpoints } from './save.js';
 
 const say = (s = ''): void => {
   process.stdout.write(s + '\n');
@@ -66,6 +67,7 @@ export interface StudyFlags {
   mnistDir?: string;
   force?: boolean;
   name?: string;
+  save?: boolean; // keep every run's checkpoint in <study>/checkpoints
 }
 
 // flags override the file, the file overrides the defaults
@@ -95,14 +97,16 @@ export function studyConfigFrom(flags: StudyFlags): { config: StudyConfig; out: 
   return { config, out: flags.out ?? file.out ?? `studies/${name ?? 'study'}`, name, mnistDir: flags.mnistDir ?? file.mnistDir };
 }
 
-async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFrom>, force: boolean, notes: string[] = []): Promise<void> {
+async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFrom>, force: boolean, notes: string[] = [], save = false): Promise<void> {
   checkStudyDir(c.out, kind, c.config, force); // conflicts and unusable directories before anything is printed
-  const req: StudyRequest = { dir: c.out, kind, config: c.config, jobs: studyJobs(c.config), force, mnistDir: c.mnistDir, ...(c.name !== undefined ? { name: c.name } : {}) };
+  const jobs = save ? withCheckpoints(c.out, studyJobs(c.config), say) : studyJobs(c.config);
+  const req: StudyRequest = { dir: c.out, kind, config: c.config, jobs, force, mnistDir: c.mnistDir, ...(c.name !== undefined ? { name: c.name } : {}) };
   const e = c.config.epochs === null ? "each model's recipe epochs" : `${c.config.epochs} epoch${c.config.epochs === 1 ? '' : 's'}`;
   say(`study ${resolve(c.out)}: ${c.config.models.length} model${c.config.models.length === 1 ? '' : 's'} x ${c.config.rounds} rounds = ${req.jobs.length} runs, ${e}, seed ${c.config.seed}, ${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}; ${backendReason()}`);
   for (const n of notes) say(n);
   const r = await stage(req);
   await finish(r, { baseline: c.config.baseline }, c.config.epochs !== null ? ['', 'published figures come from the reports\' own protocols (their epochs and rounds), not from this study\'s'] : []);
+  if (save) say(bestCheckpointLine(r.dir, r.records.filter((x) => c.config.models.includes(x.model))));
   if (r.stopped) {
     stoppedMessage(r);
     throw new Stopped(130);
@@ -111,7 +115,7 @@ async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFr
 
 export async function studyCommand(flags: StudyFlags): Promise<void> {
   const c = studyConfigFrom(flags);
-  await runPlainStudy('study', c, flags.force === true);
+  await runPlainStudy('study', c, flags.force === true, [], flags.save === true);
 }
 
 export const HEADLINE = { rounds: 10, epochs: 25, out: 'studies/headline' };

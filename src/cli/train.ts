@@ -6,6 +6,7 @@ import { runSeed } from '../study/seeds.js';
 import { describe } from '../study/stats.js';
 import { trainRun } from '../train/run.js';
 import { int, optimizerText, pct } from './format.js';
+import { prepareSaveDir, saveRunCheckpoint } from './save.js';
 
 export interface TrainFlags {
   epochs?: number;
@@ -17,6 +18,7 @@ export interface TrainFlags {
   trainPairs?: number;
   testPairs?: number;
   verbose?: boolean;
+  save?: string; // a directory: one checkpoint per round
 }
 
 export function trainCommand(id: string, o: TrainFlags): void {
@@ -31,12 +33,15 @@ export function trainCommand(id: string, o: TrainFlags): void {
   if (!o.json) {
     say(`${spec.id}: ${int(spec.params)} parameters, ${epochs} epochs${epochs !== spec.recipe.epochs ? ` (recipe: ${spec.recipe.epochs})` : ''}, batch ${batch}, ${optimizerText(spec.recipe)}; ${backendReason()}`);
   }
-  const rounds: { round: number; seed: number; testAccuracy: number; trainSeconds: number }[] = [];
+  if (o.save !== undefined) prepareSaveDir(o.save);
+  const rounds: { round: number; seed: number; testAccuracy: number; trainSeconds: number; checkpoint?: string }[] = [];
   let params = spec.params;
   for (let round = 0; round < o.rounds; round++) {
     const seed = runSeed(o.seed, spec.id, round);
+    let checkpoint: string | undefined;
     const r = trainRun({
       model: spec,
+      ...(o.save !== undefined ? { onFinished: (net, rec) => { checkpoint = saveRunCheckpoint(o.save!, net, rec, spec.recipe); } } : {}),
       seed,
       round,
       epochs,
@@ -49,10 +54,11 @@ export function trainCommand(id: string, o: TrainFlags): void {
         : {}),
     });
     params = r.params;
-    rounds.push({ round, seed, testAccuracy: r.testAccuracy, trainSeconds: r.trainSeconds });
+    rounds.push({ round, seed, testAccuracy: r.testAccuracy, trainSeconds: r.trainSeconds, ...(checkpoint !== undefined ? { checkpoint } : {}) });
     if (!o.json) {
       const best = spec.recipe.bestEpoch ? `  best epoch ${pct(r.bestTestAccuracy)} (epoch ${r.bestEpoch}, chosen on the test set)` : '';
       say(`round ${String(round + 1).padStart(String(o.rounds).length)}/${o.rounds}  seed ${seed}  test ${pct(r.testAccuracy)}${best}  ${r.trainSeconds.toFixed(1)} s`);
+      if (checkpoint !== undefined) say(`    checkpoint: ${checkpoint}`);
     }
   }
   const s = describe(rounds.map((r) => r.testAccuracy));

@@ -7,6 +7,8 @@ import { carparelliModel } from '../models/carparelli2019.js';
 import type { ModelSpec } from '../models/types.js';
 import { Rng } from '../tensor/random.js';
 import { trainRun, type RunOptions } from '../train/run.js';
+import { runCheckpointMeta, saveCheckpoint } from '../artifacts/checkpoint.js';
+import { getModel } from '../models/registry.js';
 import type { EpochMetrics, RunRecord } from '../train/types.js';
 
 // carparelli2019's grid search: which stage, and the hyperparameters of this run
@@ -26,6 +28,7 @@ export interface RunJob {
   trainPairs?: number;
   testPairs?: number;
   grid?: GridTag;
+  checkpoint?: string; // --save: the file the trained network is written to
 }
 
 // a runs.jsonl line: the run record, plus the grid tag for grid-search studies
@@ -64,6 +67,12 @@ export function executeJob(job: RunJob, data: MnistDataset, onEpoch?: (m: EpochM
     ...(job.testPairs !== undefined ? { testPairs: job.testPairs } : {}),
     ...(onEpoch !== undefined ? { onEpoch } : {}),
   };
+  if (job.checkpoint !== undefined) {
+    const path = job.checkpoint;
+    const recipe = typeof opts.model === 'string' ? getModel(opts.model).recipe : opts.model.recipe;
+    const hyper: Record<string, number> = job.grid === undefined ? {} : { hidden: job.grid.hidden, lr: job.grid.lr, ...(job.grid.lambda !== null ? { lambda: job.grid.lambda } : {}) };
+    opts.onFinished = (net, record) => { saveCheckpoint(path, net, runCheckpointMeta(record, recipe, hyper)); };
+  }
   if (job.grid === undefined) return trainRun(opts);
   if (job.grid.stage === 'search') {
     // the same training pairs trainRun would draw from this seed, split 70/30: train on 70%,
