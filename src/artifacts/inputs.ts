@@ -84,8 +84,9 @@ export function toMnist28(grey: Float64Array, width: number, height: number, fil
   for (let y = 0; y < sh; y++) for (let x = 0; x < sw; x++) {
     small[y * sw + x] = boxMean(ink, width, (x * bw) / sw, ((x + 1) * bw) / sw, (y * bh) / sh, ((y + 1) * bh) / sh, x0, y0);
   }
+  // MNIST's centre of mass, in pixel indices, is at (14, 14)
   let mass = 0, mx = 0, my = 0;
-  for (let y = 0; y < sh; y++) for (let x = 0; x < sw; x++) { const v = small[y * sw + x]!; mass += v; mx += v * (x + 0.5); my += v * (y + 0.5); }
+  for (let y = 0; y < sh; y++) for (let x = 0; x < sw; x++) { const v = small[y * sw + x]!; mass += v; mx += v * x; my += v * y; }
   const dx = Math.round(14 - mx / mass);
   const dy = Math.round(14 - my / mass);
   const out = new Uint8Array(28 * 28);
