@@ -54,5 +54,5 @@ export function bestCheckpointLine(studyDir: string, records: readonly RunRecord
     if ((best === null || r.testAccuracy > best.r.testAccuracy) && existsSync(path)) best = { r, path };
   }
   if (best === null) return 'no checkpoint on disk for this study\'s runs (runs finished before --save was given keep none)';
-  return `best run: ${best.r.model} round ${best.r.round + 1}, test accuracy ${(best.r.testAccuracy * 100).toFixed(2)}%: ${best.path}`;
+  return `best run: ${best.r.model} round ${best.r.round}, test accuracy ${(best.r.testAccuracy * 100).toFixed(2)}%: ${best.path}`;
 }
