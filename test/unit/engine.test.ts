@@ -7,7 +7,9 @@ import * as nn from '../../src/nn/index.js';
 import { Adam } from '../../src/optim/index.js';
 import * as F from '../../src/tensor/ops/index.js';
 import { Rng } from '../../src/tensor/random.js';
-import { noGrad, pooledBufferBytes, Tensor } from '../../src/tensor/tensor.js';
+import { noGrad } from '../../src/tensor/autograd.js';
+import { pooledBufferBytes } from '../../src/tensor/pool.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 
 function expectCode(fn: () => unknown, code: string, mentions: string[]): void {
   assert.throws(fn, (e: unknown) => {
