@@ -66,7 +66,7 @@ export function runBackward(root: Tensor, seed: Buf): void {
     const top = stack[stack.length - 1]!;
     const [t, i] = top;
     if (t.node?.consumed === true) {
-      throw new PairbenchError('no_grad', `backward: a backward pass already ran through this graph (at ${t.node.op}) and recycled its buffers; run the forward pass again`, { op: t.node.op });
+      throw new PairbenchError('graph_consumed', `backward: a backward pass already ran through this graph (at ${t.node.op}) and recycled its buffers; run the forward pass again`, { op: t.node.op });
     }
     const inputs = t.node?.inputs ?? [];
     if (i < inputs.length) {

@@ -20,7 +20,7 @@ export function sizeOf(shape: readonly number[]): number {
 function checkShape(shape: readonly number[], where: string): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
-      throw new PairbenchError('shape_mismatch', `${where}: every dimension must be a non-negative integer, got [${shape.join(', ')}]`, { op: where, shape });
+      throw new PairbenchError('shape_mismatch', `${where}: every dimension must be a non-negative integer, got [${shape.join(', ')}]`, { op: where, shapes: { shape } });
     }
   }
 }

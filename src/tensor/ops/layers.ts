@@ -1,6 +1,6 @@
 // layer ops with their gradient rules: matmul, linear, conv2d, pooling, batch norm, softmax, dropout
 import { convOutSize, type Buf, type ConvDims, type PoolDims } from '../../backend/backend.js';
-import { shapeMismatch } from '../../errors.js';
+import { PairbenchError, shapeMismatch } from '../../errors.js';
 import { record, type GradRule } from '../autograd.js';
 import { allocIndex, allocOut, releaseBuf } from '../pool.js';
 import type { Rng } from '../random.js';
@@ -62,7 +62,8 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOp
   const [n, c, h, wd] = x.shape as [number, number, number, number];
   const [o, , kh, kw] = w.shape as [number, number, number, number];
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== o)) throw shapeMismatch('conv2d', 'bias must be (O)', { weight: w.shape, bias: bias.shape });
-  if (!(stride >= 1) || !(pad >= 0)) throw shapeMismatch('conv2d', `stride ${stride} / padding ${pad} out of range`, { x: x.shape });
+  if (!(Number.isInteger(stride) && stride >= 1)) throw new PairbenchError('bad_argument', `conv2d: stride must be an integer >= 1, got ${stride}`, { op: 'conv2d', field: 'stride', value: stride });
+  if (!(Number.isInteger(pad) && pad >= 0)) throw new PairbenchError('bad_argument', `conv2d: padding must be an integer >= 0, got ${pad}`, { op: 'conv2d', field: 'padding', value: pad });
   const oh = convOutSize(h, kh, stride, pad);
   const ow = convOutSize(wd, kw, stride, pad);
   if (oh < 1 || ow < 1) throw shapeMismatch('conv2d', `a ${kh}x${kw} kernel does not fit the ${h}x${wd} input`, { x: x.shape, weight: w.shape });
@@ -94,7 +95,10 @@ function poolDims(op: string, x: Tensor, k: number, stride: number): PoolDims {
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const oh = Math.floor((h - k) / stride) + 1;
   const ow = Math.floor((w - k) / stride) + 1;
-  if (!(k >= 1) || !(stride >= 1) || oh < 1 || ow < 1) throw shapeMismatch(op, `kernel ${k} stride ${stride} does not fit ${h}x${w}`, { x: x.shape });
+  for (const [field, v] of [['kernel', k], ['stride', stride]] as const) {
+    if (!(Number.isInteger(v) && v >= 1)) throw new PairbenchError('bad_argument', `${op}: ${field} must be an integer >= 1, got ${v}`, { op, field, value: v });
+  }
+  if (oh < 1 || ow < 1) throw shapeMismatch(op, `kernel ${k} stride ${stride} does not fit ${h}x${w}`, { x: x.shape });
   return { n, c, h, w, k, stride, oh, ow };
 }
 
@@ -224,7 +228,7 @@ export const logSoftmax = (x: Tensor, dim = -1): Tensor => softmaxLike('logSoftm
 
 // inverted dropout: kept values scaled by 1/(1-p); identity when not training or p = 0
 export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tensor {
-  if (!(p >= 0 && p < 1)) throw shapeMismatch('dropout', `p must be in [0, 1), got ${p}`, { x: x.shape });
+  if (!(p >= 0 && p < 1)) throw new PairbenchError('bad_argument', `dropout: p must be in [0, 1), got ${p}`, { op: 'dropout', field: 'p', value: p });
   if (!training || p === 0) return x;
   const mask = allocOut(x.size, x.buf);
   const keep = 1 / (1 - p);
