@@ -1,6 +1,5 @@
-// the public surface: what a user may import from 'pairbench'
+// the public surface: what a user may import from 'pairbench' (engine internals: 'pairbench/engine', src/engine.ts)
 export { PairbenchError, isPairbenchError, type ErrorCode } from './errors.js';
-export type { Backend, Buf, ConvDims, PoolDims } from './backend/backend.js';
 export { getBackend, setBackend, backendReason, availableBackends, type BackendName } from './backend/select.js';
 export { Tensor, type DType } from './tensor/tensor.js';
 export { noGrad } from './tensor/autograd.js';
@@ -9,7 +8,7 @@ export * as ops from './tensor/ops/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 // the application layers: data, the model zoo, one training run
-export * as data from './data/index.js';
+export * as data from './data/public.js';
 export * as models from './models/index.js';
 export { trainRun, evaluate, type RunOptions } from './train/run.js';
 export type { RunRecord, EpochMetrics } from './train/types.js';
