@@ -8,7 +8,7 @@ export * as ops from './tensor/ops/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 // the application layers: data, the model zoo, one training run
-export * as data from './data/public.js';
+export * as data from './data/index.js';
 export * as models from './models/index.js';
 export { trainRun, evaluate, type RunOptions } from './train/run.js';
 export type { RunRecord, EpochMetrics } from './train/types.js';
