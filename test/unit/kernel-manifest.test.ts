@@ -35,6 +35,6 @@ test('the native addon exposes every manifest kernel and rejects an unknown unar
   const a = native as Extract<typeof native, { ok: true }>;
   for (const k of KERNEL_NAMES) assert.equal(typeof (a.addon as unknown as Record<string, unknown>)[k], 'function', k);
   const x = new Float32Array(4);
-  assert.throws(() => a.addon.unary(UNARY_OP_NAMES.length, x, x, 0), /unknown op code 10/);
+  assert.throws(() => a.addon.unary(UNARY_OP_NAMES.length, x, x, 0), new RegExp(`unknown op code ${UNARY_OP_NAMES.length}`));
   a.addon.unary(UNARY_OP_NAMES.length - 1, x, x, 0);
 });
