@@ -3,6 +3,7 @@ import type { Buf } from '../backend/backend.js';
 
 export type DType = 'float32' | 'float64';
 
+// a zeroed buffer of n elements in like's precision (never from the pool: callers rely on the zeros)
 export function allocLike(n: number, like: Buf | DType): Buf {
   const f64 = like === 'float64' || like instanceof Float64Array;
   return f64 ? new Float64Array(n) : new Float32Array(n);
