@@ -124,7 +124,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     spec = specFor(model, hyperparameters);
   } catch (e) {
     if (e instanceof PairbenchError && e.code === 'unknown_model') {
-      throw new PairbenchError('unknown_model', `${file}: checkpoint of an unknown model id '${model}' (saved by pairbench ${md['pairbench_version'] ?? '?'}; nearest: ${(e.details['nearest'] as string[]).join(', ')})`, { file, id: model });
+      throw new PairbenchError('unknown_model', `${file}: checkpoint of an unknown model id '${model}' (saved by pairbench ${md['pairbench_version'] ?? '?'}; nearest: ${(e as PairbenchError<'unknown_model'>).details.nearest.join(', ')})`, { file, id: model, nearest: (e as PairbenchError<'unknown_model'>).details.nearest });
     }
     throw e;
   }
@@ -157,7 +157,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   for (const [name, t] of own) {
     const s = st.tensors.get(name)!;
     if (s.shape.join(',') !== t.shape.join(',')) {
-      throw new PairbenchError('shape_mismatch', `${file}: tensor '${name}' has shape [${s.shape.join(', ')}], ${spec.id} expects [${t.shape.join(', ')}]`, { file, name, expected: t.shape, got: s.shape });
+      throw new PairbenchError('shape_mismatch', `${file}: tensor '${name}' has shape [${s.shape.join(', ')}], ${spec.id} expects [${t.shape.join(', ')}]`, { op: 'loadCheckpoint', shapes: { expected: t.shape, got: s.shape }, file, name });
     }
   }
   for (const [name, t] of own) t.data.set(st.tensors.get(name)!.data);

@@ -1,7 +1,8 @@
 // a checkpoint's network on raw pooled pairs (pixels 0-255): standardised as in training, then the
 // model's own prediction rule, its probability that the first digit is <= the second, its digits
 import type { PairOutputs } from '../models/types.js';
-import { noGrad, Tensor } from '../tensor/tensor.js';
+import { noGrad } from '../tensor/autograd.js';
+import { Tensor } from '../tensor/tensor.js';
 import { predictPairs } from '../train/run.js';
 import type { Checkpoint, CheckpointMeta } from './checkpoint.js';
 

@@ -34,7 +34,7 @@ export function encodeSafetensors(tensors: readonly NamedArray[], metadata: Reco
   let offset = 0;
   for (const t of tensors) {
     if (t.name === '__metadata__' || t.name in header) throw new PairbenchError('bad_argument', `safetensors: duplicate or reserved tensor name '${t.name}'`, { name: t.name });
-    if (sizeOf(t.shape) !== t.data.length) throw new PairbenchError('shape_mismatch', `safetensors: '${t.name}' has ${t.data.length} values, its shape [${t.shape.join(', ')}] needs ${sizeOf(t.shape)}`, { name: t.name });
+    if (sizeOf(t.shape) !== t.data.length) throw new PairbenchError('shape_mismatch', `safetensors: '${t.name}' has ${t.data.length} values, its shape [${t.shape.join(', ')}] needs ${sizeOf(t.shape)}`, { op: 'encodeSafetensors', shapes: { shape: t.shape }, name: t.name });
     const dtype: SafetensorsDType = t.data instanceof Float64Array ? 'F64' : 'F32';
     const bytes = t.data.length * BYTES[dtype];
     header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };

@@ -13,7 +13,8 @@ import { isPairbenchError } from '../../src/errors.js';
 import { getModel } from '../../src/models/registry.js';
 import type { PairNetwork } from '../../src/models/types.js';
 import { Rng } from '../../src/tensor/random.js';
-import { noGrad, Tensor } from '../../src/tensor/tensor.js';
+import { noGrad } from '../../src/tensor/autograd.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 import { trainRun } from '../../src/train/run.js';
 import type { RunRecord } from '../../src/train/types.js';
 

@@ -10,7 +10,8 @@ import { PairNet, WholeNet } from '../../src/models/blocks.js';
 import { allModels } from '../../src/models/registry.js';
 import type { ModelSpec, PairNetwork } from '../../src/models/types.js';
 import { Rng } from '../../src/tensor/random.js';
-import { noGrad, Tensor } from '../../src/tensor/tensor.js';
+import { noGrad } from '../../src/tensor/autograd.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 import { predictPairs, trainRun } from '../../src/train/run.js';
 import { skipUnless } from '../helpers/components.js';
 

@@ -9,7 +9,8 @@ import {
   AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Identity, LeakyReLU, Linear, MaxPool2d, ReLU, Sequential, Sigmoid, Tanh,
 } from '../../nn/layers.js';
 import { Module } from '../../nn/module.js';
-import { noGrad, Tensor } from '../../tensor/tensor.js';
+import { noGrad } from '../../tensor/autograd.js';
+import { Tensor } from '../../tensor/tensor.js';
 import { pairbenchVersion } from '../../study/version.js';
 import type { Checkpoint } from '../checkpoint.js';
 import { AT_FLOAT, AT_INT, AT_INTS, DT_FLOAT, DT_INT64, onnxRoot } from './schema.js';
