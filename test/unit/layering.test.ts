@@ -9,7 +9,7 @@ import { repoRoot } from '../helpers/fixtures.js';
 
 const SRC = join(repoRoot(), 'src');
 const ENGINE = ['backend', 'tensor', 'nn', 'optim'];
-const APPLICATION = ['data', 'models', 'train', 'study', 'report', 'cli'];
+const APPLICATION = ['data', 'models', 'train', 'artifacts', 'study', 'report', 'cli'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
