@@ -21,7 +21,7 @@ const LOSS: Record<Recipe['mainLoss'], string> = {
   'mse-sigmoid': 'one output, MSE on its sigmoid',
 };
 
-export function recipeLines(r: Recipe): string[] {
+export function recipeLines(r: Recipe, batchNorm = false): string[] {
   const out = [
     `training: ${optimizerText(r)}, batch ${r.batchSize}, ${r.epochs} epochs, ${r.rounds} rounds`,
     `loss: ${r.compareInCode ? 'digit cross-entropy; the pair target compared in code from the two predicted digits' : LOSS[r.mainLoss]}`,
@@ -34,7 +34,8 @@ export function recipeLines(r: Recipe): string[] {
   if (r.phases.length > 0) {
     out.push(`phases: ${r.phases.map((p) => (p.kind === 'digits' ? `digits (${p.epochs} epochs)` : `pairs (${p.epochs} epochs${p.freshOptimizer ? ', fresh optimizer' : ''})`)).join(' then ')}`);
   }
-  if (r.testSplit === 'half-validation') out.push('test pairs: 0-499 validation, 500-999 test');
+  if (batchNorm) out.push('batch norm: an incomplete last batch of one sample is dropped (batch norm cannot normalise a single sample)');
+  if (r.testSplit === 'half-validation') out.push('test pairs: the first half validation, the second half test (500 / 500 of the default 1000)');
   if (r.bestEpoch) out.push('report figure: best epoch of each run, chosen on the test set (the final epoch is reported beside it)');
   return out;
 }
@@ -56,4 +57,10 @@ export function columns(rows: string[][], right: number[] = []): string {
   return rows
     .map((r) => r.map((c, i) => (right.includes(i) ? c.padStart(w[i]!) : i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd())
     .join('\n');
+}
+
+// '1000 training pairs, 500 test pairs (and 500 validation pairs)': the counts a run really used
+export function pairCountText(c: { trainPairs: number; validationPairs: number; testPairs: number }): string {
+  const n = (k: number, what: string): string => `${int(k)} ${what} pair${k === 1 ? '' : 's'}`;
+  return `${n(c.trainPairs, 'training')}, ${n(c.testPairs, 'test')}${c.validationPairs > 0 ? ` (and ${n(c.validationPairs, 'validation')})` : ''}`;
 }

@@ -29,8 +29,8 @@ export function buildProgram(): Command {
 
   program
     .command('models')
-    .description('list the model ids with their parameter counts and descriptions')
-    .argument('[report]', 'only the models of this report')
+    .description('list the model ids with their parameter counts and descriptions; one model id: describe that model')
+    .argument('[report-or-id]', 'only the models of this report, or one model id (described)')
     .option('--describe', 'also each model\'s recipe, published figure and the choices that are ours')
     .action((report: string | undefined, o: { describe?: boolean }) => import('./models.js').then((m) => m.modelsCommand(report, o)));
 

@@ -9,6 +9,7 @@ import {
   groupRuns,
   intText,
   meanSd,
+  pairCountsText,
   pct,
   pp,
   pValueText,
@@ -209,7 +210,7 @@ ${table(phead, prow, 'published')}
   }
   return `<section id="summary"><h2>Summary</h2>
 ${table(head, rows, 'summary')}
-<p class="notes">Accuracy on the test pairs at the final epoch, in %. sd is the <em>sample</em> standard deviation (n−1); the 95% confidence interval of the mean uses the t distribution with n−1 degrees of freedom (shown once a model has 2 runs). ¹ Best epoch: the best epoch of each run, chosen on the test set, as some reports did; it is optimistic and is shown only for comparison with them. For context: public results on this task reach about 87–88% using the binary target alone and about 97–98% when the digit labels are used for training.</p>
+<p class="notes">Accuracy on the test pairs at the final epoch, in %. sd is the <em>sample</em> standard deviation (n−1); the 95% confidence interval of the mean uses the t distribution with n−1 degrees of freedom (shown once a model has 3 runs, clamped to 0–100%). ¹ Best epoch: the best epoch of each run, chosen on the test set, as some reports did; it is optimistic and is shown only for comparison with them. For context: public results on this task reach about 87–88% using the binary target alone and about 97–98% when the digit labels are used for training.</p>
 ${published}
 </section>`;
 }
@@ -360,6 +361,15 @@ details summary{cursor:pointer;color:var(--accent);font-size:14px}
 footer{color:var(--muted);font-size:12px;text-align:center}
 `;
 
+// what each run trained and was tested on: the counts recorded in the runs, else the configured ones
+function pairsLine(s: StudySummary, meta: StudyMeta | null, labels: Map<string, string>): string {
+  const recorded = pairCountsText(s.models, (id) => labels.get(id) ?? id);
+  if (recorded !== null) return `Each run trains a fresh model on freshly drawn pairs and is tested on unseen pairs: ${recorded}.`;
+  if (meta === null) return 'Each run trains a fresh model on freshly drawn pairs and is tested on unseen pairs.';
+  const c = meta.config;
+  return `Each run trains a fresh model on ${intText(c.trainPairs ?? 1000)} freshly drawn pairs and tests it on ${intText(c.testPairs ?? 1000)} unseen pairs (as configured; a recipe with a validation split uses half of them for validation).`;
+}
+
 export function renderStudyPage(input: StudyPageInput): string {
   const { meta, runs } = input;
   const opts: { baseline?: string; published?: PublishedFigure[] } = {};
@@ -389,7 +399,7 @@ export function renderStudyPage(input: StudyPageInput): string {
 <body><main>
 <header><h1>${esc(title)}</h1>
 <div class="meta-line">pairbench ${esc(kind)} · ${models.length} model${models.length === 1 ? '' : 's'} · ${esc(progress)}${created}</div>
-<p class="meta-line">Task: two 14×14 MNIST digits in, predict whether the first is ≤ the second. Each run trains a fresh model on 1000 freshly drawn pairs and is tested on 1000 unseen pairs.</p>
+<p class="meta-line">Task: two 14×14 MNIST digits in, predict whether the first is ≤ the second. ${esc(pairsLine(s, meta, labels))}</p>
 ${banners.map((b) => `<div class="banner">${esc(b)}</div>`).join('\n')}
 <nav><a href="#summary">Summary</a><a href="#curves">Learning curves</a><a href="#distribution">Per-run accuracy</a><a href="#heatmaps">Digit pairs</a><a href="#cost">Cost</a><a href="#welch">Welch tests</a><a href="#models">Models</a><a href="#config">Configuration</a></nav>
 </header>

@@ -10,6 +10,7 @@ import { ensureDir } from './files.js';
 import type { RunRecord } from '../train/types.js';
 import type {
   ModelSummary,
+  PairCounts,
   PublishedComparison,
   PublishedFigure,
   SampleStats,
@@ -113,9 +114,19 @@ function compare(fig: PublishedFigure, ours: SampleStats): PublishedComparison {
   };
 }
 
+// the smallest sample whose accuracy CI is reported: with 2 runs t(0.975, 1) = 12.7 makes it span most of 0-100%
+export const MIN_RUNS_FOR_CI = 3;
+
+// an accuracy sample: the CI of its mean from 3 runs on, clamped to the possible 0..1
+export function describeAccuracy(values: readonly number[]): SampleStats {
+  const s = describe(values);
+  if (s.ci95 === null || s.n < MIN_RUNS_FOR_CI) return { ...s, ci95: null };
+  return { ...s, ci95: [Math.max(0, s.ci95[0]), Math.min(1, s.ci95[1])] };
+}
+
 export function summarizeModel(model: string, runs: readonly RunRecord[], planned: number, fig?: PublishedFigure): ModelSummary {
-  const test = describe(runs.map((r) => r.testAccuracy));
-  const bestTest = describe(runs.map((r) => r.bestTestAccuracy));
+  const test = describeAccuracy(runs.map((r) => r.testAccuracy));
+  const bestTest = describeAccuracy(runs.map((r) => r.bestTestAccuracy));
   const secs = runs.map((r) => r.trainSeconds).filter((s) => Number.isFinite(s));
   const epochs = runs.map((r) => r.bestEpoch).filter((e) => Number.isFinite(e));
   return {
@@ -128,7 +139,18 @@ export function summarizeModel(model: string, runs: readonly RunRecord[], planne
     bestTest,
     meanBestEpoch: epochs.length > 0 ? ssMean(epochs) : null,
     published: fig ? compare(fig, fig.bestEpoch ? bestTest : test) : null,
+    pairs: pairCountsOf(runs),
   };
+}
+
+// the pair counts of the runs (records written before counts were recorded have none)
+export function pairCountsOf(runs: readonly RunRecord[]): PairCounts | null {
+  const withCounts = runs.filter((r) => typeof r.trainPairs === 'number' && typeof r.testPairs === 'number');
+  if (withCounts.length === 0) return null;
+  const key = (r: RunRecord): PairCounts => ({ train: r.trainPairs!, validation: r.validationPairs ?? 0, test: r.testPairs! });
+  const first = key(withCounts[0]!);
+  const varied = withCounts.length < runs.length || withCounts.some((r) => JSON.stringify(key(r)) !== JSON.stringify(first));
+  return varied ? { ...first, varied } : first;
 }
 
 export function summarizeStudy(meta: StudyMeta | null, runs: readonly RunRecord[], opts: SummarizeOptions = {}): StudySummary {
@@ -271,13 +293,37 @@ export function formatTable(t: Table): string {
   return [line(t.head), widths.map((w) => '─'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n');
 }
 
+function countsText(c: PairCounts): string {
+  const n = (k: number, what: string): string => `${intText(k)} ${what} pair${k === 1 ? '' : 's'}`;
+  return `${n(c.train, 'training')}, ${n(c.test, 'test')}${c.validation > 0 ? ` (and ${n(c.validation, 'validation')})` : ''}${c.varied ? ' in the first run (the runs differ)' : ''}`;
+}
+
+// the pair counts the runs really used, grouped: '1,000 training pairs, 500 test pairs ... (a, b); ...'
+// null when no run recorded them
+export function pairCountsText(models: readonly ModelSummary[], label: (id: string) => string = (id) => id): string | null {
+  const groups = new Map<string, { c: PairCounts; ids: string[] }>();
+  for (const m of models) {
+    if (m.pairs === null) continue;
+    const k = JSON.stringify(m.pairs);
+    const g = groups.get(k);
+    if (g) g.ids.push(m.model);
+    else groups.set(k, { c: m.pairs, ids: [m.model] });
+  }
+  if (groups.size === 0) return null;
+  const list = [...groups.values()];
+  if (list.length === 1 && list[0]!.ids.length === models.filter((m) => m.n > 0).length) return countsText(list[0]!.c);
+  return list.map((g) => `${countsText(g.c)} (${g.ids.map(label).join(', ')})`).join('; ');
+}
+
 export function summaryNotes(): string {
-  return 'accuracies in %; sd = sample standard deviation (n-1); 95% CI of the mean from the t distribution (n-1 df); best-epoch = best epoch of each run chosen on the test set (optimistic).';
+  return 'accuracies in %; sd = sample standard deviation (n-1); 95% CI of the mean from the t distribution (n-1 df), from 3 runs on, clamped to 0-100%; best-epoch = best epoch of each run chosen on the test set (optimistic).';
 }
 
 // the terminal table: summary, then the Welch tests
 export function formatSummary(s: StudySummary): string {
   const out = [formatTable(summaryTable(s)), '', summaryNotes()];
+  const pairs = pairCountsText(s.models);
+  if (pairs !== null) out.push(`pairs per run: ${pairs}`);
   if (s.welch.length > 0) {
     out.push('', `Welch's t-test against ${s.baseline} (final test accuracy, two-sided):`, formatTable(welchTable(s)));
   }

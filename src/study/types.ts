@@ -87,6 +87,15 @@ export interface ModelSummary {
   bestTest: SampleStats; // best-epoch test accuracy (selected on the test set)
   meanBestEpoch: number | null;
   published: PublishedComparison | null;
+  pairs: PairCounts | null; // the pair counts of its runs (null: none recorded); varied = runs differ
+}
+
+// how many pairs a run trained on, validated on and was tested on (as recorded in its run record)
+export interface PairCounts {
+  train: number;
+  validation: number;
+  test: number;
+  varied?: boolean; // the runs of the model did not all use these counts (the first run's are shown)
 }
 
 export interface WelchRow {
