@@ -53,7 +53,7 @@ export function buildProgram(): Command {
     .command('study')
     .description('several models x many rounds in worker threads, resumable; writes study.json, runs.jsonl, summary.*, index.html')
     .addOption(new Option('--config <file>', 'JSON config (keys: name, models, rounds, epochs, seed, workers, out, baseline, batchSize, trainPairs, testPairs, mnistDir); flags override it').argParser(nonEmpty('--config')))
-    .addOption(new Option('--models <ids>', 'comma-separated model ids').argParser(idList))
+    .addOption(new Option('--models <ids>', 'comma-separated model ids; a report name (e.g. lenet-transfer) stands for all its models').argParser(idList))
     .addOption(new Option('--rounds <n>', 'rounds per model (default 10)').argParser(positiveInt(100000)))
     .addOption(new Option('--epochs <n>', "epochs per run (default: each model's recipe)").argParser(positiveInt(10000)))
     .addOption(new Option('--seed <n>', 'study seed (default 1); per-run seeds derive from (seed, model, round)').argParser(seedArg))
@@ -76,7 +76,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--epochs <n>', "epochs per run (default: the report's; fewer = shortened)").argParser(positiveInt(10000)))
     .addOption(new Option('--seed <n>', 'study seed (default 1)').argParser(seedArg))
     .addOption(workersOpt())
-    .addOption(new Option('--out <dir>', 'study directory (default studies/reproduce-<report>; for all: one directory per report inside)').argParser(nonEmpty('--out')))
+    .addOption(new Option('--out <dir>', 'study directory (default studies/reproduce/<report>; for all: the directory that holds one per report, default studies/reproduce)').argParser(nonEmpty('--out')))
     .addOption(trainPairsOpt())
     .addOption(testPairsOpt())
     .addOption(mnistOpt())
@@ -136,7 +136,8 @@ function errors(e: unknown): number {
   if (e instanceof Stopped) return e.exitCode;
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' || e.exitCode === 0) return 0;
-    process.stderr.write(`pairbench: ${e.message.replace(/^error: /, '').split('\n')[0]}\n`);
+    // one line; commander's '(Did you mean train?)' comes on a second line of its message
+    process.stderr.write(`pairbench: ${e.message.replace(/^error: /, '').split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ')}\n`);
     return e.exitCode === 0 ? 1 : 2;
   }
   if (isPairbenchError(e)) {

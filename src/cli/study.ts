@@ -1,7 +1,7 @@
 // pairbench study | start | reproduce | grid | report: build the configuration, run the stages,
 // print the summary table and the study page path
 import { backendReason } from '../backend/select.js';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { PairbenchError } from '../errors.js';
 import { checkBaseline, checkModelIds, readStudyFile, type StudyFile } from '../study/config.js';
 import { readMeta, readRunsFile } from '../study/files.js';
@@ -14,6 +14,7 @@ import { clock } from '../study/progress.js';
 import type { StudyConfig, StudyKind } from '../study/types.js';
 import { modelsOfReport } from '../models/registry.js';
 
+import { expandReports } from './options.js';
 import { Stopped } from './stopped.js';
 
 const say = (s = ''): void => {
@@ -71,7 +72,7 @@ export interface StudyFlags {
 // flags override the file, the file overrides the defaults
 export function studyConfigFrom(flags: StudyFlags): { config: StudyConfig; out: string; name: string | undefined; mnistDir: string | undefined } {
   const file: StudyFile = flags.config !== undefined ? readStudyFile(flags.config) : {};
-  const models = flags.models ?? file.models;
+  const models = flags.models ?? (file.models !== undefined ? expandReports(file.models) : undefined);
   if (models === undefined) {
     throw new PairbenchError('bad_config', 'no models: give --models id,id,... or a config file with "models" (pairbench models lists the ids)', { field: 'models' });
   }
@@ -92,7 +93,9 @@ export function studyConfigFrom(flags: StudyFlags): { config: StudyConfig; out: 
     ...(testPairs !== undefined ? { testPairs } : {}),
   };
   const name = flags.name ?? file.name;
-  return { config, out: flags.out ?? file.out ?? `studies/${name ?? 'study'}`, name, mnistDir: flags.mnistDir ?? file.mnistDir };
+  // paths in a config file are relative to the file
+  const fromFile = (p: string | undefined): string | undefined => (p === undefined || flags.config === undefined ? p : resolve(dirname(flags.config), p));
+  return { config, out: flags.out ?? fromFile(file.out) ?? `studies/${name ?? 'study'}`, name, mnistDir: flags.mnistDir ?? fromFile(file.mnistDir) };
 }
 
 async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFrom>, force: boolean, notes: string[] = []): Promise<void> {
@@ -155,10 +158,11 @@ export async function reproduceCommand(which: string, flags: ReproduceFlags): Pr
       trainPairs: flags.trainPairs, testPairs: flags.testPairs,
     }),
   );
-  const base = flags.out ?? (which === 'all' ? 'studies/reproduce' : `studies/reproduce-${which}`);
+  // one layout: studies/reproduce/<report> for one report or all; --out is the directory of one report, the parent for all
+  const base = flags.out ?? 'studies/reproduce';
   const pages: string[] = [];
   for (const p of plans) {
-    const dir = which === 'all' ? resolve(base, p.report) : resolve(base);
+    const dir = which === 'all' || flags.out === undefined ? resolve(base, p.report) : resolve(base);
     const jobs = studyJobs(p.config);
     checkStudyDir(dir, 'reproduce', p.config, flags.force === true);
     say(`reproduce ${p.report} into ${dir}: ${jobs.length} runs, ${p.config.workers} worker${p.config.workers === 1 ? '' : 's'}; ${backendReason()}`);

@@ -175,14 +175,19 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
       renameSync(runsPath, kept);
       log(`--force: the previous study's runs were moved to ${kept}`);
     }
-    meta = { name: req.name ?? (dir.split(/[\\/]/).pop() || 'study'), kind: req.kind, config: req.config, runs: planned, environment: environment() };
+    const config: StudyConfig = { ...req.config, ...(req.mnistDir !== undefined ? { mnistDir: resolve(req.mnistDir) } : {}) };
+    meta = { name: req.name ?? (dir.split(/[\\/]/).pop() || 'study'), kind: req.kind, config, runs: planned, environment: environment() };
     writeAtomic(join(dir, STUDY_FILE), JSON.stringify(meta, null, 2) + '\n');
   } else {
     meta = state.existing;
     const merged = mergePlanned(meta.runs, planned);
-    const cfgChanged = JSON.stringify(meta.config) !== JSON.stringify({ ...meta.config, ...req.config });
+    // a resume keeps what the study was created with: its worker count and MNIST directory
+    const config: StudyConfig = { ...meta.config, ...req.config, workers: meta.config.workers };
+    if (meta.config.mnistDir !== undefined) config.mnistDir = meta.config.mnistDir;
+    else delete config.mnistDir;
+    const cfgChanged = JSON.stringify(meta.config) !== JSON.stringify(config);
     if (merged.length !== meta.runs.length || cfgChanged) {
-      meta = { ...meta, config: { ...meta.config, ...req.config }, runs: merged };
+      meta = { ...meta, config, runs: merged };
       writeAtomic(join(dir, STUDY_FILE), JSON.stringify(meta, null, 2) + '\n');
     }
   }
@@ -195,6 +200,8 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   if (skipped > 0) log(`resuming ${dir}: ${skipped} of ${req.jobs.length} runs already finished, ${todo.length} to go`);
 
   const workers = Math.max(1, Math.min(req.config.workers, todo.length));
+  const cores = availableParallelism();
+  if (req.config.workers > cores) log(`note: ${req.config.workers} workers on ${cores} core${cores === 1 ? '' : 's'}: they share the cores, no faster than ${cores} (each worker also holds its own engine in memory)`);
   const progress = req.progress ?? makeProgress();
   const runsPath = join(dir, RUNS_FILE);
   const epochsOf = new Map<RunJob, number>(todo.map((j) => [j, jobEpochs(j)]));
