@@ -9,6 +9,11 @@ export function int(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+// '1 epoch', '2 epochs'
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${int(n)} ${n === 1 ? word : many}`;
+}
+
 export function optimizerText(r: Recipe): string {
   const o = r.optimizer;
   return o.kind === 'adam' ? `Adam lr ${o.lr}` : `SGD lr ${o.lr}${o.momentum ? ` momentum ${o.momentum}` : ''}`;
@@ -23,7 +28,7 @@ const LOSS: Record<Recipe['mainLoss'], string> = {
 
 export function recipeLines(r: Recipe, batchNorm = false): string[] {
   const out = [
-    `training: ${optimizerText(r)}, batch ${r.batchSize}, ${r.epochs} epochs, ${r.rounds} rounds`,
+    `training: ${optimizerText(r)}, batch ${r.batchSize}, ${plural(r.epochs, 'epoch')}, ${plural(r.rounds, 'round')}`,
     `loss: ${r.compareInCode ? 'digit cross-entropy; the pair target compared in code from the two predicted digits' : LOSS[r.mainLoss]}`,
   ];
   if (r.auxLoss !== null) {
@@ -32,7 +37,7 @@ export function recipeLines(r: Recipe, batchNorm = false): string[] {
   }
   if (r.sameLossWeight > 0) out.push(`auxiliary: same-target classifier, weight ${r.sameLossWeight}`);
   if (r.phases.length > 0) {
-    out.push(`phases: ${r.phases.map((p) => (p.kind === 'digits' ? `digits (${p.epochs} epochs)` : `pairs (${p.epochs} epochs${p.freshOptimizer ? ', fresh optimizer' : ''})`)).join(' then ')}`);
+    out.push(`phases: ${r.phases.map((p) => (p.kind === 'digits' ? `digits (${typeof p.epochs === 'number' ? plural(p.epochs, 'epoch') : `${p.epochs} epochs`})` : `pairs (${typeof p.epochs === 'number' ? plural(p.epochs, 'epoch') : `${p.epochs} epochs`}${p.freshOptimizer ? ', fresh optimizer' : ''})`)).join(' then ')}`);
   }
   if (batchNorm) out.push('batch norm: an incomplete last batch of one sample is dropped (batch norm cannot normalise a single sample)');
   if (r.testSplit === 'half-validation') out.push('test pairs: the first half validation, the second half test (500 / 500 of the default 1000)');
@@ -51,12 +56,32 @@ export function publishedLine(m: ModelSpec): string | null {
   return `published: ${parts.length > 0 ? parts.join(', ') : 'no figure'}${p.note ? ` (${p.note})` : ''}`;
 }
 
-// aligned columns, first column left
-export function columns(rows: string[][], right: number[] = []): string {
+// aligned columns, first column left; the last column wraps at word breaks to fit `width`
+export function columns(rows: string[][], right: number[] = [], width = 100): string {
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => [...(r[i] ?? '')].length)));
+  const indent = w.slice(0, -1).reduce((a, b) => a + b + 2, 0);
+  const room = Math.max(20, width - indent);
   return rows
-    .map((r) => r.map((c, i) => (right.includes(i) ? c.padStart(w[i]!) : i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd())
+    .map((r) => {
+      const lines = wrapWords(r[r.length - 1] ?? '', room);
+      const first = r.map((c, i) => (i === r.length - 1 ? lines[0] ?? '' : right.includes(i) ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd();
+      return [first, ...lines.slice(1).map((l) => ' '.repeat(indent) + l)].join('\n');
+    })
     .join('\n');
+}
+
+// text cut into lines of at most `width` characters at spaces (a longer word stays whole)
+export function wrapWords(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && [...line].length + 1 + [...word].length > width) {
+      out.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  out.push(line);
+  return out;
 }
 
 // '1000 training pairs, 500 test pairs (and 500 validation pairs)': the counts a run really used

@@ -107,14 +107,15 @@ export function buildProgram(): Command {
     .command('report')
     .description('rewrite summary.json/csv/md and index.html of a study directory from its runs.jsonl')
     .argument('<dir>', 'study directory')
-    .option('--screenshot <png>', 'also save a PNG of the page, rendered by headless chromium (/usr/bin/chromium or PAIRBENCH_CHROMIUM)')
+    .option('--screenshot <png>', 'also save a PNG of the page (.png added to a name without extension), rendered by headless chromium (/usr/bin/chromium or PAIRBENCH_CHROMIUM)')
     .addOption(new Option('--screenshot-height <px>', 'clip the screenshot to the top of the page').argParser(positiveInt(100000)))
     .action(async (dir: string, o: { screenshot?: string; screenshotHeight?: number }) => {
+      const shot = await import('../report/screenshot.js');
+      const png = o.screenshot === undefined ? undefined : shot.screenshotPath(o.screenshot); // a bad name fails before the report is rewritten
       await (await study()).reportCommand(dir);
-      if (o.screenshot !== undefined) {
-        const { screenshotPage } = await import('../report/screenshot.js');
-        await screenshotPage(join(dir, 'index.html'), o.screenshot, o.screenshotHeight === undefined ? {} : { height: o.screenshotHeight });
-        console.log(`screenshot: ${o.screenshot}`);
+      if (png !== undefined) {
+        await shot.screenshotPage(join(dir, 'index.html'), png, o.screenshotHeight === undefined ? {} : { height: o.screenshotHeight });
+        console.log(`screenshot: ${png}`);
       }
     });
 

@@ -14,6 +14,7 @@ import { clock } from '../study/progress.js';
 import type { StudyConfig, StudyKind } from '../study/types.js';
 import { modelsOfReport } from '../models/registry.js';
 
+import { plural } from './format.js';
 import { expandReports } from './options.js';
 import { Stopped } from './stopped.js';
 
@@ -102,7 +103,7 @@ async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFr
   checkStudyDir(c.out, kind, c.config, force); // conflicts and unusable directories before anything is printed
   const req: StudyRequest = { dir: c.out, kind, config: c.config, jobs: studyJobs(c.config), force, mnistDir: c.mnistDir, ...(c.name !== undefined ? { name: c.name } : {}) };
   const e = c.config.epochs === null ? "each model's recipe epochs" : `${c.config.epochs} epoch${c.config.epochs === 1 ? '' : 's'}`;
-  say(`study ${resolve(c.out)}: ${c.config.models.length} model${c.config.models.length === 1 ? '' : 's'} x ${c.config.rounds} rounds = ${req.jobs.length} runs, ${e}, seed ${c.config.seed}, ${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}; ${backendReason()}`);
+  say(`study ${resolve(c.out)}: ${plural(c.config.models.length, 'model')} x ${plural(c.config.rounds ?? 0, 'round')} = ${plural(req.jobs.length, 'run')}, ${e}, seed ${c.config.seed}, ${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}; ${backendReason()}`);
   for (const n of notes) say(n);
   const r = await stage(req);
   await finish(r, { baseline: c.config.baseline }, c.config.epochs !== null ? ['', 'published figures come from the reports\' own protocols (their epochs and rounds), not from this study\'s'] : []);
@@ -215,7 +216,7 @@ export async function gridCommand(flags: GridFlags): Promise<void> {
   say(`grid results: ${gridJson} (and grid.md)`);
   say('');
   const finals = finalJobs(config, winners);
-  say(`final rounds: ${finals.length} runs (${winners.map((w) => `${w.model.slice('carparelli2019/'.length)}: ${comboText(w.best)}`).join('; ')})`);
+  say(`final rounds: ${plural(finals.length, 'run')} (${winners.map((w) => `${w.model.slice('carparelli2019/'.length)}: ${comboText(w.best)}`).join('; ')})`);
   const s2 = await stage({ ...base, force: false, jobs: finals });
   await finish(s2, { baseline: config.baseline, models: winnerDescriptions(winners), filter: (r: StudyRecord) => r.grid?.stage === 'final' }, ['', 'final rounds with each model\'s grid winner, trained on all training pairs; the search runs are in runs.jsonl (grid.stage = "search")']);
   if (s2.stopped) {

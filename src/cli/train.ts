@@ -5,7 +5,7 @@ import { getModel } from '../models/registry.js';
 import { runSeed } from '../study/seeds.js';
 import { describe } from '../study/stats.js';
 import { trainRun } from '../train/run.js';
-import { int, pairCountText, optimizerText, pct } from './format.js';
+import { int, pairCountText, plural, optimizerText, pct } from './format.js';
 import type { RunRecord } from '../train/types.js';
 
 function pairCounts(r: RunRecord): { trainPairs: number; validationPairs: number; testPairs: number } {
@@ -34,7 +34,7 @@ export function trainCommand(id: string, o: TrainFlags): void {
     (o.json ? process.stderr : process.stdout).write(s + '\n');
   };
   if (!o.json) {
-    say(`${spec.id}: ${int(spec.params)} parameters, ${epochs} epochs${epochs !== spec.recipe.epochs ? ` (recipe: ${spec.recipe.epochs})` : ''}, batch ${batch}, ${optimizerText(spec.recipe)}; ${backendReason()}`);
+    say(`${spec.id}: ${int(spec.params)} parameters, ${plural(epochs, 'epoch')}${epochs !== spec.recipe.epochs ? ` (recipe: ${spec.recipe.epochs})` : ''}, batch ${batch}, ${optimizerText(spec.recipe)}; ${backendReason()}`);
   }
   const rounds: { round: number; seed: number; testAccuracy: number; trainSeconds: number }[] = [];
   let params = spec.params;

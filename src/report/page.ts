@@ -105,9 +105,9 @@ function curvesSection(models: readonly Model[]): string {
   const oneNote = oneRun.length > 0 ? ` ${oneRun.map((m) => esc(m.label)).join(', ')}: one run so far, no band.` : '';
   return `<section id="curves"><h2>Learning curves</h2>${legend(models)}
 <h3>Test accuracy per epoch</h3>
-${figure('test-accuracy', renderSvg(curveBandOption(acc, { yName: 'test accuracy (%)', percent: true }), WIDTH, 400), `each line is a model's mean test accuracy over its runs at that epoch; the shaded band spans mean ± 1 sd (sample sd, n−1).${oneNote}${preNote}`)}
+${figure('test-accuracy', renderSvg(curveBandOption(acc, { yName: 'test accuracy (%)', percent: true, floor: 0, ceiling: 1 }), WIDTH, 400), `each line is a model's mean test accuracy over its runs at that epoch; the shaded band spans mean ± 1 sd (sample sd, n−1), cut at 0 and 100%.${oneNote}${preNote}`)}
 <h3>Training loss per epoch</h3>
-${figure('train-loss', renderSvg(curveBandOption(loss, { yName: 'train loss', percent: false }), WIDTH, 360), `mean ± 1 sd of the total training loss (auxiliary terms included), averaged over each epoch's batches. Models with different losses (BCE, cross-entropy, MSE, weighted auxiliary terms) are not on one scale: compare shapes, not heights.`)}
+${figure('train-loss', renderSvg(curveBandOption(loss, { yName: 'train loss', percent: false, floor: 0 }), WIDTH, 360), `mean ± 1 sd (cut at 0) of the total training loss (auxiliary terms included), averaged over each epoch's batches. Models with different losses (BCE, cross-entropy, MSE, weighted auxiliary terms) are not on one scale: compare shapes, not heights.`)}
 </section>`;
 }
 
@@ -199,7 +199,7 @@ function summarySection(s: StudySummary, models: readonly Model[]): string {
       { head: num('Δ sd'), show: pubs.some((m) => m.published!.diffSd !== null), cell: (m) => diff(m.published!.diffSd) },
       { head: num('Δ min'), show: pubs.some((m) => m.published!.diffMin !== null), cell: (m) => diff(m.published!.diffMin) },
       { head: num('Δ max'), show: pubs.some((m) => m.published!.diffMax !== null), cell: (m) => diff(m.published!.diffMax) },
-      { head: 'note', show: pubs.some((m) => m.published!.figure.note !== '' || m.published!.figure.rounds !== undefined), cell: (m) => { const f = m.published!.figure; const r = f.rounds !== undefined ? `${f.rounds} runs. ` : ''; return { html: esc(r + f.note), cls: 'sub' }; } },
+      { head: 'note', show: pubs.some((m) => m.published!.figure.note !== '' || m.published!.figure.rounds !== undefined), cell: (m) => { const f = m.published!.figure; const r = f.rounds !== undefined ? `${f.rounds} run${f.rounds === 1 ? '' : 's'}. ` : ''; return { html: esc(r + f.note), cls: 'sub' }; } },
     ];
     const shown = cols.filter((c) => c.show);
     const phead = shown.map((c) => c.head);
@@ -385,7 +385,7 @@ export function renderStudyPage(input: StudyPageInput): string {
   const finished = runs.length;
   const kind = meta ? `${meta.kind}${meta.config.report ? ` of ${meta.config.report}` : ''}` : 'study';
   const created = meta?.environment?.created ? ` · created ${esc(meta.environment.created)}` : '';
-  const progress = planned > 0 ? `${finished} of ${planned} planned runs finished` : `${finished} runs`;
+  const progress = planned > 0 ? `${finished} of ${planned} planned run${planned === 1 ? '' : 's'} finished` : `${finished} run${finished === 1 ? '' : 's'}`;
   const banners: string[] = [];
   if (planned > 0 && finished < planned) banners.push(`Partial study: ${finished} of ${planned} runs finished so far. Figures cover the finished runs only.`);
   if (meta?.config.shortened) banners.push("Shortened protocol: fewer rounds or epochs than the report used; its published figures are not directly comparable.");

@@ -197,7 +197,7 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   const todo = req.jobs.filter((j) => !have.has(runKey(j)));
   const skipped = req.jobs.length - todo.length;
   if (todo.length === 0) return { dir, meta, records, stopped: false, trainedNow: 0, skipped };
-  if (skipped > 0) log(`resuming ${dir}: ${skipped} of ${req.jobs.length} runs already finished, ${todo.length} to go`);
+  if (skipped > 0) log(`resuming ${dir}: ${skipped} of ${req.jobs.length} run${req.jobs.length === 1 ? '' : 's'} already finished, ${todo.length} to go`);
 
   const workers = Math.max(1, Math.min(req.config.workers, todo.length));
   const cores = availableParallelism();

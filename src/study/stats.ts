@@ -281,16 +281,36 @@ export function welchTable(s: StudySummary): Table {
   return { head, rows, align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'] };
 }
 
+// a terminal's width the tables fit in: wider tables are cut into blocks of columns, each
+// repeating the first (model) column
+export const TABLE_WIDTH = 100;
+
 // plain-text table with aligned columns (width counted in code points)
-export function formatTable(t: Table): string {
+export function formatTable(t: Table, maxWidth = TABLE_WIDTH): string {
   const len = (s: string): number => [...s].length;
   const widths = t.head.map((h, i) => Math.max(len(h), ...t.rows.map((r) => len(r[i] ?? ''))));
   const cell = (s: string, i: number): string => {
     const pad = ' '.repeat(widths[i]! - len(s));
     return (t.align?.[i] ?? 'l') === 'r' ? pad + s : s + pad;
   };
-  const line = (r: string[]): string => r.map((c, i) => cell(c ?? '', i)).join('  ').trimEnd();
-  return [line(t.head), widths.map((w) => '─'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n');
+  const blocks: number[][] = [];
+  let cur = [0];
+  let used = widths[0]!;
+  for (let i = 1; i < widths.length; i++) {
+    if (cur.length > 1 && used + 2 + widths[i]! > maxWidth) {
+      blocks.push(cur);
+      cur = [0];
+      used = widths[0]!;
+    }
+    cur.push(i);
+    used += 2 + widths[i]!;
+  }
+  blocks.push(cur);
+  const block = (cols: number[]): string => {
+    const line = (r: string[]): string => cols.map((i) => cell(r[i] ?? '', i)).join('  ').trimEnd();
+    return [line(t.head), cols.map((i) => '─'.repeat(widths[i]!)).join('  '), ...t.rows.map(line)].join('\n');
+  };
+  return blocks.map(block).join('\n\n');
 }
 
 function countsText(c: PairCounts): string {
