@@ -216,7 +216,7 @@ export async function gridCommand(flags: GridFlags): Promise<void> {
   say(`grid results: ${gridJson} (and grid.md)`);
   say('');
   const finals = finalJobs(config, winners);
-  say(`final rounds: ${plural(finals.length, 'run')} (${winners.map((w) => `${w.model.slice('carparelli2019/'.length)}: ${comboText(w.best)}`).join('; ')})`);
+  say(`final rounds: ${plural(finals.length, 'run')} (${winners.map((w) => `${w.model.slice('carparelli2019/'.length)}: ${w.best === null ? 'no winner' : comboText(w.best)}`).join('; ')})`);
   const s2 = await stage({ ...base, force: false, jobs: finals });
   await finish(s2, { baseline: config.baseline, models: winnerDescriptions(winners), filter: (r: StudyRecord) => r.grid?.stage === 'final' }, ['', 'final rounds with each model\'s grid winner, trained on all training pairs; the search runs are in runs.jsonl (grid.stage = "search")']);
   if (s2.stopped) {

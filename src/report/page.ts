@@ -17,6 +17,7 @@ import {
   secondsText,
   summarizeStudy,
 } from '../study/stats.js';
+import { comboText, type GridPageInfo } from '../study/grid.js';
 import type { ModelDescription, ModelSummary, PublishedFigure, SampleStats, StudyMeta, StudySummary } from '../study/types.js';
 import { boxplotOption, colorFor, costOption, curveBandOption, HEAT, heatmapOption } from './charts.js';
 import type { BoxGroup, CostRow } from './charts.js';
@@ -33,6 +34,7 @@ export interface StudyPageInput {
   summary?: StudySummary; // computed from runs when absent
   generated?: string; // ISO time of rendering (default: now)
   tornLastLine?: boolean; // runs.jsonl ended in a torn line (skipped)
+  grid?: GridPageInfo; // a grid search: its search stage (the runs above are its final rounds)
 }
 
 export type StudyPageOptions = Omit<StudyPageInput, 'meta' | 'runs' | 'tornLastLine'>;
@@ -215,6 +217,34 @@ ${published}
 </section>`;
 }
 
+function gridSection(g: GridPageInfo, labels: Map<string, string>): string {
+  const name = (id: string): string => labels.get(id) ?? id;
+  const score = (v: number, sd: number | null): string => (Number.isFinite(v) ? `${pct(v)}${sd === null ? '' : ` ± ${pct(sd)}`}` : '–');
+  const winners = g.winners.map((w) => {
+    const best = w.best === null ? null : w.scores.find((x) => x.hidden === w.best!.hidden && x.lr === w.best!.lr && x.lambda === w.best!.lambda) ?? null;
+    const trained = w.scores.filter((x) => x.n > 0).length;
+    return [
+      name(w.model),
+      w.best === null ? { html: '<em>no winner (no search run finished)</em>' } : { html: `${esc(comboText(w.best))}${w.complete ? '' : ' <span class="tag">provisional</span>'}` },
+      num(best === null ? '–' : score(best.validation, best.sd)),
+      num(`${trained} / ${w.scores.length}`),
+    ];
+  });
+  const all = g.winners.flatMap((w) =>
+    [...w.scores]
+      .sort((a, b) => (Number.isFinite(b.validation) ? b.validation : -1) - (Number.isFinite(a.validation) ? a.validation : -1))
+      .map((x) => {
+        const win = w.best !== null && x.hidden === w.best.hidden && x.lr === w.best.lr && x.lambda === w.best.lambda;
+        return [name(w.model), num(String(x.hidden)), num(String(x.lr)), num(x.lambda === null ? '–' : String(x.lambda)), { html: win ? `<strong>${esc(score(x.validation, x.sd))}</strong>` : esc(score(x.validation, x.sd)), num: true }, num(`${x.n} / ${g.k}`)];
+      }),
+  );
+  return `<section id="grid"><h2>Grid search</h2>
+${table(['model', 'winner (H, lr, λ)', num('validation % mean ± sd'), num('combinations trained')], winners, 'grid')}
+<p class="notes">Each combination of hidden units H, learning rate and λ (auxiliary-loss models only) trained on 70% of the training pairs over ${g.k} seed${g.k === 1 ? '' : 's'} and scored on the other 30% at the final epoch (the test pairs are never used to select); the best mean validation accuracy wins. The summary above holds the final rounds with each winner, trained on all training pairs. ${esc(`${g.searchDone} of ${g.searchPlanned} search runs finished.`)}</p>
+<details><summary>Every combination (${all.length})</summary>${table(['model', num('H'), num('lr'), num('λ'), num('validation % mean ± sd'), num('seeds')], all, 'grid-all')}</details>
+</section>`;
+}
+
 function welchSection(s: StudySummary, models: readonly Model[]): string {
   const label = new Map(models.map((m) => [m.id, m.label]));
   if (s.baseline === null || s.welch.length === 0) return `<section id="welch"><h2>Differences against the baseline</h2>${empty('Needs at least two models.')}</section>`;
@@ -298,7 +328,7 @@ function configSection(meta: StudyMeta | null, models: readonly Model[]): string
     seedRows.length > 0
       ? `<details><summary>Per-run seeds (round:seed; grey = not finished yet)</summary>${table(['model', 'seeds'], seedRows, 'seeds')}</details>`
       : empty('No planned runs recorded.');
-  return `<section id="config"><h2>Study configuration</h2><div class="two-col"><div><h3>Config</h3>${kv(rows.map(([k, v]) => [k, esc(v)]))}</div><div><h3>Environment</h3>${env.length > 0 ? kv(env.map(([k, v]) => [k, esc(v)])) : empty('not recorded')}</div></div><h3>Seeds</h3>${seeds}</section>`;
+  return `<section id="config"><h2>Study configuration</h2><div class="two-col"><div><h3>Config</h3>${kv(rows)}</div><div><h3>Environment</h3>${env.length > 0 ? kv(env) : empty('not recorded')}</div></div><h3>Seeds</h3>${seeds}</section>`;
 }
 
 const CSS = `
@@ -380,13 +410,17 @@ export function renderStudyPage(input: StudyPageInput): string {
   const ids = s.models.map((m) => m.model);
   const labels = shortLabels(ids);
   const models: Model[] = ids.map((id, i) => ({ id, label: labels.get(id) ?? id, color: colorFor(i), runs: groups.get(id) ?? [] }));
-  const title = meta?.name ? `Study ${meta.name}` : 'Study';
+  const grid = input.grid;
+  const title = meta?.kind === 'grid' ? `Grid search${meta.config.report ? ` · ${meta.config.report}` : ''}${meta.name && meta.name !== 'grid' ? ` · ${meta.name}` : ''}` : meta?.name ? `Study ${meta.name}` : 'Study';
   const planned = meta?.runs.length ?? 0;
   const finished = runs.length;
   const kind = meta ? `${meta.kind}${meta.config.report ? ` of ${meta.config.report}` : ''}` : 'study';
   const created = meta?.environment?.created ? ` · created ${esc(meta.environment.created)}` : '';
-  const progress = planned > 0 ? `${finished} of ${planned} planned run${planned === 1 ? '' : 's'} finished` : `${finished} run${finished === 1 ? '' : 's'}`;
+  const finalProgress = planned > 0 ? `${finished} of ${planned} planned run${planned === 1 ? '' : 's'} finished` : `${finished} run${finished === 1 ? '' : 's'}`;
+  const progress = grid ? `search: ${grid.searchDone} of ${grid.searchPlanned} runs · final rounds: ${finalProgress}` : finalProgress;
   const banners: string[] = [];
+  if (grid && grid.searchDone < grid.searchPlanned) banners.push(`Partial grid search: ${grid.searchDone} of ${grid.searchPlanned} search runs finished. Winners are provisional (among the combinations trained so far); a model with no finished search run has no winner.`);
+  if (grid && planned === 0) banners.push('The final rounds have not started: the figures below fill in once the winners train.');
   if (planned > 0 && finished < planned) banners.push(`Partial study: ${finished} of ${planned} runs finished so far. Figures cover the finished runs only.`);
   if (meta?.config.shortened) banners.push("Shortened protocol: fewer rounds or epochs than the report used; its published figures are not directly comparable.");
   if (input.tornLastLine) banners.push('runs.jsonl ended in an incomplete line (a run interrupted while being written); it was skipped.');
@@ -401,9 +435,10 @@ export function renderStudyPage(input: StudyPageInput): string {
 <div class="meta-line">pairbench ${esc(kind)} · ${models.length} model${models.length === 1 ? '' : 's'} · ${esc(progress)}${created}</div>
 <p class="meta-line">Task: two 14×14 MNIST digits in, predict whether the first is ≤ the second. ${esc(pairsLine(s, meta, labels))}</p>
 ${banners.map((b) => `<div class="banner">${esc(b)}</div>`).join('\n')}
-<nav><a href="#summary">Summary</a><a href="#curves">Learning curves</a><a href="#distribution">Per-run accuracy</a><a href="#heatmaps">Digit pairs</a><a href="#cost">Cost</a><a href="#welch">Welch tests</a><a href="#models">Models</a><a href="#config">Configuration</a></nav>
+<nav><a href="#summary">Summary</a>${grid ? '<a href="#grid">Grid search</a>' : ''}<a href="#curves">Learning curves</a><a href="#distribution">Per-run accuracy</a><a href="#heatmaps">Digit pairs</a><a href="#cost">Cost</a><a href="#welch">Welch tests</a><a href="#models">Models</a><a href="#config">Configuration</a></nav>
 </header>
 ${summarySection(s, models)}
+${grid ? gridSection(grid, labels) : ''}
 ${curvesSection(models)}
 ${boxSection(models)}
 ${heatSection(models)}

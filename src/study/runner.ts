@@ -11,6 +11,7 @@ import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
 import type { PublishedFigure } from '../models/types.js';
 import { ensureDir, readMetaIfPresent, readRunsFile, RUNS_FILE, STUDY_FILE } from './files.js';
+import { gridPageInfo } from './grid.js';
 import { runKey, type RunJob, type StudyRecord } from './job.js';
 import { runPool } from './pool.js';
 import { makeProgress, type Progress } from './progress.js';
@@ -281,6 +282,7 @@ export async function finishStudy(dir: string, meta: StudyMeta, records: readonl
   const files = writeSummary(dir, summary);
   const html = renderStudyPage({
     meta: m,
+    ...(meta.kind === 'grid' ? { grid: gridPageInfo(meta, records) } : {}),
     runs,
     summary,
     published,
