@@ -66,6 +66,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--name <name>', 'study name (default: from the config, else the directory name)').argParser(nonEmpty('--name')))
     .addOption(mnistOpt())
     .option('--force', 'replace a different study in --out (its runs are kept in runs.jsonl.replaced-<time>)')
+    .option('--yes', 'start a plan estimated over an hour without asking (on a terminal it is refused without)')
     .action(async (o) => (await study()).studyCommand(o));
 
   program
@@ -81,6 +82,7 @@ export function buildProgram(): Command {
     .addOption(testPairsOpt())
     .addOption(mnistOpt())
     .option('--force', 'replace a different study in --out')
+    .option('--yes', 'start a plan estimated over an hour without asking (on a terminal it is refused without)')
     .action(async (report: string, o) => (await study()).reproduceCommand(report, o));
 
   program
@@ -101,6 +103,7 @@ export function buildProgram(): Command {
     .addOption(testPairsOpt())
     .addOption(mnistOpt())
     .option('--force', 'replace a different study in --out')
+    .option('--yes', 'start a plan estimated over an hour without asking (on a terminal it is refused without)')
     .action(async (o) => (await study()).gridCommand(o));
 
   program

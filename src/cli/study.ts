@@ -5,7 +5,9 @@ import { dirname, resolve } from 'node:path';
 import { PairbenchError } from '../errors.js';
 import { checkBaseline, checkModelIds, readStudyFile, type StudyFile } from '../study/config.js';
 import { readMeta, readRunsFile } from '../study/files.js';
-import { finalJobs, gridConfig, gridText, gridWinners, searchJobs, winnerDescriptions, writeGridFiles, comboText, type GridOptions } from '../study/grid.js';
+import { loadMnist } from '../data/mnist.js';
+import { checkConfirmed, estimatePlan, planText } from '../study/estimate.js';
+import { finalJobs, gridConfig, gridSettings, gridText, gridWinners, searchJobs, winnerDescriptions, writeGridFiles, comboText, type GridOptions } from '../study/grid.js';
 import type { StudyRecord } from '../study/job.js';
 import { studyJobs } from '../study/plan.js';
 import { reportIds, reproducePlan } from '../study/reproduce.js';
@@ -68,6 +70,7 @@ export interface StudyFlags {
   mnistDir?: string;
   force?: boolean;
   name?: string;
+  yes?: boolean;
 }
 
 // flags override the file, the file overrides the defaults
@@ -99,9 +102,9 @@ export function studyConfigFrom(flags: StudyFlags): { config: StudyConfig; out: 
   return { config, out: flags.out ?? fromFile(file.out) ?? `studies/${name ?? 'study'}`, name, mnistDir: flags.mnistDir ?? fromFile(file.mnistDir) };
 }
 
-async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFrom>, force: boolean, notes: string[] = []): Promise<void> {
+async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFrom>, force: boolean, notes: string[] = [], yes = false): Promise<void> {
   checkStudyDir(c.out, kind, c.config, force); // conflicts and unusable directories before anything is printed
-  const req: StudyRequest = { dir: c.out, kind, config: c.config, jobs: studyJobs(c.config), force, mnistDir: c.mnistDir, ...(c.name !== undefined ? { name: c.name } : {}) };
+  const req: StudyRequest = { dir: c.out, kind, config: c.config, jobs: studyJobs(c.config), force, mnistDir: c.mnistDir, yes, ...(c.name !== undefined ? { name: c.name } : {}) };
   const e = c.config.epochs === null ? "each model's recipe epochs" : `${c.config.epochs} epoch${c.config.epochs === 1 ? '' : 's'}`;
   say(`study ${resolve(c.out)}: ${plural(c.config.models.length, 'model')} x ${plural(c.config.rounds ?? 0, 'round')} = ${plural(req.jobs.length, 'run')}, ${e}, seed ${c.config.seed}, ${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}; ${backendReason()}`);
   for (const n of notes) say(n);
@@ -115,7 +118,7 @@ async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFr
 
 export async function studyCommand(flags: StudyFlags): Promise<void> {
   const c = studyConfigFrom(flags);
-  await runPlainStudy('study', c, flags.force === true);
+  await runPlainStudy('study', c, flags.force === true, [], flags.yes === true);
 }
 
 export const HEADLINE = { rounds: 10, epochs: 25, out: 'studies/headline' };
@@ -136,7 +139,7 @@ export async function startCommand(flags: { workers?: number; out?: string; mnis
   await runPlainStudy('study', c, flags.force === true, [
     `the headline study: lenet-transfer's six models, ${HEADLINE.rounds} rounds of ${HEADLINE.epochs} epochs each. The report trained 100 epochs over 15 rounds;`,
     "this one is shortened to finish in minutes (pairbench reproduce lenet-transfer runs the report's full protocol).",
-  ]);
+  ], true);
 }
 
 export interface ReproduceFlags {
@@ -149,6 +152,7 @@ export interface ReproduceFlags {
   testPairs?: number;
   mnistDir?: string;
   force?: boolean;
+  yes?: boolean;
 }
 
 export async function reproduceCommand(which: string, flags: ReproduceFlags): Promise<void> {
@@ -162,6 +166,16 @@ export async function reproduceCommand(which: string, flags: ReproduceFlags): Pr
   // one layout: studies/reproduce/<report> for one report or all; --out is the directory of one report, the parent for all
   const base = flags.out ?? 'studies/reproduce';
   const pages: string[] = [];
+  let yes = flags.yes === true;
+  if (plans.length > 1) {
+    // every report's plan first: the whole job is asked for once
+    const all = plans.flatMap((p) => studyJobs(p.config));
+    const e = estimatePlan(all, plans[0]!.config.workers, () => loadMnist(flags.mnistDir !== undefined ? { dir: flags.mnistDir } : {}));
+    say(planText(e, plans[0]!.config.workers, `all ${plans.length} reports`));
+    for (const p of plans) say(`  ${p.report}: ${plural(studyJobs(p.config).length, 'run')}`);
+    checkConfirmed(e, { yes, interactive: process.stdin.isTTY === true && process.stdout.isTTY === true });
+    yes = true;
+  }
   for (const p of plans) {
     const dir = which === 'all' || flags.out === undefined ? resolve(base, p.report) : resolve(base);
     const jobs = studyJobs(p.config);
@@ -171,7 +185,7 @@ export async function reproduceCommand(which: string, flags: ReproduceFlags): Pr
     for (const l of p.protocol) say(`  - ${l}`);
     const shortNote = p.changes.length > 0 ? `protocol ${p.shortened ? 'SHORTENED' : 'CHANGED'}: ${p.changes.join(', ')}; the comparison with the published figures is indicative only` : null;
     if (shortNote !== null) say(shortNote);
-    const r = await stage({ dir, kind: 'reproduce', config: p.config, jobs, force: flags.force === true, mnistDir: flags.mnistDir, name: `reproduce-${p.report}` });
+    const r = await stage({ dir, kind: 'reproduce', config: p.config, jobs, force: flags.force === true, mnistDir: flags.mnistDir, name: `reproduce-${p.report}`, yes });
     const page = await finish(r, { baseline: p.config.baseline }, shortNote !== null ? ['', shortNote] : ['', 'full protocol: the report\'s epochs and rounds']);
     if (r.stopped) {
       stoppedMessage(r);
@@ -192,10 +206,11 @@ export interface GridFlags extends Omit<GridOptions, 'seed' | 'workers'> {
   out?: string;
   mnistDir?: string;
   force?: boolean;
+  yes?: boolean;
 }
 
 export async function gridCommand(flags: GridFlags): Promise<void> {
-  const { out, mnistDir, force, seed, workers, ...rest } = flags;
+  const { out, mnistDir, force, seed, workers, yes, ...rest } = flags;
   const config = gridConfig({ ...rest, seed: seed ?? 1, workers: workers ?? defaultWorkers() });
   const dir = resolve(out ?? 'studies/grid');
   const search = searchJobs(config);
@@ -203,7 +218,10 @@ export async function gridCommand(flags: GridFlags): Promise<void> {
   const g = config.extra!['grid'] as { k: number };
   say(`grid search (carparelli2019's protocol) into ${dir}: ${config.models.length} model${config.models.length === 1 ? '' : 's'}, ${search.length} search runs (${g.k} seed${g.k === 1 ? '' : 's'} per combination, 70/30 split of the training pairs, selection on the 30% only), then ${config.rounds} final rounds per model on all training pairs`);
   const base = { dir, kind: 'grid' as const, config, force: force === true, mnistDir, name: 'grid' };
-  const s1 = await stage({ ...base, jobs: search });
+  // the final rounds counted in the plan with each model's largest hidden layer (the winners are not known yet)
+  const g0 = gridSettings(config);
+  const laterJobs = finalJobs(config, config.models.map((model) => ({ model, best: { hidden: Math.max(...g0.hidden), lr: g0.lrs[0]!, lambda: model.endsWith('-aux') ? g0.lambdas[0]! : null }, complete: true, scores: [] })));
+  const s1 = await stage({ ...base, jobs: search, laterJobs, yes: yes === true });
   if (s1.stopped) {
     await finish(s1, { filter: (x: StudyRecord) => x.grid?.stage === 'final' });
     stoppedMessage(s1);
@@ -217,7 +235,7 @@ export async function gridCommand(flags: GridFlags): Promise<void> {
   say('');
   const finals = finalJobs(config, winners);
   say(`final rounds: ${plural(finals.length, 'run')} (${winners.map((w) => `${w.model.slice('carparelli2019/'.length)}: ${w.best === null ? 'no winner' : comboText(w.best)}`).join('; ')})`);
-  const s2 = await stage({ ...base, force: false, jobs: finals });
+  const s2 = await stage({ ...base, force: false, jobs: finals, yes: true });
   await finish(s2, { baseline: config.baseline, models: winnerDescriptions(winners), filter: (r: StudyRecord) => r.grid?.stage === 'final' }, ['', 'final rounds with each model\'s grid winner, trained on all training pairs; the search runs are in runs.jsonl (grid.stage = "search")']);
   if (s2.stopped) {
     stoppedMessage(s2);

@@ -16,6 +16,7 @@ import { runKey, type RunJob, type StudyRecord } from './job.js';
 import { runPool } from './pool.js';
 import { makeProgress, type Progress } from './progress.js';
 import { configDifferences } from './config.js';
+import { checkConfirmed, estimatePlan, planText } from './estimate.js';
 import { pairbenchVersion } from './version.js';
 import type { ModelDescription, PlannedRun, StudyConfig, StudyEnvironment, StudyKind, StudyMeta, StudySummary } from './types.js';
 
@@ -125,6 +126,9 @@ export interface StudyRequest {
   mnistDir?: string | undefined;
   progress?: Progress;
   log?: (line: string) => void;
+  laterJobs?: RunJob[]; // runs of a later stage (the grid's final rounds), counted in the plan printed first
+  yes?: boolean; // start a plan estimated over an hour without asking (needed on a terminal)
+  interactive?: boolean; // a person at a terminal (default: stdin and stdout are TTYs)
 }
 
 export interface StageResult {
@@ -162,6 +166,13 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   // the data first: a bad MNIST directory fails before anything is written
   const ds = loadMnist(req.mnistDir !== undefined ? { dir: req.mnistDir } : {});
   const planned = req.jobs.map(plannedRun);
+
+  // the plan and its estimate, before anything is written: a day-long job asks for --yes first
+  const finishedBefore = existsSync(join(dir, RUNS_FILE)) && state.existing !== null ? new Set(readRunsFile(dir).runs.map((r) => runKey(r as StudyRecord))) : new Set<string>();
+  const toTrain = req.jobs.filter((j) => !finishedBefore.has(runKey(j)));
+  const estimate = estimatePlan([...toTrain, ...(req.laterJobs ?? [])], req.config.workers, () => ds);
+  if (toTrain.length > 0) log(planText(estimate, req.config.workers, req.laterJobs?.length ? 'plan (this stage and the next)' : 'plan'));
+  checkConfirmed(estimate, { yes: req.yes === true, interactive: req.interactive ?? (process.stdin.isTTY === true && process.stdout.isTTY === true) });
 
   try {
     ensureDir(dir);
@@ -207,7 +218,7 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   const runsPath = join(dir, RUNS_FILE);
   const epochsOf = new Map<RunJob, number>(todo.map((j) => [j, jobEpochs(j)]));
   let trained = 0;
-  progress.begin(todo.map((job) => ({ job, epochs: epochsOf.get(job) ?? 1 })), skipped, workers);
+  progress.begin(todo.map((job) => ({ job, epochs: epochsOf.get(job) ?? 1 })), skipped, workers, estimate.costs);
   const handle = runPool(todo, workers, toShared(ds), {
     onStart: (job, w) => progress.runStart(job, epochsOf.get(job) ?? 1, w),
     onEpoch: (job, e, acc, w) => progress.epoch(job, e, acc, w),
