@@ -11,7 +11,8 @@ import { finalJobs, gridConfig, gridSettings, gridText, gridWinners, searchJobs,
 import type { StudyRecord } from '../study/job.js';
 import { studyJobs } from '../study/plan.js';
 import { reportIds, reproducePlan } from '../study/reproduce.js';
-import { checkStudyDir, defaultWorkers, finishStudy, runStage, type FinishOptions, type StageResult, type StudyRequest } from '../study/runner.js';
+import { checkStudyDir, defaultWorkers, runStage, type StageResult, type StudyRequest } from '../study/runner.js';
+import type { FinishOptions } from '../report/finish.js';
 import { clock } from '../study/progress.js';
 import type { StudyConfig, StudyKind } from '../study/types.js';
 import { modelsOfReport } from '../models/registry.js';
@@ -45,7 +46,7 @@ async function stage(req: StudyRequest): Promise<StageResult> {
 }
 
 async function finish(r: StageResult, o: FinishOptions, extra: string[] = []): Promise<string> {
-  const f = await finishStudy(r.dir, r.meta, r.records, o);
+  const f = (await import('../report/finish.js')).finishStudy(r.dir, r.meta, r.records, o); // echarts and stdlib load only here
   say('');
   say(f.table);
   for (const l of extra) say(l);

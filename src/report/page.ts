@@ -1,22 +1,9 @@
 // the study page: one self-contained index.html (inline CSS and SVG, no script, no network)
-import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRecord } from '../train/types.js';
-import { ensureDir, readMetaIfPresent, readRunsFile } from '../study/files.js';
-import {
-  ciText,
-  fiveNumbers,
-  groupRuns,
-  intText,
-  meanSd,
-  pairCountsText,
-  pct,
-  pp,
-  pValueText,
-  rangeText,
-  secondsText,
-  summarizeStudy,
-} from '../study/stats.js';
+import { ensureDir, readMetaIfPresent, readRunsFile, writeFileAtomic } from '../study/files.js';
+import { fiveNumbers, groupRuns, summarizeStudy } from '../study/stats.js';
+import { ciText, intText, meanSd, pairCountsText, pct, pp, pValueText, rangeText, secondsText } from './summary.js';
 import { comboText, type GridPageInfo } from '../study/grid.js';
 import type { ModelDescription, ModelSummary, PublishedFigure, SampleStats, StudyMeta, StudySummary } from '../study/types.js';
 import { boxplotOption, colorFor, costOption, curveBandOption, HEAT, heatmapOption } from './charts.js';
@@ -37,7 +24,8 @@ export interface StudyPageInput {
   grid?: GridPageInfo; // a grid search: its search stage (the runs above are its final rounds)
 }
 
-export type StudyPageOptions = Omit<StudyPageInput, 'meta' | 'runs' | 'tornLastLine'>;
+// what writeStudyPage takes: meta and runs are read from the directory unless given
+export type StudyPageOptions = Omit<StudyPageInput, 'meta' | 'runs' | 'tornLastLine'> & { meta?: StudyMeta | null; runs?: RunRecord[] };
 
 const WIDTH = 960;
 
@@ -451,15 +439,15 @@ ${configSection(meta, models)}
 `;
 }
 
-// reads study.json + runs.jsonl from dir, writes dir/index.html (atomically); returns its path
+// writes dir/index.html (atomically), from study.json + runs.jsonl unless meta and runs are given;
+// the one way a page is written (the CLI's finishStudy comes here too). Returns its path.
 export function writeStudyPage(dir: string, opts: StudyPageOptions = {}): string {
-  const meta = readMetaIfPresent(dir);
-  const rf = readRunsFile(dir);
-  const html = renderStudyPage({ ...opts, meta, runs: rf.runs, tornLastLine: rf.tornLastLine });
+  const { meta: givenMeta, runs: givenRuns, ...rest } = opts;
+  const meta = givenMeta !== undefined ? givenMeta : readMetaIfPresent(dir);
+  const rf = givenRuns !== undefined ? { runs: givenRuns, tornLastLine: false } : readRunsFile(dir);
+  const html = renderStudyPage({ ...rest, meta, runs: rf.runs, tornLastLine: rf.tornLastLine });
   ensureDir(dir);
   const path = join(dir, 'index.html');
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, html);
-  renameSync(tmp, path);
+  writeFileAtomic(path, html);
   return path;
 }

@@ -1,13 +1,14 @@
 // how long a plan of runs will take: each model's seconds per epoch, measured once on this machine
 // (three short epochs; the fastest of the last two is kept, the first warms up) and cached, scaled to the run's pair counts and summed
 // over the workers. Used for the plan printed before a study starts and to weight its ETA.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, homedir } from 'node:os';
 import { join } from 'node:path';
 import { getBackend } from '../backend/select.js';
 import type { MnistDataset } from '../data/types.js';
 import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
+import { writeFileAtomic } from './files.js';
 import { executeJob, type RunJob } from './job.js';
 import { pairbenchVersion } from './version.js';
 
@@ -60,8 +61,7 @@ function writeCache(c: CostCache): void {
   try {
     const dir = join(path, '..');
     if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
-    writeFileSync(`${path}.tmp-${process.pid}`, JSON.stringify(c, null, 1) + '\n');
-    renameSync(`${path}.tmp-${process.pid}`, path);
+    writeFileAtomic(path, JSON.stringify(c, null, 1) + '\n');
   } catch {
     // a cache that cannot be written only means measuring again next time
   }

@@ -3,11 +3,11 @@
 // on the other 30% (validation, final epoch); the best mean validation accuracy wins (ties: the
 // first in list order); then the final rounds on all 1000 training pairs with the winner.
 // The test pairs are never used to select.
-import { writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { PairbenchError } from '../errors.js';
 import { getModel, modelsOfReport } from '../models/registry.js';
 import { carparelliSpec, GRID_VALIDATION_FRACTION, isCarparelliId, runKey, type GridTag, type RunJob, type StudyRecord } from './job.js';
+import { writeFileAtomic } from './files.js';
 import { runSeed } from './seeds.js';
 import type { StudyConfig, StudyMeta } from './types.js';
 
@@ -176,10 +176,7 @@ export function gridText(winners: readonly GridWinner[], top = 5): string {
 }
 
 export function writeGridFiles(dir: string, winners: readonly GridWinner[]): string {
-  const write = (p: string, t: string): void => {
-    writeFileSync(`${p}.tmp-${process.pid}`, t);
-    renameSync(`${p}.tmp-${process.pid}`, p);
-  };
+  const write = writeFileAtomic;
   const json = join(dir, 'grid.json');
   write(json, JSON.stringify({ selection: 'mean final-epoch validation accuracy over the seeds (30% of the training pairs); test pairs not used', winners }, null, 2) + '\n');
   write(join(dir, 'grid.md'), `# Grid search\n\nSelected on the mean final-epoch validation accuracy (30% of the training pairs) over the seeds; the test pairs are not used.\n\n\`\`\`\n${gridText(winners, Infinity)}\n\`\`\`\n`);

@@ -1,24 +1,22 @@
 // a study in a directory: plan -> study.json -> runs in worker threads, each finished run appended to
-// runs.jsonl as one line -> summary.json/csv/md and index.html. Rerunning the same directory
-// resumes (finished runs matched by model + round + seed are skipped); a different study there is
+// runs.jsonl as one line (then src/report/finish.ts writes the summary and the page). Rerunning the
+// same directory resumes (finished runs matched by model + round + seed are skipped); a different study there is
 // refused unless forced. Ctrl-C (SIGINT/SIGTERM) stops the workers and leaves every written line whole.
-import { accessSync, appendFileSync, constants, existsSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, existsSync, renameSync, statSync, truncateSync } from 'node:fs';
 import { availableParallelism, cpus, release, platform, arch } from 'node:os';
 import { join, resolve } from 'node:path';
 import { backendReason } from '../backend/select.js';
 import { loadMnist, toShared } from '../data/mnist.js';
 import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
-import type { PublishedFigure } from '../models/types.js';
-import { ensureDir, readMetaIfPresent, readRunsFile, RUNS_FILE, STUDY_FILE } from './files.js';
-import { gridPageInfo } from './grid.js';
+import { ensureDir, readMetaIfPresent, readRunsFile, RUNS_FILE, STUDY_FILE, writeFileAtomic } from './files.js';
 import { runKey, type RunJob, type StudyRecord } from './job.js';
 import { runPool } from './pool.js';
 import { makeProgress, type Progress } from './progress.js';
 import { configDifferences } from './config.js';
 import { checkConfirmed, estimatePlan, planText } from './estimate.js';
 import { pairbenchVersion } from './version.js';
-import type { ModelDescription, PlannedRun, StudyConfig, StudyEnvironment, StudyKind, StudyMeta, StudySummary } from './types.js';
+import type { PlannedRun, StudyConfig, StudyEnvironment, StudyKind, StudyMeta } from './types.js';
 
 export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
@@ -45,12 +43,6 @@ export function jobEpochs(job: RunJob): number {
 
 export function plannedRun(job: RunJob): PlannedRun & { grid?: RunJob['grid'] } {
   return { model: job.model, round: job.round, seed: job.seed, epochs: jobEpochs(job), ...(job.grid !== undefined ? { grid: job.grid } : {}) };
-}
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 function ioError(what: string, path: string, e: unknown): PairbenchError {
@@ -189,7 +181,7 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
     }
     const config: StudyConfig = { ...req.config, ...(req.mnistDir !== undefined ? { mnistDir: resolve(req.mnistDir) } : {}) };
     meta = { name: req.name ?? (dir.split(/[\\/]/).pop() || 'study'), kind: req.kind, config, runs: planned, environment: environment() };
-    writeAtomic(join(dir, STUDY_FILE), JSON.stringify(meta, null, 2) + '\n');
+    writeFileAtomic(join(dir, STUDY_FILE), JSON.stringify(meta, null, 2) + '\n');
   } else {
     meta = state.existing;
     const merged = mergePlanned(meta.runs, planned);
@@ -200,7 +192,7 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
     const cfgChanged = JSON.stringify(meta.config) !== JSON.stringify(config);
     if (merged.length !== meta.runs.length || cfgChanged) {
       meta = { ...meta, config, runs: merged };
-      writeAtomic(join(dir, STUDY_FILE), JSON.stringify(meta, null, 2) + '\n');
+      writeFileAtomic(join(dir, STUDY_FILE), JSON.stringify(meta, null, 2) + '\n');
     }
   }
 
@@ -249,58 +241,4 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-}
-
-export interface FinishOptions {
-  baseline?: string | undefined;
-  published?: PublishedFigure[];
-  models?: ModelDescription[];
-  filter?: (r: StudyRecord) => boolean; // which runs the summary and the page describe (grid: the final rounds)
-}
-
-export interface Finished {
-  summary: StudySummary;
-  table: string;
-  page: string;
-  files: { json: string; csv: string; md: string };
-}
-
-export function modelDescriptions(ids: readonly string[]): ModelDescription[] {
-  return ids.map((id) => {
-    const m = getModel(id);
-    return { id: m.id, params: m.params, description: m.description, ours: m.ours };
-  });
-}
-
-export function publishedFigures(ids: readonly string[]): PublishedFigure[] {
-  const out: PublishedFigure[] = [];
-  for (const id of ids) {
-    const p = getModel(id).published;
-    if (p !== undefined && (p.mean !== undefined || p.sd !== undefined || p.min !== undefined || p.max !== undefined)) out.push(p);
-  }
-  return out;
-}
-
-// summary.json/csv/md and index.html from the finished runs; returns the terminal table.
-// The page and stats modules (echarts, stdlib) load only here: commands that fail early stay quick.
-export async function finishStudy(dir: string, meta: StudyMeta, records: readonly StudyRecord[], o: FinishOptions = {}): Promise<Finished> {
-  const [{ renderStudyPage }, { formatSummary, summarizeStudy, writeSummary }] = await Promise.all([import('../report/page.js'), import('./stats.js')]);
-  const runs = o.filter ? records.filter(o.filter) : [...records];
-  const m: StudyMeta = o.filter ? { ...meta, runs: meta.runs.filter((r) => o.filter!(r as StudyRecord)) } : meta;
-  const baseline = o.baseline ?? meta.config.baseline;
-  const published = o.published ?? publishedFigures(meta.config.models);
-  const summary = summarizeStudy(m, runs, { ...(baseline !== undefined ? { baseline } : {}), published });
-  const files = writeSummary(dir, summary);
-  const html = renderStudyPage({
-    meta: m,
-    ...(meta.kind === 'grid' ? { grid: gridPageInfo(meta, records) } : {}),
-    runs,
-    summary,
-    published,
-    models: o.models ?? modelDescriptions(meta.config.models),
-    ...(baseline !== undefined ? { baseline } : {}),
-  });
-  const page = join(dir, 'index.html');
-  writeAtomic(page, html);
-  return { summary, table: formatSummary(summary), page, files };
 }

@@ -43,7 +43,7 @@ test('train --json prints exactly one JSON object on stdout', () => {
   // human output: per round and mean ± sd
   const h = cli(['train', 'kropfhamer2022/feedforward', '--rounds', '2', ...SMALL]);
   assert.equal(h.status, 0, h.stderr);
-  assert.match(h.stdout, /round 1\/2 .*test \d+\.\d+%/);
+  assert.match(h.stdout, /^\[1\/2\] round 0 .*test \d+\.\d+%/m);
   assert.match(h.stdout, /test accuracy \d+\.\d+% ± \d+\.\d+ \(sample sd, n-1\) over 2 rounds/);
 });
 

@@ -8,7 +8,8 @@ import { renderStudyPage } from '../../src/report/page.js';
 import { finalJobs, gridConfig, gridPageInfo, gridText, gridWinners, searchJobs } from '../../src/study/grid.js';
 import { plannedRun } from '../../src/study/runner.js';
 import type { StudyRecord } from '../../src/study/job.js';
-import { formatSummary, formatTable, summarizeStudy } from '../../src/study/stats.js';
+import { summarizeStudy } from '../../src/study/stats.js';
+import { formatSummary, formatTable } from '../../src/report/summary.js';
 import type { StudyMeta } from '../../src/study/types.js';
 import type { RunRecord } from '../../src/train/types.js';
 
