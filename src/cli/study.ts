@@ -41,7 +41,7 @@ async function stage(req: StudyRequest): Promise<StageResult> {
   const t0 = performance.now();
   const r = await runStage(req);
   if (r.trainedNow > 0) say(`${r.trainedNow} run${r.trainedNow === 1 ? '' : 's'} trained in ${clock((performance.now() - t0) / 1000)} (${req.config.workers} worker${req.config.workers === 1 ? '' : 's'})`);
-  else if (!r.stopped) say(`${r.dir}: all ${req.jobs.length} planned runs were already finished`);
+  else if (!r.stopped) say(`${r.dir}: ${req.jobs.length === 1 ? 'the planned run was' : `all ${req.jobs.length} planned runs were`} already finished`);
   return r;
 }
 
@@ -217,7 +217,7 @@ export async function gridCommand(flags: GridFlags): Promise<void> {
   const search = searchJobs(config);
   checkStudyDir(dir, 'grid', config, force === true);
   const g = config.extra!['grid'] as { k: number };
-  say(`grid search (carparelli2019's protocol) into ${dir}: ${config.models.length} model${config.models.length === 1 ? '' : 's'}, ${search.length} search runs (${g.k} seed${g.k === 1 ? '' : 's'} per combination, 70/30 split of the training pairs, selection on the 30% only), then ${config.rounds} final rounds per model on all training pairs`);
+  say(`grid search (carparelli2019's protocol) into ${dir}: ${plural(config.models.length, 'model')}, ${plural(search.length, 'search run')} (${g.k} seed${g.k === 1 ? '' : 's'} per combination, 70/30 split of the training pairs, selection on the 30% only), then ${plural(config.rounds ?? 0, 'final round')} per model on all training pairs`);
   const base = { dir, kind: 'grid' as const, config, force: force === true, mnistDir, name: 'grid' };
   // the final rounds counted in the plan with each model's largest hidden layer (the winners are not known yet)
   const g0 = gridSettings(config);
