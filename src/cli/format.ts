@@ -1,5 +1,6 @@
 // small text helpers of the CLI
 import type { ModelSpec, Recipe } from '../models/types.js';
+import { wrapWords } from '../report/summary.js';
 
 export function pct(x: number | null | undefined, digits = 2): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(digits)}%`;
@@ -70,19 +71,6 @@ export function columns(rows: string[][], right: number[] = [], width = 100): st
     .join('\n');
 }
 
-// text cut into lines of at most `width` characters at spaces (a longer word stays whole)
-export function wrapWords(text: string, width: number): string[] {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line !== '' && [...line].length + 1 + [...word].length > width) {
-      out.push(line);
-      line = word;
-    } else line = line === '' ? word : `${line} ${word}`;
-  }
-  out.push(line);
-  return out;
-}
 
 // '1000 training pairs, 500 test pairs (and 500 validation pairs)': the counts a run really used
 export function pairCountText(c: { trainPairs: number; validationPairs: number; testPairs: number }): string {

@@ -107,6 +107,8 @@ export const TABLE_WIDTH = 100;
 // plain-text table with aligned columns (width counted in code points)
 export function formatTable(t: Table, maxWidth = TABLE_WIDTH): string {
   const len = (s: string): number => [...s].length;
+  // a column with no value in any row (e.g. Welch notes when every test ran) is left out
+  const shown = t.head.map((_, i) => i === 0 || t.rows.some((r) => (r[i] ?? '') !== ''));
   const widths = t.head.map((h, i) => Math.max(len(h), ...t.rows.map((r) => len(r[i] ?? ''))));
   const cell = (s: string, i: number): string => {
     const pad = ' '.repeat(widths[i]! - len(s));
@@ -116,6 +118,7 @@ export function formatTable(t: Table, maxWidth = TABLE_WIDTH): string {
   let cur = [0];
   let used = widths[0]!;
   for (let i = 1; i < widths.length; i++) {
+    if (!shown[i]) continue;
     if (cur.length > 1 && used + 2 + widths[i]! > maxWidth) {
       blocks.push(cur);
       cur = [0];
@@ -158,11 +161,25 @@ export function summaryNotes(): string {
   return 'accuracies in %; sd = sample standard deviation (n-1); 95% CI of the mean from the t distribution (n-1 df), from 3 runs on, clamped to 0-100%; best-epoch = best epoch of each run chosen on the test set (optimistic).';
 }
 
+// text cut into lines of at most `width` characters at spaces (a longer word stays whole)
+export function wrapWords(text: string, width = TABLE_WIDTH): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && [...line].length + 1 + [...word].length > width) {
+      out.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  out.push(line);
+  return out;
+}
+
 // the terminal table: summary, then the Welch tests
 export function formatSummary(s: StudySummary): string {
-  const out = [formatTable(summaryTable(s)), '', summaryNotes()];
+  const out = [formatTable(summaryTable(s)), '', ...wrapWords(summaryNotes())];
   const pairs = pairCountsText(s.models);
-  if (pairs !== null) out.push(`pairs per run: ${pairs}`);
+  if (pairs !== null) out.push(...wrapWords(`pairs per run: ${pairs}`));
   if (s.welch.length > 0) {
     out.push('', `Welch's t-test against ${s.baseline} (final test accuracy, two-sided):`, formatTable(welchTable(s)));
   }
