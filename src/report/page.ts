@@ -251,7 +251,7 @@ function welchSection(s: StudySummary, models: readonly Model[]): string {
   });
   return `<section id="welch"><h2>Differences against the baseline: ${esc(label.get(s.baseline) ?? s.baseline)}</h2>
 ${table(['model', num('runs'), num('diff (pp)'), num('95% CI of diff (pp)'), num('df'), num('t'), num('p'), 'note'], rows, 'welch')}
-<p class="notes"><strong>How to read:</strong> diff = the model's mean final test accuracy minus the baseline's, in percentage points. Welch's two-sample t-test (unequal variances, Welch–Satterthwaite degrees of freedom), two-sided; p below 0.05 in bold. No correction for multiple comparisons: with many models, expect some small p by chance.</p>
+<p class="notes"><strong>How to read:</strong> diff = the model's mean final test accuracy minus the baseline's, in percentage points. Welch's two-sample t-test (unequal variances, Welch–Satterthwaite degrees of freedom), two-sided; p below 0.05 in bold; the CI of the difference is clamped to ±100 pp. No correction for multiple comparisons: with many models, expect some small p by chance.</p>
 </section>`;
 }
 

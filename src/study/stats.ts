@@ -165,7 +165,9 @@ export function summarizeStudy(meta: StudyMeta | null, runs: readonly RunRecord[
     for (const id of ids) {
       if (id === baseline) continue;
       const x = (groups.get(id) ?? []).map((r) => r.testAccuracy);
-      welchRows.push({ model: id, baseline, ...welch(x, y) });
+      const w = welch(x, y);
+      // a difference of accuracies lies in -1..1: its CI is clamped there
+      welchRows.push({ model: id, baseline, ...w, ci95: w.ci95 === null ? null : [Math.max(-1, w.ci95[0]), Math.min(1, w.ci95[1])] });
     }
   }
   return {

@@ -71,6 +71,7 @@ test('terminal tables fit 100 columns; the model column repeats in each block', 
   const text = formatSummary(summarizeStudy(null, runs, { published: published as never }));
   for (const line of text.split('\n')) assert.ok([...line].length <= 100, `${[...line].length}: ${line}`);
   assert.ok(text.split('\n').filter((l) => l.startsWith('lenet-transfer/transfer-learning')).length >= 2, 'model column repeated');
+  assert.doesNotMatch(text, /note/, 'no Welch note column when every test ran');
   // a narrow table stays one block
   const small = formatTable({ head: ['a', 'b'], rows: [['1', '2']] });
   assert.equal(small, 'a  b\n─  ─\n1  2');

@@ -73,4 +73,8 @@ test('accuracy CIs: none under 3 runs, clamped to 0..1', () => {
   assert.ok(narrow.ci95![0] > 0.7 && narrow.ci95![1] < 0.95);
   const runs = [0.05, 0.95].map((a, round) => ({ model: 'm', round, testAccuracy: a, bestTestAccuracy: a, metrics: [] }) as unknown as RunRecord);
   assert.equal(summarizeStudy(null, runs).models[0]!.test.ci95, null);
+  // the CI of a difference of accuracies stays within -1..1 (2 runs a side: t(0.975, ~1) is huge)
+  const two = (model: string, a: number, b: number): RunRecord[] => [a, b].map((v, round) => ({ model, round, testAccuracy: v, bestTestAccuracy: v, metrics: [] }) as unknown as RunRecord);
+  const w = summarizeStudy(null, [...two('base', 0.45, 0.5), ...two('m', 0.45, 0.66)]).welch[0]!;
+  assert.ok(w.ci95 !== null && w.ci95[0] === -1 && w.ci95[1] === 1, JSON.stringify(w.ci95));
 });
