@@ -181,7 +181,7 @@ export function formatSummary(s: StudySummary): string {
   const pairs = pairCountsText(s.models);
   if (pairs !== null) out.push(...wrapWords(`pairs per run: ${pairs}`));
   if (s.welch.length > 0) {
-    out.push('', `Welch's t-test against ${s.baseline} (final test accuracy, two-sided; CI of the difference clamped to ±100 pp):`, formatTable(welchTable(s)));
+    out.push('', ...wrapWords(`Welch's t-test against ${s.baseline} (final test accuracy, two-sided; CI of the difference clamped to ±100 pp):`), formatTable(welchTable(s)));
   }
   return out.join('\n');
 }
