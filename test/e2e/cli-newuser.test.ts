@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { idList, positiveNumberList } from '../../src/cli/options.js';
+import { loadMnist } from '../../src/data/mnist.js';
 import { screenshotPath } from '../../src/report/screenshot.js';
 import { cli, readLines, SMALL, tmp } from './cli-helpers.js';
 
@@ -66,7 +67,6 @@ test('study: a config\'s out is relative to the file; more workers than cores: a
   const base = tmp('rel');
   mkdirSync(join(base, 'cfg'));
   writeFileSync(join(base, 'cfg', 'study.json'), JSON.stringify({ models: ['kropfhamer2022/feedforward'], rounds: 1, out: 'out', workers: 64 }));
-  const mnist = process.env['PAIRBENCH_MNIST_DIR'];
   const r = cli(['study', '--config', join('cfg', 'study.json'), ...SMALL], { cwd: base });
   assert.equal(r.status, 0, r.stderr);
   assert.ok(existsSync(join(base, 'cfg', 'out', 'runs.jsonl')), 'out next to the config');
@@ -76,7 +76,7 @@ test('study: a config\'s out is relative to the file; more workers than cores: a
   assert.match(r.stdout, /pairs per run: 200 training pairs, 200 test pairs/);
   const meta = JSON.parse(readFileSync(join(base, 'cfg', 'out', 'study.json'), 'utf8'));
   assert.equal(meta.config.workers, 64);
-  assert.equal(meta.config.mnistDir, mnist === undefined || mnist === '' ? undefined : mnist);
+  assert.equal(meta.config.mnistDir, loadMnist().dir); // the directory the data came from
 });
 
 test('reproduce: one report and all share one layout, studies/reproduce/<report>', () => {
