@@ -42,7 +42,8 @@ export function recipeLines(r: Recipe, batchNorm = false): string[] {
   }
   if (batchNorm) out.push('batch norm: an incomplete last batch of one sample is dropped (batch norm cannot normalise a single sample)');
   if (r.testSplit === 'half-validation') out.push('test pairs: the first half validation, the second half test (500 / 500 of the default 1000)');
-  if (r.bestEpoch) out.push('report figure: best epoch of each run, chosen on the test set (the final epoch is reported beside it)');
+  const pretrains = r.phases.some((p) => p.kind === 'digits') && r.phases.some((p) => p.kind === 'pairs');
+  if (r.bestEpoch) out.push(`report figure: best epoch of each run, chosen on the test set${pretrains ? ' among the pair epochs (the digit phase leaves the pair head untrained)' : ''} (the final epoch is reported beside it)`);
   return out;
 }
 
@@ -76,4 +77,11 @@ export function columns(rows: string[][], right: number[] = [], width = 100): st
 export function pairCountText(c: { trainPairs: number; validationPairs: number; testPairs: number }): string {
   const n = (k: number, what: string): string => `${int(k)} ${what} pair${k === 1 ? '' : 's'}`;
   return `${n(c.trainPairs, 'training')}, ${n(c.testPairs, 'test')}${c.validationPairs > 0 ? ` (and ${n(c.validationPairs, 'validation')})` : ''}`;
+}
+
+// a line longer than `width` wrapped at spaces, the continuation indented two more than the line
+export function wrapLine(line: string, width = 100): string[] {
+  const indent = /^ */.exec(line)![0].length;
+  const parts = wrapWords(line.slice(indent), width - indent - 2);
+  return parts.map((p, i) => ' '.repeat(i === 0 ? indent : indent + 2) + p);
 }

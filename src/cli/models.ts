@@ -3,7 +3,7 @@ import { PairbenchError } from '../errors.js';
 import { allModels, getModel, REPORTS } from '../models/registry.js';
 import { Rng } from '../tensor/random.js';
 import { usesBatchNorm } from '../train/run.js';
-import { columns, int, publishedLine, recipeLines } from './format.js';
+import { columns, int, publishedLine, recipeLines, wrapLine } from './format.js';
 
 export function modelsCommand(report: string | undefined, o: { describe?: boolean }): void {
   let list = allModels();
@@ -37,5 +37,5 @@ export function modelsCommand(report: string | undefined, o: { describe?: boolea
     }
     out.push('Common to every model (ours): inputs standardised with the mean and sample std of the pooled 60,000-image training split.');
   }
-  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(out.flatMap((l) => (o.describe ? wrapLine(l) : [l])).join('\n') + '\n');
 }

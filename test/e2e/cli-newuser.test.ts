@@ -26,6 +26,9 @@ test('models <id> describes that model (recipe, batch norm note)', () => {
   assert.doesNotMatch(r.stdout, /pillonel2020\/model3/);
   assert.equal(cli(['models', 'lenet-transfer/nope']).status, 1);
   for (const line of cli(['models']).stdout.split('\n')) assert.ok([...line].length <= 100, line);
+  const described = cli(['models', '--describe']).stdout;
+  for (const line of described.split('\n')) assert.ok([...line].length <= 100, line);
+  assert.match(cli(['models', 'kropfhamer2022/pretraining']).stdout, /chosen on the test set among the pair epochs/);
 });
 
 test('lists: a report name stands for its models; empty items are refused', () => {
