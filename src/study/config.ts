@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
+import { roundsOf } from './plan.js';
 import { MAX_SEED } from './seeds.js';
 import type { StudyConfig, StudyKind, StudyMeta } from './types.js';
 
@@ -118,7 +119,8 @@ function growthDifferences(old: StudyConfig, c: StudyConfig): string[] {
   const missing = old.models.filter((m) => !c.models.includes(m));
   if (missing.length > 0) out.push(`models ${missing.join(',')} there, not here (models can be added, not removed)`);
   const r = (v: number | null): string => (v === null ? 'recipe default' : String(v));
-  const grows = old.rounds === c.rounds || (old.rounds !== null && c.rounds !== null && c.rounds > old.rounds);
+  // rounds per model, the recipe's where the study follows it: none may go down
+  const grows = old.rounds === c.rounds || old.models.every((m) => !c.models.includes(m) || roundsOf(c, m) >= roundsOf(old, m));
   if (!grows) out.push(`rounds ${r(old.rounds)} there, ${r(c.rounds)} here (rounds can be added, not removed)`);
   return out;
 }

@@ -56,6 +56,10 @@ test('conflicts: what changes the runs differs; workers and baseline do not', ()
   // a study grows (more rounds, more models); it does not shrink
   assert.deepEqual(configDifferences(meta, 'study', cfg({ rounds: 9, models: [...meta.config.models, 'pillonel2020/model1'] })), []);
   assert.deepEqual(configDifferences(meta, 'study', cfg({ rounds: 2 })), ['rounds 3 there, 2 here (rounds can be added, not removed)']);
+  // the recipe's rounds (reproduce) against a number: growth when no model gets fewer
+  const recipe = { ...meta, config: cfg({ rounds: null, models: ['lenet-transfer/cnn'] }) } as StudyMeta; // recipe: 15 rounds
+  assert.deepEqual(configDifferences(recipe, 'study', cfg({ rounds: 20, models: ['lenet-transfer/cnn'] })), []);
+  assert.deepEqual(configDifferences(recipe, 'study', cfg({ rounds: 5, models: ['lenet-transfer/cnn'] })), ['rounds recipe default there, 5 here (rounds can be added, not removed)']);
   assert.deepEqual(configDifferences(meta, 'study', cfg({ models: meta.config.models.slice(1) })), [`models ${meta.config.models[0]} there, not here (models can be added, not removed)`]);
   assert.deepEqual(configDifferences(meta, 'reproduce', cfg()), ['kind study there, reproduce here']);
   assert.deepEqual(configDifferences(meta, 'study', cfg({ epochs: null })), ['epochs 2 there, recipe default here']);
