@@ -8,7 +8,7 @@ import { readMeta, readRunsFile } from '../study/files.js';
 import { loadMnist } from '../data/mnist.js';
 import { checkConfirmed, estimatePlan, planText } from '../study/estimate.js';
 import { finalJobs, gridConfig, gridSettings, gridText, gridWinners, searchJobs, winnerDescriptions, writeGridFiles, comboText, type GridOptions } from '../study/grid.js';
-import type { StudyRecord } from '../study/job.js';
+import { runKey, type StudyRecord } from '../study/job.js';
 import { studyJobs } from '../study/plan.js';
 import { reportIds, reproducePlan } from '../study/reproduce.js';
 import { checkStudyDir, defaultWorkers, runStage, type StageResult, type StudyRequest } from '../study/runner.js';
@@ -170,10 +170,13 @@ export async function reproduceCommand(which: string, flags: ReproduceFlags): Pr
   let yes = flags.yes === true;
   if (plans.length > 1) {
     // every report's plan first: the whole job is asked for once
-    const all = plans.flatMap((p) => studyJobs(p.config));
+    const done = (dir: string): Set<string> => new Set(readRunsFile(dir).runs.map((x) => runKey(x as StudyRecord)));
+    const all = plans.flatMap((p) => {
+      const finished = done(resolve(base, p.report));
+      return studyJobs(p.config).filter((j) => !finished.has(runKey(j)));
+    });
     const e = estimatePlan(all, plans[0]!.config.workers, () => loadMnist(flags.mnistDir !== undefined ? { dir: flags.mnistDir } : {}));
     say(planText(e, plans[0]!.config.workers, `all ${plans.length} reports`));
-    for (const p of plans) say(`  ${p.report}: ${plural(studyJobs(p.config).length, 'run')}`);
     checkConfirmed(e, { yes, interactive: process.stdin.isTTY === true && process.stdout.isTTY === true });
     yes = true;
   }
