@@ -10,6 +10,7 @@ import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
 import { writeFileAtomic } from './files.js';
 import { executeJob, type RunJob } from './job.js';
+import type { RunRecord } from '../train/types.js';
 import { pairbenchVersion } from './version.js';
 
 // the measurement: 3 epochs on MEASURE_PAIRS training and test pairs
@@ -104,21 +105,46 @@ export interface PlanEstimate {
   measured: number; // models measured now (the rest came from the cache)
   cacheFile: string;
   costs?: (job: RunJob) => number; // estimated seconds per epoch of a job (when estimated)
+  observed: number; // finished runs of the study whose real times went into the estimate
 }
 
 // the plan's size and, for a plan that is not small, its wall-clock estimate on `workers` workers
 // (the work shared evenly, but never faster than its longest run)
-export function estimatePlan(jobs: readonly RunJob[], workers: number, data: () => MnistDataset): PlanEstimate {
+export function estimatePlan(jobs: readonly RunJob[], workers: number, data: () => MnistDataset, finished: readonly RunRecord[] = []): PlanEstimate {
   const epochs = jobs.reduce((a, j) => a + jobEpochCount(j), 0);
   const pairEpochs = jobs.reduce((a, j) => a + jobEpochCount(j) * (j.trainPairs ?? 1000), 0);
-  if (jobs.length === 0 || pairEpochs < ESTIMATE_FROM_PAIR_EPOCHS) return { runs: jobs.length, epochs, seconds: null, measured: 0, cacheFile: cacheFile() };
+  if (jobs.length === 0 || pairEpochs < ESTIMATE_FROM_PAIR_EPOCHS) return { runs: jobs.length, epochs, seconds: null, measured: 0, cacheFile: cacheFile(), observed: 0 };
   const measuredNow = measuredCosts(jobs, data);
   const { measured, file } = measuredNow;
-  const each = jobs.map((j) => jobSeconds(j, measuredNow.costs));
+  const costs = blendObserved(measuredNow.costs, finished);
+  const each = jobs.map((j) => jobSeconds(j, costs));
   const w = Math.max(1, Math.min(workers, availableParallelism(), jobs.length));
   const total = each.reduce((a, b) => a + b, 0);
-  const costs = (job: RunJob): number => jobSeconds(job, measuredNow.costs) / jobEpochCount(job);
-  return { runs: jobs.length, epochs, seconds: Math.max(total / w, ...each), measured, cacheFile: file, costs };
+  const perEpoch = (job: RunJob): number => jobSeconds(job, costs) / jobEpochCount(job);
+  return { runs: jobs.length, epochs, seconds: Math.max(total / w, ...each), measured, cacheFile: file, costs: perEpoch, observed: finished.length };
+}
+
+// a resumed study knows its models' real speed (under its workers' load): a model with finished
+// runs costs what they took; the others their measured cost, scaled as the finished models' were
+function blendObserved(measured: ReadonlyMap<string, number>, finished: readonly RunRecord[]): Map<string, number> {
+  const seen = new Map<string, { seconds: number; n: number }>();
+  for (const r of finished) {
+    const job = { model: r.model, round: r.round, seed: r.seed, epochs: r.epochs, batchSize: null, trainPairs: r.trainPairs ?? 1000, testPairs: (r.testPairs ?? 1000) + (r.validationPairs ?? 0), ...((r as { grid?: RunJob['grid'] }).grid ? { grid: (r as { grid?: RunJob['grid'] }).grid! } : {}) } as RunJob;
+    if (!(r.trainSeconds > 0) || !(r.epochs > 0)) continue;
+    const key = costKey(job);
+    const x = seen.get(key) ?? { seconds: 0, n: 0 };
+    seen.set(key, { seconds: x.seconds + r.trainSeconds / r.epochs / sizeFactor(job), n: x.n + 1 });
+  }
+  const out = new Map(measured);
+  if (seen.size === 0) return out;
+  const ratios: number[] = [];
+  for (const [key, x] of seen) {
+    const m = measured.get(key);
+    if (m !== undefined && m > 0) ratios.push(x.seconds / x.n / m);
+  }
+  const scale = ratios.length > 0 ? ratios.reduce((a, b) => a + b, 0) / ratios.length : 1;
+  for (const [key, m] of measured) out.set(key, seen.has(key) ? seen.get(key)!.seconds / seen.get(key)!.n : m * scale);
+  return out;
 }
 
 // jobs estimated above this many seconds need --yes on a terminal
@@ -129,7 +155,8 @@ export function planText(e: PlanEstimate, workers: number, what = 'plan'): strin
   const n = (k: number, word: string): string => `${k.toLocaleString('en-US')} ${word}${k === 1 ? '' : 's'}`;
   const head = `${what}: ${n(e.runs, 'run')} to train, ${n(e.epochs, 'epoch')} in all`;
   if (e.seconds === null) return head;
-  const src = e.measured > 0 ? `each model's cost measured now on this machine (${n(e.measured, 'model')}), cached in ${e.cacheFile}` : `each model's cost as measured on this machine before (${e.cacheFile})`;
+  const src0 = e.measured > 0 ? `each model's cost measured now on this machine (${n(e.measured, 'model')}), cached in ${e.cacheFile}` : `each model's cost as measured on this machine before (${e.cacheFile})`;
+  const src = e.observed > 0 ? `the times of ${n(e.observed, 'finished run')}, and ${src0}` : src0;
   return `${head}; estimated ${durationText(e.seconds)} on ${n(workers, 'worker')} (${src})`;
 }
 

@@ -160,9 +160,10 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   const planned = req.jobs.map(plannedRun);
 
   // the plan and its estimate, before anything is written: a day-long job asks for --yes first
-  const finishedBefore = existsSync(join(dir, RUNS_FILE)) && state.existing !== null ? new Set(readRunsFile(dir).runs.map((r) => runKey(r as StudyRecord))) : new Set<string>();
+  const before = existsSync(join(dir, RUNS_FILE)) && state.existing !== null ? (readRunsFile(dir).runs as StudyRecord[]) : [];
+  const finishedBefore = new Set(before.map((r) => runKey(r)));
   const toTrain = req.jobs.filter((j) => !finishedBefore.has(runKey(j)));
-  const estimate = estimatePlan([...toTrain, ...(req.laterJobs ?? [])], req.config.workers, () => ds);
+  const estimate = estimatePlan([...toTrain, ...(req.laterJobs ?? [])], req.config.workers, () => ds, before);
   if (toTrain.length > 0) log(planText(estimate, req.config.workers, req.laterJobs?.length ? 'plan (this stage and the next)' : 'plan'));
   checkConfirmed(estimate, { yes: req.yes === true, interactive: req.interactive ?? (process.stdin.isTTY === true && process.stdout.isTTY === true) });
 

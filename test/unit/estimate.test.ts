@@ -39,8 +39,18 @@ test('the estimate: cached cost x size x epochs over the workers; a small plan i
   assert.equal(durationText(26 * 3600 + 60), '26 h 1 min');
 });
 
+test('a resumed study: finished runs give their models\' real cost, and scale the others', () => {
+  const jobs = studyJobs(config());
+  const done = { model: 'lenet-transfer/cnn', round: 0, seed: 1, epochs: 10, trainSeconds: 20, trainPairs: 1000, validationPairs: 0, testPairs: 1000 } as unknown as StudyRecord;
+  const e = estimatePlan(jobs.slice(1), 2, noData, [done]);
+  // lenet: 20 s / 10 epochs = 2 s an epoch = 0.4 at the measurement's size (4x its 0.1); pillonel scaled 4x to 4
+  // (9 x 0.4 + 10 x 4) x 5 x 10 epochs / 2 workers
+  assert.ok(Math.abs(e.seconds! - 1090) < 1e-6, String(e.seconds));
+  assert.match(planText(e, 2), /the times of 1 finished run, and each model's cost/);
+});
+
 test('over an hour: refused on a terminal without --yes; scripts, pipes and --yes go ahead', () => {
-  const e = { runs: 2400, epochs: 240000, seconds: 26 * 3600, measured: 0, cacheFile: 'x' };
+  const e = { runs: 2400, epochs: 240000, seconds: 26 * 3600, measured: 0, cacheFile: 'x', observed: 0 };
   assert.throws(() => checkConfirmed(e, { yes: false, interactive: true }), (x: unknown) => x instanceof PairbenchError && x.code === 'needs_confirmation' && /estimated at 26 h: add --yes/.test(x.message));
   checkConfirmed(e, { yes: true, interactive: true });
   checkConfirmed(e, { yes: false, interactive: false });
