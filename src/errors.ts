@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'bad_fixture'
   | 'io_error'
   | 'study_conflict'
+  | 'study_locked'
+  | 'queue_error'
   | 'no_grad';
 
 export class PairbenchError extends Error {

@@ -2,7 +2,7 @@
 // runs.jsonl as one line -> summary.json/csv/md and index.html. Rerunning the same directory
 // resumes (finished runs matched by model + round + seed are skipped); a different study there is
 // refused unless forced. Ctrl-C (SIGINT/SIGTERM) stops the workers and leaves every written line whole.
-import { accessSync, appendFileSync, constants, existsSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, existsSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, platform, arch } from 'node:os';
 import { join, resolve } from 'node:path';
 import { backendReason } from '../backend/select.js';
@@ -10,9 +10,11 @@ import { loadMnist, toShared } from '../data/mnist.js';
 import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
 import type { PublishedFigure } from '../models/types.js';
-import { ensureDir, readMetaIfPresent, readRunsFile, RUNS_FILE, STUDY_FILE } from './files.js';
+import { ensureDir, parseRuns, readMetaIfPresent, readRunsFile, RUNS_FILE, STUDY_FILE } from './files.js';
 import { runKey, type RunJob, type StudyRecord } from './job.js';
-import { runPool } from './pool.js';
+import { holdStudyLock } from './lock.js';
+import { runPool, type PoolCallbacks, type PoolHandle } from './pool.js';
+import type { SharedMnistDescriptor } from '../data/mnist.js';
 import { makeProgress, type Progress } from './progress.js';
 import { configDifferences } from './config.js';
 import { pairbenchVersion } from './version.js';
@@ -124,7 +126,12 @@ export interface StudyRequest {
   mnistDir?: string | undefined;
   progress?: Progress;
   log?: (line: string) => void;
+  executor?: RunExecutor; // who trains the runs (default: worker threads here; --queue: workers anywhere)
+  runsFile?: string; // where this process appends (default runs.jsonl; a --shard its own file)
 }
+
+// runPool's shape: trains the jobs, hands each record to cb.onDone on this thread
+export type RunExecutor = (jobs: readonly RunJob[], workers: number, mnist: SharedMnistDescriptor, cb: PoolCallbacks) => PoolHandle;
 
 export interface StageResult {
   dir: string;
@@ -136,9 +143,9 @@ export interface StageResult {
 }
 
 // repairs a torn tail of runs.jsonl (a kill mid-append) and returns the finished records
-export function repairRuns(dir: string, log: (s: string) => void): StudyRecord[] {
-  const rf = readRunsFile(dir);
-  const path = join(dir, RUNS_FILE);
+export function repairRuns(dir: string, log: (s: string) => void, file = RUNS_FILE): StudyRecord[] {
+  const path = join(dir, file);
+  const rf = file === RUNS_FILE ? readRunsFile(dir) : existsSync(path) ? parseRuns(readFileSync(path, 'utf8'), path) : { runs: [], tornLastLine: false, validBytes: 0, needsNewline: false };
   if (rf.tornLastLine) {
     truncateSync(path, rf.validBytes);
     log(`repaired ${path}: dropped an incomplete last line (a run killed mid-write; it will be rerun)`);
@@ -167,6 +174,7 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   } catch (e) {
     throw ioError('cannot create study directory', dir, e);
   }
+  await holdStudyLock(dir, req.runsFile === undefined ? '' : req.runsFile.replace(/\.jsonl$/, ''));
   let meta: StudyMeta;
   if (state.existing === null) {
     const runsPath = join(dir, RUNS_FILE);
@@ -187,7 +195,7 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
     }
   }
 
-  const records = repairRuns(dir, log);
+  const records = req.runsFile === undefined ? repairRuns(dir, log) : [...repairRuns(dir, log), ...repairRuns(dir, log, req.runsFile)];
   const have = new Set(records.map((r) => runKey(r)));
   const todo = req.jobs.filter((j) => !have.has(runKey(j)));
   const skipped = req.jobs.length - todo.length;
@@ -196,11 +204,11 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
 
   const workers = Math.max(1, Math.min(req.config.workers, todo.length));
   const progress = req.progress ?? makeProgress();
-  const runsPath = join(dir, RUNS_FILE);
+  const runsPath = join(dir, req.runsFile ?? RUNS_FILE);
   const epochsOf = new Map<RunJob, number>(todo.map((j) => [j, jobEpochs(j)]));
   let trained = 0;
   progress.begin(todo.map((job) => ({ job, epochs: epochsOf.get(job) ?? 1 })), skipped, workers);
-  const handle = runPool(todo, workers, toShared(ds), {
+  const handle = (req.executor ?? runPool)(todo, workers, toShared(ds), {
     onStart: (job, w) => progress.runStart(job, epochsOf.get(job) ?? 1, w),
     onEpoch: (job, e, acc, w) => progress.epoch(job, e, acc, w),
     onDone: (job, record, w) => {
