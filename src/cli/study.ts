@@ -15,6 +15,7 @@ import type { StudyConfig, StudyKind } from '../study/types.js';
 import { modelsOfReport } from '../models/registry.js';
 
 import { Stopped } from './stopped.js';
+import { checkDistribute, distributed, type DistributeFlags } from './distribute.js';
 
 const say = (s = ''): void => {
   process.stdout.write(s + '\n');
@@ -32,12 +33,18 @@ function stoppedMessage(r: StageResult): void {
   say(`resume with the same command: pairbench ${process.argv.slice(2).map(shellQuote).join(' ')}`);
 }
 
-async function stage(req: StudyRequest): Promise<StageResult> {
+async function stage(req: StudyRequest, d: DistributeFlags = {}): Promise<StageResult> {
   const t0 = performance.now();
-  const r = await runStage(req);
-  if (r.trainedNow > 0) say(`${r.trainedNow} run${r.trainedNow === 1 ? '' : 's'} trained in ${clock((performance.now() - t0) / 1000)} (${req.config.workers} worker${req.config.workers === 1 ? '' : 's'})`);
+  const r = await runStage(distributed(req, d, say));
+  const by = d.queue !== undefined ? 'queue workers' : `${req.config.workers} worker${req.config.workers === 1 ? '' : 's'}`;
+  if (r.trainedNow > 0) say(`${r.trainedNow} run${r.trainedNow === 1 ? '' : 's'} trained in ${clock((performance.now() - t0) / 1000)} (${by})`);
   else if (!r.stopped) say(`${r.dir}: all ${req.jobs.length} planned runs were already finished`);
   return r;
+}
+
+// a shard writes no summary: the study is whole only once the shards are merged
+function shardDone(r: StageResult, d: DistributeFlags): void {
+  say(`shard ${d.shard} of ${r.dir}: ${r.trainedNow + r.skipped} runs finished; once every shard has: pairbench merge ${shellQuote(r.dir)}`);
 }
 
 async function finish(r: StageResult, o: FinishOptions, extra: string[] = []): Promise<string> {
@@ -66,6 +73,8 @@ export interface StudyFlags {
   mnistDir?: string;
   force?: boolean;
   name?: string;
+  queue?: string;
+  shard?: string;
 }
 
 // flags override the file, the file overrides the defaults
@@ -95,13 +104,15 @@ export function studyConfigFrom(flags: StudyFlags): { config: StudyConfig; out: 
   return { config, out: flags.out ?? file.out ?? `studies/${name ?? 'study'}`, name, mnistDir: flags.mnistDir ?? file.mnistDir };
 }
 
-async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFrom>, force: boolean, notes: string[] = []): Promise<void> {
+async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFrom>, force: boolean, notes: string[] = [], d: DistributeFlags = {}): Promise<void> {
+  checkDistribute(d, 'study');
   checkStudyDir(c.out, kind, c.config, force); // conflicts and unusable directories before anything is printed
   const req: StudyRequest = { dir: c.out, kind, config: c.config, jobs: studyJobs(c.config), force, mnistDir: c.mnistDir, ...(c.name !== undefined ? { name: c.name } : {}) };
   const e = c.config.epochs === null ? "each model's recipe epochs" : `${c.config.epochs} epoch${c.config.epochs === 1 ? '' : 's'}`;
   say(`study ${resolve(c.out)}: ${c.config.models.length} model${c.config.models.length === 1 ? '' : 's'} x ${c.config.rounds} rounds = ${req.jobs.length} runs, ${e}, seed ${c.config.seed}, ${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}; ${backendReason()}`);
   for (const n of notes) say(n);
-  const r = await stage(req);
+  const r = await stage(req, d);
+  if (d.shard !== undefined && !r.stopped) return shardDone(r, d);
   await finish(r, { baseline: c.config.baseline }, c.config.epochs !== null ? ['', 'published figures come from the reports\' own protocols (their epochs and rounds), not from this study\'s'] : []);
   if (r.stopped) {
     stoppedMessage(r);
@@ -111,7 +122,7 @@ async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFr
 
 export async function studyCommand(flags: StudyFlags): Promise<void> {
   const c = studyConfigFrom(flags);
-  await runPlainStudy('study', c, flags.force === true);
+  await runPlainStudy('study', c, flags.force === true, [], { ...(flags.queue !== undefined ? { queue: flags.queue } : {}), ...(flags.shard !== undefined ? { shard: flags.shard } : {}) });
 }
 
 export const HEADLINE = { rounds: 10, epochs: 25, out: 'studies/headline' };
@@ -145,10 +156,13 @@ export interface ReproduceFlags {
   testPairs?: number;
   mnistDir?: string;
   force?: boolean;
+  queue?: string;
+  shard?: string;
 }
 
 export async function reproduceCommand(which: string, flags: ReproduceFlags): Promise<void> {
   const reports = reportIds(which);
+  checkDistribute(flags, 'reproduce');
   const plans = reports.map((report) =>
     reproducePlan(report, {
       rounds: flags.rounds, epochs: flags.epochs, seed: flags.seed ?? 1, workers: flags.workers ?? defaultWorkers(),
@@ -166,7 +180,11 @@ export async function reproduceCommand(which: string, flags: ReproduceFlags): Pr
     for (const l of p.protocol) say(`  - ${l}`);
     const shortNote = p.changes.length > 0 ? `protocol ${p.shortened ? 'SHORTENED' : 'CHANGED'}: ${p.changes.join(', ')}; the comparison with the published figures is indicative only` : null;
     if (shortNote !== null) say(shortNote);
-    const r = await stage({ dir, kind: 'reproduce', config: p.config, jobs, force: flags.force === true, mnistDir: flags.mnistDir, name: `reproduce-${p.report}` });
+    const r = await stage({ dir, kind: 'reproduce', config: p.config, jobs, force: flags.force === true, mnistDir: flags.mnistDir, name: `reproduce-${p.report}` }, flags);
+    if (flags.shard !== undefined && !r.stopped) {
+      shardDone(r, flags);
+      continue;
+    }
     const page = await finish(r, { baseline: p.config.baseline }, shortNote !== null ? ['', shortNote] : ['', 'full protocol: the report\'s epochs and rounds']);
     if (r.stopped) {
       stoppedMessage(r);
@@ -187,10 +205,14 @@ export interface GridFlags extends Omit<GridOptions, 'seed' | 'workers'> {
   out?: string;
   mnistDir?: string;
   force?: boolean;
+  queue?: string;
+  shard?: string;
 }
 
 export async function gridCommand(flags: GridFlags): Promise<void> {
-  const { out, mnistDir, force, seed, workers, ...rest } = flags;
+  const { out, mnistDir, force, seed, workers, queue, shard, ...rest } = flags;
+  if (shard !== undefined) throw new PairbenchError('bad_argument', 'grid: --shard is not supported (the final rounds depend on every search run); spread a grid with --queue', { field: '--shard' });
+  const d: DistributeFlags = queue !== undefined ? { queue } : {};
   const config = gridConfig({ ...rest, seed: seed ?? 1, workers: workers ?? defaultWorkers() });
   const dir = resolve(out ?? 'studies/grid');
   const search = searchJobs(config);
@@ -198,7 +220,7 @@ export async function gridCommand(flags: GridFlags): Promise<void> {
   const g = config.extra!['grid'] as { k: number };
   say(`grid search (carparelli2019's protocol) into ${dir}: ${config.models.length} model${config.models.length === 1 ? '' : 's'}, ${search.length} search runs (${g.k} seed${g.k === 1 ? '' : 's'} per combination, 70/30 split of the training pairs, selection on the 30% only), then ${config.rounds} final rounds per model on all training pairs`);
   const base = { dir, kind: 'grid' as const, config, force: force === true, mnistDir, name: 'grid' };
-  const s1 = await stage({ ...base, jobs: search });
+  const s1 = await stage({ ...base, jobs: search }, d);
   if (s1.stopped) {
     await finish(s1, { filter: (x: StudyRecord) => x.grid?.stage === 'final' });
     stoppedMessage(s1);
@@ -212,7 +234,7 @@ export async function gridCommand(flags: GridFlags): Promise<void> {
   say('');
   const finals = finalJobs(config, winners);
   say(`final rounds: ${finals.length} runs (${winners.map((w) => `${w.model.slice('carparelli2019/'.length)}: ${comboText(w.best)}`).join('; ')})`);
-  const s2 = await stage({ ...base, force: false, jobs: finals });
+  const s2 = await stage({ ...base, force: false, jobs: finals }, d);
   await finish(s2, { baseline: config.baseline, models: winnerDescriptions(winners), filter: (r: StudyRecord) => r.grid?.stage === 'final' }, ['', 'final rounds with each model\'s grid winner, trained on all training pairs; the search runs are in runs.jsonl (grid.stage = "search")']);
   if (s2.stopped) {
     stoppedMessage(s2);

@@ -128,6 +128,7 @@ export interface StudyRequest {
   log?: (line: string) => void;
   executor?: RunExecutor; // who trains the runs (default: worker threads here; --queue: workers anywhere)
   runsFile?: string; // where this process appends (default runs.jsonl; a --shard its own file)
+  only?: (job: RunJob) => boolean; // the planned runs this process trains (a --shard: every N-th); default all
 }
 
 // runPool's shape: trains the jobs, hands each record to cb.onDone on this thread
@@ -197,10 +198,11 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
 
   const records = req.runsFile === undefined ? repairRuns(dir, log) : [...repairRuns(dir, log), ...repairRuns(dir, log, req.runsFile)];
   const have = new Set(records.map((r) => runKey(r)));
-  const todo = req.jobs.filter((j) => !have.has(runKey(j)));
-  const skipped = req.jobs.length - todo.length;
+  const mine = req.only === undefined ? req.jobs : req.jobs.filter(req.only);
+  const todo = mine.filter((j) => !have.has(runKey(j)));
+  const skipped = mine.length - todo.length;
   if (todo.length === 0) return { dir, meta, records, stopped: false, trainedNow: 0, skipped };
-  if (skipped > 0) log(`resuming ${dir}: ${skipped} of ${req.jobs.length} runs already finished, ${todo.length} to go`);
+  if (skipped > 0) log(`resuming ${dir}: ${skipped} of ${mine.length} runs already finished, ${todo.length} to go`);
 
   const workers = Math.max(1, Math.min(req.config.workers, todo.length));
   const progress = req.progress ?? makeProgress();
