@@ -35,7 +35,7 @@ function stoppedMessage(r: StageResult): void {
 
 async function stage(req: StudyRequest, d: DistributeFlags = {}): Promise<StageResult> {
   const t0 = performance.now();
-  const r = await runStage(distributed(req, d, say));
+  const r = await runStage(await distributed(req, d, say));
   const by = d.queue !== undefined ? 'queue workers' : `${req.config.workers} worker${req.config.workers === 1 ? '' : 's'}`;
   if (r.trainedNow > 0) say(`${r.trainedNow} run${r.trainedNow === 1 ? '' : 's'} trained in ${clock((performance.now() - t0) / 1000)} (${by})`);
   else if (!r.stopped) say(`${r.dir}: all ${req.jobs.length} planned runs were already finished`);
@@ -109,7 +109,7 @@ async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFr
   checkStudyDir(c.out, kind, c.config, force); // conflicts and unusable directories before anything is printed
   const req: StudyRequest = { dir: c.out, kind, config: c.config, jobs: studyJobs(c.config), force, mnistDir: c.mnistDir, ...(c.name !== undefined ? { name: c.name } : {}) };
   const e = c.config.epochs === null ? "each model's recipe epochs" : `${c.config.epochs} epoch${c.config.epochs === 1 ? '' : 's'}`;
-  say(`study ${resolve(c.out)}: ${c.config.models.length} model${c.config.models.length === 1 ? '' : 's'} x ${c.config.rounds} rounds = ${req.jobs.length} runs, ${e}, seed ${c.config.seed}, ${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}; ${backendReason()}`);
+  say(`study ${resolve(c.out)}: ${c.config.models.length} model${c.config.models.length === 1 ? '' : 's'} x ${c.config.rounds} rounds = ${req.jobs.length} runs, ${e}, seed ${c.config.seed}, ${d.queue !== undefined ? 'trained by queue workers' : `${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}`}; ${backendReason()}`);
   for (const n of notes) say(n);
   const r = await stage(req, d);
   if (d.shard !== undefined && !r.stopped) return shardDone(r, d);

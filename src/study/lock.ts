@@ -83,6 +83,14 @@ export async function holdStudyLock(dir: string, name = ''): Promise<void> {
   });
 }
 
+/** releases this process's lock of a study directory (or shard), if it holds it */
+export async function releaseStudyLock(dir: string, name = ''): Promise<void> {
+  const { lock } = lockPaths(dir, name);
+  const r = held.get(lock);
+  held.delete(lock);
+  await r?.();
+}
+
 /** releases every study lock this process holds (the CLI leaves it to the exit; the API calls it) */
 export async function releaseStudyLocks(): Promise<void> {
   const all = [...held.values()];
