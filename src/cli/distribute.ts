@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { PairbenchError } from '../errors.js';
 import { runKey } from '../study/job.js';
+import { makeProgress } from '../study/progress.js';
 import type { StudyRequest } from '../study/runner.js';
 import { checkQueueUrl } from '../study/queue/url.js';
 import { parseShard, shardJobs, shardRunsFile, type Shard } from '../study/shard.js';
@@ -21,7 +22,7 @@ export function checkDistribute(d: DistributeFlags, command: string): Shard | nu
 export async function distributed(req: StudyRequest, d: DistributeFlags, log: (s: string) => void): Promise<StudyRequest> {
   if (d.queue !== undefined) {
     const { queueExecutor } = await import('../study/queue/coordinator.js'); // bullmq loads only for a queue study
-    return { ...req, executor: queueExecutor({ url: d.queue, dir: resolve(req.dir), kind: req.kind, config: req.config, log }) };
+    return { ...req, progress: req.progress ?? makeProgress({ hosts: true }), executor: queueExecutor({ url: d.queue, dir: resolve(req.dir), kind: req.kind, config: req.config, log }) };
   }
   if (d.shard !== undefined) {
     const s = parseShard(d.shard);

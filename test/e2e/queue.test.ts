@@ -147,9 +147,10 @@ test('queue: workers anywhere, every run exactly once, faults survived', { skip:
       }, { connection: conn, concurrency: 1, lockDuration: 1500, stalledInterval: 500 });
       await until('the forged result rejected', () => coord.out().includes('rejected the result of'));
       await rogue.close(true);
-      await q.add('run', { pairbench: '0.1.0', study: 'x', run: { model: '../../etc/passwd', round: 0 } }, { jobId: 'bogus-1' });
+      // two bad jobs at the head of the queue: the worker meets them before the study's runs
+      await q.add('run', { pairbench: '0.1.0', study: 'x', run: { model: '../../etc/passwd', round: 0 } }, { jobId: 'bogus-1', lifo: true });
       const valid = { model: 'kropfhamer2022/feedforward', round: 0, seed: 1, epochs: 1, batchSize: null, trainPairs: 100, testPairs: 100 };
-      await q.add('run', { pairbench: '0.0.0-other', study: '0123456789abcdef', run: valid }, { jobId: '0123456789abcdef|kropfhamer2022/feedforward|0|1' });
+      await q.add('run', { pairbench: '0.0.0-other', study: '0123456789abcdef', run: valid }, { jobId: '0123456789abcdef|kropfhamer2022/feedforward|0|1', lifo: true });
       const w = start(['worker', '--queue', dbUrl, '--workers', '1']);
       workers.push(w);
       const status = await coord.exited;
@@ -162,6 +163,18 @@ test('queue: workers anywhere, every run exactly once, faults survived', { skip:
       assert.match(other?.failedReason ?? '', /planned by pairbench 0\.0\.0-other, this worker runs pairbench /);
       assert.equal(w.child.exitCode, null, 'the worker stopped');
       await q.close();
+    });
+
+    await t.test('a run that fails on every try stops the study with its error', async () => {
+      const conn = { host: '127.0.0.1', port: redis.port, db: 2, maxRetriesPerRequest: null };
+      const failing = new Worker('pairbench', async () => {
+        throw new Error('out of memory (a test worker)');
+      }, { connection: conn, concurrency: 1 });
+      const dir = join(base, 'failing');
+      const r = await run(['study', '--models', 'kropfhamer2022/feedforward', '--rounds', '1', ...TINY, '--out', dir, '--queue', `${url}/2`]);
+      await failing.close();
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /kropfhamer2022\/feedforward\|0\|\d+ failed 3 times on the workers: out of memory \(a test worker\) \[queue_error\]/);
     });
   } finally {
     for (const w of workers) w.child.kill('SIGKILL');
