@@ -176,7 +176,11 @@ export function queueExecutor(s: QueueStudy): RunExecutor {
       try {
         conn = await connectRedis(s.url);
         queue = new Queue(QUEUE_NAME, { connection: conn });
-        queue.on('error', (e) => s.log(`queue: ${e.message}`));
+        let lastError = '';
+        queue.on('error', (e) => {
+          if (e.message !== lastError) s.log(`queue: ${e.message} (retrying)`); // once per outage, not per retry
+          lastError = e.message;
+        });
         await queue.waitUntilReady();
         await collect(); // results that finished while no coordinator was running
         await reconcile();

@@ -82,7 +82,11 @@ export async function serveQueue(o: ServeOptions): Promise<Serving> {
   worker.on('failed', (job, e) => {
     if (!(e instanceof UnrecoverableError)) o.warn(`job ${job?.id ?? '?'} failed (it is retried up to ${t.attempts} times): ${e.message.split('\n')[0]}`);
   });
-  worker.on('error', (e) => o.warn(`queue: ${e.message}`));
+  let lastError = '';
+  worker.on('error', (e) => {
+    if (e.message !== lastError) o.warn(`queue: ${e.message} (retrying)`); // once per outage, not per retry
+    lastError = e.message;
+  });
   await worker.waitUntilReady();
   o.log(`worker ${me} serving ${redactUrl(o.url)} with ${o.workers} training thread${o.workers === 1 ? '' : 's'} (pairbench ${version})`);
 
