@@ -26,6 +26,8 @@ const MODELS = 'carparelli2019/mlp-sharing-aux,kropfhamer2022/feedforward';
 
 interface Proc { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> }
 
+const started: Proc[] = []; // killed at the end of each test, whatever happened
+
 function start(args: string[]): Proc {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...ENV } });
   let out = '';
@@ -33,7 +35,14 @@ function start(args: string[]): Proc {
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
-  return { child, out: () => out, err: () => err, exited };
+  const p = { child, out: () => out, err: () => err, exited };
+  started.push(p);
+  return p;
+}
+
+async function killAll(): Promise<void> {
+  for (const p of started) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  await Promise.all(started.splice(0).map((p) => p.exited));
 }
 
 async function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -83,7 +92,6 @@ test('queue: workers anywhere, every run exactly once, faults survived', { skip:
   const redis = await startRedis();
   const url = `redis://127.0.0.1:${redis.port}`;
   const base = tmp('queue');
-  const workers: Proc[] = [];
   try {
     // the same study trained locally: the reference the queue's records must equal
     const localDir = join(base, 'local');
@@ -92,7 +100,6 @@ test('queue: workers anywhere, every run exactly once, faults survived', { skip:
 
     const w1 = start(['worker', '--queue', url, '--workers', '1']);
     const w2 = start(['worker', '--queue', url, '--workers', '1']);
-    workers.push(w1, w2);
     await until('two workers serving', () => w1.out().includes('serving') && w2.out().includes('serving'));
 
     await t.test('a worker SIGKILLed mid-run: its run is retried elsewhere; records equal the local study apart from timing and host', async () => {
@@ -114,7 +121,6 @@ test('queue: workers anywhere, every run exactly once, faults survived', { skip:
     });
 
     const w3 = start(['worker', '--queue', url, '--workers', '1']);
-    workers.push(w3);
     await until('the third worker serving', () => w3.out().includes('serving'));
 
     await t.test('the coordinator SIGKILLed and restarted: nothing lost or duplicated', async () => {
@@ -135,24 +141,25 @@ test('queue: workers anywhere, every run exactly once, faults survived', { skip:
       const dbUrl = `${url}/1`; // no worker serves db 1 until this test starts one
       const conn = { host: '127.0.0.1', port: redis.port, db: 1, maxRetriesPerRequest: null };
       const q = new Queue('pairbench', { connection: conn });
+      let rogue: Worker | null = null;
+      try {
       const dir = join(base, 'malformed');
       const coord = start(['study', '--models', MODELS, '--rounds', '2', ...TINY, '--out', dir, '--queue', dbUrl]);
       // a rogue worker answers the first job with garbage
       let forged = 0;
-      const rogue = new Worker('pairbench', async () => {
+      rogue = new Worker('pairbench', async () => {
         forged++;
         if (forged === 1) return { model: 'not a record' };
         await sleep(60_000, undefined, { ref: false }); // holds its second job until closed
         return null;
       }, { connection: conn, concurrency: 1, lockDuration: 1500, stalledInterval: 500 });
       await until('the forged result rejected', () => coord.out().includes('rejected the result of'));
-      await rogue.close(true);
+      await rogue.close(true); // its second job stays active until its lock expires, then another worker takes it
       // two bad jobs at the head of the queue: the worker meets them before the study's runs
       await q.add('run', { pairbench: '0.1.0', study: 'x', run: { model: '../../etc/passwd', round: 0 } }, { jobId: 'bogus-1', lifo: true });
       const valid = { model: 'kropfhamer2022/feedforward', round: 0, seed: 1, epochs: 1, batchSize: null, trainPairs: 100, testPairs: 100 };
       await q.add('run', { pairbench: '0.0.0-other', study: '0123456789abcdef', run: valid }, { jobId: '0123456789abcdef|kropfhamer2022/feedforward|0|1', lifo: true });
       const w = start(['worker', '--queue', dbUrl, '--workers', '1']);
-      workers.push(w);
       const status = await coord.exited;
       assert.equal(status, 0, coord.err());
       assertExactlyOnce(readLines(dir), 4);
@@ -162,7 +169,10 @@ test('queue: workers anywhere, every run exactly once, faults survived', { skip:
       const other = await q.getJob('0123456789abcdef|kropfhamer2022/feedforward|0|1');
       assert.match(other?.failedReason ?? '', /planned by pairbench 0\.0\.0-other, this worker runs pairbench /);
       assert.equal(w.child.exitCode, null, 'the worker stopped');
-      await q.close();
+      } finally {
+        await rogue?.close(true);
+        await q.close();
+      }
     });
 
     await t.test('a run that fails on every try stops the study with its error', async () => {
@@ -171,19 +181,18 @@ test('queue: workers anywhere, every run exactly once, faults survived', { skip:
         throw new Error('out of memory (a test worker)');
       }, { connection: conn, concurrency: 1 });
       const dir = join(base, 'failing');
-      const r = await run(['study', '--models', 'kropfhamer2022/feedforward', '--rounds', '1', ...TINY, '--out', dir, '--queue', `${url}/2`]);
-      await failing.close();
+      const r = await run(['study', '--models', 'kropfhamer2022/feedforward', '--rounds', '1', ...TINY, '--out', dir, '--queue', `${url}/2`]).finally(() => failing.close());
       assert.equal(r.status, 1);
       assert.match(r.stderr, /kropfhamer2022\/feedforward\|0\|\d+ failed 3 times on the workers: out of memory \(a test worker\) \[queue_error\]/);
     });
   } finally {
-    for (const w of workers) w.child.kill('SIGKILL');
-    await Promise.all(workers.map((w) => w.exited));
+    await killAll();
     await redis.stop();
   }
 });
 
-test('lock: a second study on the same directory refuses, naming the holder; a dead holder\'s lock is taken over', async () => {
+test('lock: a second study on the same directory refuses, naming the holder; a dead holder\'s lock is taken over', async (t) => {
+  t.after(killAll);
   const dir = join(tmp('lock'), 'out');
   const args = ['study', '--models', MODELS, '--rounds', '100', ...TINY, '--workers', '1', '--out', dir];
   const first = start(args);
@@ -194,13 +203,12 @@ test('lock: a second study on the same directory refuses, naming the holder; a d
   first.child.kill('SIGKILL');
   await first.exited;
   const before = readLines(dir).length;
-  const third = start(args);
+  start(args); // takes the dead holder's lock over
   await until('the third study appending', () => readLines(dir).length > before);
-  third.child.kill('SIGKILL');
-  await third.exited;
 });
 
-test('shards: --shard 1/3, 2/3, 3/3 merged = the unsharded study', async () => {
+test('shards: --shard 1/3, 2/3, 3/3 merged = the unsharded study', async (t) => {
+  t.after(killAll);
   const base = tmp('shard');
   const common = ['study', '--models', MODELS, '--rounds', '3', ...TINY, '--workers', '1'];
   const whole = await run([...common, '--out', join(base, 'whole')]);
