@@ -29,12 +29,16 @@ function shellQuote(a: string): string {
 function stoppedMessage(r: StageResult): void {
   const done = new Set(r.records.map((x) => `${x.model}|${x.round}|${x.seed}|${x.grid?.stage ?? ''}|${x.grid?.hidden ?? ''}|${x.grid?.lr ?? ''}|${x.grid?.lambda ?? ''}`)).size;
   say('');
-  say(`stopped: ${done} finished run${done === 1 ? '' : 's'} kept in ${resolve(r.dir, 'runs.jsonl')}; the runs in flight were dropped.`);
+  const inFlight = queued ? 'the queued runs stay with the workers, and the same command collects them' : 'the runs in flight were dropped';
+  say(`stopped: ${done} finished run${done === 1 ? '' : 's'} kept in ${resolve(r.dir, 'runs.jsonl')}; ${inFlight}.`);
   say(`resume with the same command: pairbench ${process.argv.slice(2).map(shellQuote).join(' ')}`);
 }
 
+let queued = false; // this command's runs go through a queue (--queue)
+
 async function stage(req: StudyRequest, d: DistributeFlags = {}): Promise<StageResult> {
   const t0 = performance.now();
+  queued = d.queue !== undefined;
   const r = await runStage(await distributed(req, d, say));
   const by = d.queue !== undefined ? 'queue workers' : `${req.config.workers} worker${req.config.workers === 1 ? '' : 's'}`;
   if (r.trainedNow > 0) say(`${r.trainedNow} run${r.trainedNow === 1 ? '' : 's'} trained in ${clock((performance.now() - t0) / 1000)} (${by})`);

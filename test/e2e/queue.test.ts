@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -226,4 +226,12 @@ test('shards: --shard 1/3, 2/3, 3/3 merged = the unsharded study', async (t) => 
   const again = await run(['merge', dir]);
   assert.match(again.stdout, /0 runs added, 6 duplicates skipped/);
   assertExactlyOnce(readLines(dir), 6);
+  // a shard file whose record of a run differs (another machine's bits): reported, the first kept
+  const [first] = readLines(dir);
+  writeFileSync(join(dir, 'runs.shard-1-of-1.jsonl'), JSON.stringify({ ...first, testAccuracy: 0.123 }) + '\n');
+  const conflict = await run(['merge', dir]);
+  assert.equal(conflict.status, 0, conflict.stderr);
+  assert.match(conflict.stderr, new RegExp(`conflict: ${first!.model}\\|${first!.round}\\|${first!.seed}: runs.jsonl and runs.shard-1-of-1.jsonl hold different records`));
+  assertExactlyOnce(readLines(dir), 6);
+  assert.equal(readLines(dir)[0]!.testAccuracy, first!.testAccuracy);
 });
