@@ -8,7 +8,7 @@ import { loadMnist, toShared } from '../../data/mnist.js';
 import { jobEpochs } from '../runner.js';
 import { runKey, type StudyRecord } from '../job.js';
 import { pairbenchVersion } from '../version.js';
-import { connectRedis, QUEUE_NAME, queueTiming, redactUrl } from './connection.js';
+import { checkQueueUrl, connectRedis, QUEUE_NAME, queueTiming, redactUrl } from './connection.js';
 import { parseQueueJob } from './schema.js';
 import { RunThreads } from './threads.js';
 
@@ -35,6 +35,7 @@ export interface Serving {
 }
 
 export async function serveQueue(o: ServeOptions): Promise<Serving> {
+  checkQueueUrl(o.url);
   const ds = loadMnist(o.mnistDir !== undefined ? { dir: o.mnistDir } : {});
   const conn = await connectRedis(o.url);
   const threads = new RunThreads(o.workers, toShared(ds));
