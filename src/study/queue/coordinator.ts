@@ -68,7 +68,7 @@ export function queueExecutor(s: QueueStudy): RunExecutor {
       void close().then(() => (e === null ? resolveDone({ stopped }) : rejectDone(e)));
     };
 
-    const jobData = (job: RunJob): QueueJobData => ({ pairbench: pairbenchVersion(), study, run: { ...job } as QueueJobData['run'] });
+    const jobData = (job: RunJob): QueueJobData => ({ pairbench: pairbenchVersion(), study, run: { ...job } });
     const add = async (keys: string[]): Promise<void> => {
       if (keys.length === 0) return;
       for (let i = 0; i < keys.length; i += 500) {

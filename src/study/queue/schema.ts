@@ -11,12 +11,9 @@ const f = studyFileSchema.shape;
 const fraction = z.number().min(0).max(1);
 const count = z.number().int().min(0);
 
-const gridTagSchema = z.strictObject({
-  stage: z.enum(['search', 'final']),
-  hidden: z.number().int().min(1).max(100_000),
-  lr: z.number().positive().max(100),
-  lambda: z.number().min(0).max(1000).nullable(),
-});
+// a grid run's stage and hyperparameter values by name (null: the model lacks that hyperparameter);
+// the model zoo checks the values themselves when the worker builds the network
+const gridTagSchema = z.object({ stage: z.enum(['search', 'final']) }).catchall(z.number().min(0).max(100_000).nullable());
 
 export const runJobSchema = z.strictObject({
   model: z.string().min(1).max(200),
@@ -35,16 +32,20 @@ export const queueJobSchema = z.strictObject({
   study: z.string().regex(/^[0-9a-f]{16}$/),
   run: runJobSchema,
 });
-export type QueueJobData = z.infer<typeof queueJobSchema>;
+export interface QueueJobData {
+  pairbench: string;
+  study: string;
+  run: RunJob;
+}
 
 // a job's data, validated: the run it describes, or a PairbenchError saying which field is wrong
-export function parseQueueJob(value: unknown): QueueJobData & { run: RunJob } {
+export function parseQueueJob(value: unknown): QueueJobData {
   const r = queueJobSchema.safeParse(value);
   if (!r.success) throw new PairbenchError('bad_config', `malformed job: ${formatIssues(r.error.issues)}`, {});
   const run = r.data.run;
   getModel(run.model); // unknown ids: unknown_model, with the nearest ids
   if (run.grid !== undefined && !isCarparelliId(run.model)) throw new PairbenchError('bad_config', `malformed job: a grid run of '${run.model}', which is not a carparelli2019 model`, { field: 'run.model' });
-  return r.data as QueueJobData & { run: RunJob };
+  return r.data as unknown as QueueJobData;
 }
 
 const epochMetricsSchema = z.looseObject({
