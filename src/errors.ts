@@ -21,6 +21,8 @@ export interface ErrorDetails {
   study_locked: { path: string; pid?: number; host?: string } & Extra;
   // the --queue Redis cannot be reached, or a queued run failed or sent malformed results
   queue_error: { url?: string; run?: string } & Extra;
+  // a plan estimated over an hour, started on a terminal without --yes
+  needs_confirmation: { seconds: number; runs: number } & Extra;
   // backward() on a tensor nothing that requires grad reached
   no_grad: { shape: readonly number[] } & Extra;
   // a second backward() through a graph whose buffers the first one recycled

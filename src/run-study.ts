@@ -1,13 +1,13 @@
 // runStudy(options): a study from code, as `pairbench study` runs it (same directory layout, resume,
 // lock, seeds), without terminal output unless asked; optionally trained by queue workers.
 import { resolve } from 'node:path';
-import { checkBaseline, checkModelIds, parseStudyFile } from './config.js';
-import type { StudyRecord } from './job.js';
-import { releaseStudyLock } from './lock.js';
-import { studyJobs } from './plan.js';
-import { makeProgress } from './progress.js';
-import { defaultWorkers, finishStudy, runStage } from './runner.js';
-import type { StudyConfig, StudySummary } from './types.js';
+import { checkBaseline, checkModelIds, parseStudyFile } from './study/config.js';
+import type { StudyRecord } from './study/job.js';
+import { releaseStudyLock } from './study/lock.js';
+import { studyJobs } from './study/plan.js';
+import { makeProgress } from './study/progress.js';
+import { defaultWorkers, runStage } from './study/runner.js';
+import type { StudyConfig, StudySummary } from './study/types.js';
 
 export interface RunStudyOptions {
   models: string[];
@@ -55,7 +55,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
   const dir = resolve(out);
   const say = verbose === true ? (s: string): void => void process.stdout.write(s + '\n') : (): void => {};
   // bullmq loads only for a queue study
-  const executor = queue === undefined ? undefined : (await import('./queue/coordinator.js')).queueExecutor({ url: queue, dir, kind: 'study', config, log: say });
+  const executor = queue === undefined ? undefined : (await import('./study/queue/coordinator.js')).queueExecutor({ url: queue, dir, kind: 'study', config, log: say });
   try {
     const r = await runStage({
       dir,
@@ -69,7 +69,8 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
       log: say,
       ...(executor !== undefined ? { executor } : {}),
     });
-    const fin = await finishStudy(r.dir, r.meta, r.records, { baseline: config.baseline });
+    const { finishStudy } = await import('./report/finish.js'); // echarts and stdlib load only here
+    const fin = finishStudy(r.dir, r.meta, r.records, { baseline: config.baseline });
     return { dir: r.dir, config, records: r.records, summary: fin.summary, page: fin.page, stopped: r.stopped };
   } finally {
     await releaseStudyLock(dir);
