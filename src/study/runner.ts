@@ -170,7 +170,7 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   // the plan and its estimate, before anything is written: a day-long job asks for --yes first
   const before = existsSync(join(dir, RUNS_FILE)) && state.existing !== null ? (readRunsFile(dir).runs as StudyRecord[]) : [];
   const finishedBefore = new Set(before.map((r) => runKey(r)));
-  const toTrain = req.jobs.filter((j) => !finishedBefore.has(runKey(j)));
+  const toTrain = req.jobs.filter((j) => !finishedBefore.has(runKey(j)) && (req.only?.(j) ?? true));
   const estimate = estimatePlan([...toTrain, ...(req.laterJobs ?? [])], req.config.workers, () => ds, before);
   if (toTrain.length > 0) log(planText(estimate, req.config.workers, req.laterJobs?.length ? 'plan (this stage and the next)' : 'plan'));
   checkConfirmed(estimate, { yes: req.yes === true, interactive: req.interactive ?? (process.stdin.isTTY === true && process.stdout.isTTY === true) });
