@@ -72,3 +72,22 @@ export function closeReport(what: string, actual: ArrayLike<number>, expected: A
   if (count === 0) return null;
   return `${what}: ${count} of ${actual.length} values differ (atol ${atol}, rtol ${rtol}); max diff ${maxDiff.toExponential(3)} at [${maxAt}]; first: ${bad.join('; ')}`;
 }
+
+// max |a - b| <= rtol * max|expected| + atol over the whole tensor: a tolerance at the tensor's own scale, so
+// a tensor of tiny values (a conv bias gradient of 1e-8) is still compared, not swallowed by a fixed atol
+export function scaleReport(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol = 0): string | null {
+  if (actual.length !== expected.length) return `${what}: length ${actual.length}, expected ${expected.length}`;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(Math.fround(expected[i]!)));
+  const tol = rtol * scale + atol;
+  let maxDiff = 0;
+  let maxAt = -1;
+  let count = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const diff = Math.abs(actual[i]! - Math.fround(expected[i]!));
+    if (!(diff <= tol)) count++;
+    if (!(diff <= maxDiff)) { maxDiff = diff; maxAt = i; }
+  }
+  if (count === 0) return null;
+  return `${what}: ${count} of ${actual.length} values differ by more than ${tol.toExponential(2)} (rtol ${rtol} x max|expected| ${scale.toExponential(2)} + atol ${atol}); max diff ${maxDiff.toExponential(3)} at [${maxAt}]: got ${actual[maxAt]} expected ${Math.fround(expected[maxAt]!)}`;
+}
