@@ -7,6 +7,7 @@ import type { Backend, BinaryOp, Buf, ConvDims, PoolDims, UnaryOp } from '../../
 import { convOutSize } from '../../src/backend/backend.js';
 import { referenceBackend as ref } from '../../src/backend/reference/index.js';
 import { availableBackends } from '../../src/backend/select.js';
+import { nativeSkip } from '../helpers/components.js';
 import { assertClose, compareRel, f64, makeRng, nan32, nan64, rand32, rand64, randInt } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -871,6 +872,7 @@ interface CrossCase {
 
 const TOL = 1e-4;
 const others = availableBackends().filter((b) => b.name !== 'reference');
+const crossSkip = nativeSkip();
 
 function compareOutputs(kernel: string, backend: string, label: string, got: Record<string, Out>, want: Record<string, Out>): void {
   for (const name of Object.keys(want)) {
@@ -892,11 +894,7 @@ const crossKernels: string[] = [];
 
 function crossTest(kernel: string, cases: (rng: () => number) => CrossCase[]): void {
   crossKernels.push(kernel);
-  test(kernel, (t) => {
-    if (others.length === 0) {
-      t.skip('no backend other than reference is available (native addon not loaded)');
-      return;
-    }
+  test(kernel, { skip: crossSkip }, (t) => {
     const list = cases(makeRng(1000 + kernel.length * 31 + kernel.charCodeAt(0)));
     for (const backend of others) {
       for (const c of list) {

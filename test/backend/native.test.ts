@@ -12,11 +12,12 @@ import { convOutSize } from '../../src/backend/backend.js';
 import { loadNative, loadNativeAddon } from '../../src/backend/native/index.js';
 import { referenceBackend as ref } from '../../src/backend/reference/index.js';
 import { compareRel, makeRng, rand32, randInt } from './helpers.js';
+import { nativeSkip } from '../helpers/components.js';
 
 const TOL = 1e-4;
 const loaded = loadNative();
 const addonLoad = loadNativeAddon();
-const skip = loaded.ok ? false : `native addon unavailable: ${loaded.ok ? '' : loaded.reason}`;
+const skip = nativeSkip();
 const nat: Backend | null = loaded.ok ? loaded.backend : null;
 
 type Out = Float32Array | Int32Array;

@@ -1,18 +1,18 @@
 // the study page in a real browser: a synthetic study (3 models x 3 rounds) is written to a temp
 // dir, the page is rendered, opened via file:// in headless Chromium; every chart and table must
-// be present and non-empty, the page must log no errors. A screenshot is saved in the temp dir.
+// be present and non-empty, the page must log no errors. The HTML-only checks run without a browser; PAIRBENCH_KEEP_TMP=1 keeps the screenshots.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { EpochMetrics, RunRecord } from '../../src/train/types.js';
 import type { ModelDescription, PublishedFigure, StudyMeta } from '../../src/study/types.js';
 import { writeStudyPage } from '../../src/report/page.js';
 import { Rng } from '../../src/tensor/random.js';
+import { CHROMIUM_PATH, skipUnless } from '../helpers/components.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 // the fake study is the same every time
 function rng(seed: number): () => number {
@@ -94,7 +94,7 @@ interface PageCheck {
 async function inBrowser(file: string, screenshot: string): Promise<{ check: PageCheck; errors: string[] }> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM_PATH,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const errors: string[] = [];
@@ -123,18 +123,52 @@ async function inBrowser(file: string, screenshot: string): Promise<{ check: Pag
   }
 }
 
-const haveChromium = existsSync(CHROMIUM);
-const skip = haveChromium ? false : `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the browser test`;
-if (!haveChromium) console.log(`# skipping the study page browser tests: ${CHROMIUM} is absent (apt-get install chromium)`);
+const skip = skipUnless('chromium', existsSync(CHROMIUM_PATH), `${CHROMIUM_PATH} not found: install Debian's chromium (apt-get install chromium) to run the study page in a browser`);
 
-test('study page: 3 models x 3 rounds, every chart and table present, no errors', { skip, timeout: 120_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'pairbench-report-'));
+function fullStudy(dir: string): string {
   const runs = MODELS.flatMap((m, i) => [0, 1, 2].map((round) => fakeRun(m, round, LEVELS[i]!, 12, m.endsWith('transfer-learning') ? 6 : 0)));
   writeStudy(dir, fakeMeta(MODELS, 3, 12), runs);
-  const file = writeStudyPage(dir, { models: DESCRIPTIONS, published: PUBLISHED });
-  const html = readFileSync(file, 'utf8');
+  return writeStudyPage(dir, { models: DESCRIPTIONS, published: PUBLISHED });
+}
+
+function partialStudy(dir: string): string {
+  const runs = [fakeRun(MODELS[0]!, 0, 0.81, 8), fakeRun(MODELS[0]!, 1, 0.81, 8), fakeRun(MODELS[1]!, 0, 0.86, 8, 0, false)];
+  const noCounts = runs[2]! as unknown as Record<string, unknown>;
+  noCounts['pairCounts'] = [];
+  noCounts['errorCounts'] = [];
+  writeStudy(dir, fakeMeta(MODELS, 3, 8), runs, true);
+  return writeStudyPage(dir);
+}
+
+function emptyStudy(dir: string): string {
+  writeStudy(dir, fakeMeta(MODELS, 2, 5), []);
+  return writeStudyPage(dir);
+}
+
+// the HTML checks need no browser: they run everywhere
+test('study page HTML: self-contained, titled heat map, sample sd, our choices marked', (t) => {
+  const html = readFileSync(fullStudy(tempDir(t, 'report')), 'utf8');
   assert.doesNotMatch(html, /<script/i, 'the page needs no script');
   assert.doesNotMatch(html, /(src|href)="https?:/i, 'the page loads nothing from the network');
+  assert.match(html, /<title>digit 1 = 3, digit 2 = 5: \d+ of \d+ test pairs misclassified/);
+  assert.match(html, /<em>sample<\/em> standard deviation \(n−1\)/);
+  assert.match(html, /ours<\/span> layer sizes/);
+});
+
+test('study page HTML of a partial study: one run, no runs, no digit counts, torn last line', (t) => {
+  const html = readFileSync(partialStudy(tempDir(t, 'report-partial')), 'utf8');
+  assert.match(html, /Partial study: 3 of 9 runs finished/);
+  assert.match(html, /no per-digit counts recorded/);
+  assert.match(html, /incomplete line/);
+});
+
+test('study page HTML of a study with no runs yet', (t) => {
+  assert.match(readFileSync(emptyStudy(tempDir(t, 'report-empty')), 'utf8'), /No finished runs yet/);
+});
+
+test('study page in chromium: 3 models x 3 rounds, every chart and table present, no errors', { skip, timeout: 120_000 }, async (t) => {
+  const dir = tempDir(t, 'report');
+  const file = fullStudy(dir);
   const shot = join(dir, 'screenshot.png');
   const { check, errors } = await inBrowser(file, shot);
   assert.deepEqual(errors, []);
@@ -147,34 +181,17 @@ test('study page: 3 models x 3 rounds, every chart and table present, no errors'
   for (const t of check.tables) assert.ok(t.rows > 0 && t.cells > 0, `table ${t.cls} is empty`);
   for (const s of ['summary', 'curves', 'distribution', 'heatmaps', 'cost', 'welch', 'models', 'config']) assert.ok(check.sections.includes(s), `section ${s} missing`);
   assert.ok(existsSync(shot) && readFileSync(shot).length > 10_000, 'screenshot saved');
-  assert.match(html, /<title>digit 1 = 3, digit 2 = 5: \d+ of \d+ test pairs misclassified/);
-  assert.match(html, /<em>sample<\/em> standard deviation \(n−1\)/);
-  assert.match(html, /ours<\/span> layer sizes/);
-  t.diagnostic(`study page screenshot: ${shot}`);
 });
 
-test('study page of a partial study: one run, no runs, no digit counts, torn last line', { skip, timeout: 120_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pairbench-report-partial-'));
-  const runs = [fakeRun(MODELS[0]!, 0, 0.81, 8), fakeRun(MODELS[0]!, 1, 0.81, 8), fakeRun(MODELS[1]!, 0, 0.86, 8, 0, false)];
-  const noCounts = runs[2]! as unknown as Record<string, unknown>;
-  noCounts['pairCounts'] = [];
-  noCounts['errorCounts'] = [];
-  writeStudy(dir, fakeMeta(MODELS, 3, 8), runs, true);
-  const file = writeStudyPage(dir);
-  const html = readFileSync(file, 'utf8');
-  assert.match(html, /Partial study: 3 of 9 runs finished/);
-  assert.match(html, /no per-digit counts recorded/);
-  assert.match(html, /incomplete line/);
-  const { errors, check } = await inBrowser(file, join(dir, 'screenshot.png'));
+test('study page in chromium: a partial study renders without errors', { skip, timeout: 120_000 }, async (t) => {
+  const dir = tempDir(t, 'report-partial');
+  const { errors, check } = await inBrowser(partialStudy(dir), join(dir, 'screenshot.png'));
   assert.deepEqual(errors, []);
   assert.ok(check.charts.some((c) => c.kind === 'test-accuracy'));
 });
 
-test('study page of a study with no runs yet renders', { skip, timeout: 60_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pairbench-report-empty-'));
-  writeStudy(dir, fakeMeta(MODELS, 2, 5), []);
-  const file = writeStudyPage(dir);
-  const { errors } = await inBrowser(file, join(dir, 'screenshot.png'));
+test('study page in chromium: a study with no runs yet renders without errors', { skip, timeout: 60_000 }, async (t) => {
+  const dir = tempDir(t, 'report-empty');
+  const { errors } = await inBrowser(emptyStudy(dir), join(dir, 'screenshot.png'));
   assert.deepEqual(errors, []);
-  assert.match(readFileSync(file, 'utf8'), /No finished runs yet/);
 });

@@ -1,7 +1,8 @@
 // whole-model PyTorch fixtures: outputs, loss terms, every gradient, three Adam steps, batch-norm buffers
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { availableBackends, setBackend } from '../../src/backend/select.js';
+import { setBackend } from '../../src/backend/select.js';
+import { backendsUnderTest } from '../helpers/components.js';
 import { lenetTransferModels } from '../../src/models/lenet-transfer.js';
 import { allModels } from '../../src/models/registry.js';
 import type { ModelSpec, PairNetwork } from '../../src/models/types.js';
@@ -81,8 +82,8 @@ function buffersOf(net: PairNetwork): Tensor[] {
   return net.namedBuffers().map(([, t]) => t);
 }
 
-for (const be of availableBackends()) {
-  describe(`model fixtures on the ${be.name} backend`, () => {
+for (const be of backendsUnderTest()) {
+  describe(`model fixtures on the ${be.name} backend`, { skip: be.skip }, () => {
     test('the fixture directory has model cases', () => assert.ok(cases.length > 0));
     for (const { name, path } of cases) {
       test(name, (t) => {
