@@ -13,3 +13,15 @@ export function tempDir(t: TestContext, prefix: string): string {
   });
   return dir;
 }
+
+const leftAtExit: string[] = [];
+
+/** a fresh directory removed when this test file's process exits (for helpers that have no test context) */
+export function tempDirUntilExit(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `pairbench-${prefix}-`));
+  if (leftAtExit.length === 0 && process.env['PAIRBENCH_KEEP_TMP'] !== '1') {
+    process.once('exit', () => { for (const d of leftAtExit) rmSync(d, { recursive: true, force: true }); });
+  }
+  leftAtExit.push(dir);
+  return dir;
+}
