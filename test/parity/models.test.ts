@@ -18,7 +18,7 @@ interface ModelFixture {
   params: Named[]; buffers?: Named[]; buffers_after_forward?: Named[];
   input: FixtureTensor; target: FixtureTensor; classes: FixtureTensor;
   outputs: Record<string, FixtureTensor>;
-  loss: { main_value: number | null; aux1_value: number | null; aux2_value: number | null; total_value: number };
+  loss: { main_value: number | null; aux1_value: number | null; aux2_value: number | null; same_value?: number | null; total_value: number };
   grads_file: string;
   steps: { hyper: { lr: number }; total_loss_before_step: number[]; total_loss_after_step3: number; param_l2_after_step3: { name: string; l2: number }[] };
 }
@@ -58,22 +58,33 @@ function loadParams(net: PairNetwork, params: Named[]): string[] {
 // plus what the gradient tolerance can move g / (|g| + eps): large where |g| is near eps (a dead ReLU's weights),
 // up to lr either way for a tensor whose true gradient is 0 (a bias before a train-mode BatchNorm).
 function firstAdamStepReport(net: PairNetwork, start: Named[], grads: Named[], lr: number): string[] {
+  const expected = start.map((p, i) => {
+    const g = grads[i]!.data;
+    return { ...p, data: p.data.map((v, j) => Math.fround(v) - lr * Math.fround(g[j]!) / (Math.abs(Math.fround(g[j]!)) + 1e-8)) };
+  });
+  return adamStepsReport(net, start, grads, expected, lr, 1);
+}
+
+// our parameters against the expected ones after `steps` Adam steps, element by element, each allowed
+// steps x the step-1 allowance above
+function adamStepsReport(net: PairNetwork, start: Named[], grads: Named[], expected: Named[], lr: number, steps: number): string[] {
   const errs: string[] = [];
   net.namedParameters().forEach(([, p], i) => {
     const g = grads[i]!.data.map((v) => Math.fround(v));
     const gScale = g.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     const gTol = GRAD_RTOL * gScale + GRAD_ATOL;
+    const want = expected[i]!.data;
     let count = 0;
     let first = '';
     p.data.forEach((got, j) => {
       const p0 = Math.fround(start[i]!.data[j]!);
-      const expected = p0 - lr * g[j]! / (Math.abs(g[j]!) + 1e-8);
-      const tol = 1e-6 * Math.abs(p0) + lr * Math.min(1, 1e-4 + gTol / (Math.abs(g[j]!) + 1e-8));
-      if (!(Math.abs(got - expected) <= tol)) {
-        if (count++ === 0) first = `[${j}] got ${got} expected ${expected} (start ${p0}, PyTorch grad ${g[j]}, allowed ${tol.toExponential(2)})`;
+      const w = Math.fround(want[j]!);
+      const tol = 1e-6 * Math.abs(p0) + steps * lr * Math.min(1, 1e-4 + gTol / (Math.abs(g[j]!) + 1e-8));
+      if (!(Math.abs(got - w) <= tol)) {
+        if (count++ === 0) first = `[${j}] got ${got} expected ${w} (start ${p0}, PyTorch's first grad ${g[j]}, allowed ${tol.toExponential(2)})`;
       }
     });
-    if (count > 0) errs.push(`parameter ${start[i]!.name} after Adam step 1: ${count} of ${p.size} differ; first ${first}`);
+    if (count > 0) errs.push(`parameter ${start[i]!.name} after Adam step ${steps}: ${count} of ${p.size} differ; first ${first}`);
   });
   return errs;
 }
@@ -109,6 +120,7 @@ for (const be of backendsUnderTest()) {
         const classes = Int32Array.from(f.classes.data);
         const out = net.forwardPair(x);
         push(scaleReport('output main', out.main!.data, f.outputs['main']!.data, RTOL));
+        if (f.outputs['same']) push(scaleReport('output same', out.same!.data, f.outputs['same'].data, RTOL));
         if (f.outputs['aux1']) {
           push(scaleReport('output aux1', out.digits![0].data, f.outputs['aux1'].data, RTOL));
           push(scaleReport('output aux2', out.digits![1].data, f.outputs['aux2']!.data, RTOL));
@@ -116,11 +128,12 @@ for (const be of backendsUnderTest()) {
         (f.buffers_after_forward ?? []).filter((b) => /running_(mean|var)$/.test(b.name))
           .forEach((b, i) => push(scaleReport(`buffer ${b.name}`, bufs[i]!.data, b.data, RTOL)));
         const loss = pairLoss(spec.recipe, out, target, classes, 0, spec.recipe.epochs);
-        const terms: [string, number | null][] = [['main', f.loss.main_value], ['aux1', f.loss.aux1_value], ['aux2', f.loss.aux2_value]];
+        const terms: [string, number | null][] = [['main', f.loss.main_value], ['aux1', f.loss.aux1_value], ['aux2', f.loss.aux2_value], ['same', f.loss.same_value ?? null]];
         for (const [k, v] of terms) if (v !== null) push(scaleReport(`loss ${k}`, [loss.terms[k]!], [v], RTOL));
         push(scaleReport('loss total', [loss.total.item()], [f.loss.total_value], RTOL));
         loss.total.backward();
-        const grads = readSibling<{ grads: Named[] }>(path, f.grads_file).grads;
+        const companion = readSibling<{ grads: Named[]; params_after_step3?: Named[] }>(path, f.grads_file);
+        const grads = companion.grads;
         const ours = net.namedParameters();
         grads.forEach((g, i) => push(scaleReport(`grad ${g.name}`, ours[i]![1].grad!.data, g.data, GRAD_RTOL, GRAD_ATOL)));
 
@@ -141,6 +154,9 @@ for (const be of backendsUnderTest()) {
         const after = pairLoss(spec.recipe, net.forwardPair(x), target, classes, 0, spec.recipe.epochs).total.item();
         push(scaleReport('loss after step 3', [after], [f.steps.total_loss_after_step3], STEP_RTOL));
         const l2 = net.namedParameters().map(([, p]) => { let s = 0; for (const v of p.data) s += v * v; return Math.sqrt(s); });
+        // newer fixtures hold every parameter after the 3 steps: compared element by element, with the allowance
+        // of step 1 (what the gradient tolerance can move g / (|g| + eps), from PyTorch's first gradient) three times
+        if (companion.params_after_step3 !== undefined) errs.push(...adamStepsReport(net, f.params, grads, companion.params_after_step3, f.steps.hyper.lr, 3));
         // a zero-gradient tensor moves by rounding noise, up to 3 lr per element, so its norm by up to 3 lr sqrt(n)
         f.steps.param_l2_after_step3.forEach((p, i) => {
           const g = grads[i]!.data;
