@@ -2,7 +2,7 @@
 // and past 256 MiB the pool is dropped. Its own process (node:test runs each file apart), so the pool starts empty.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { allocIndex, allocOut, pooledBufferBytes, releaseBuf } from '../../src/tensor/tensor.js';
+import { allocIndex, allocOut, pooledBufferBytes, releaseBuf } from '../../src/tensor/pool.js';
 
 // each test leaves the pool empty: whatever it pooled is taken back out
 function drain(n: number, kind: 'f32' | 'i32' = 'f32'): void {

@@ -6,7 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/train/types.js';
 import type { StudyMeta } from '../../src/study/types.js';
-import { describe, fiveNumbers, formatSummary, meanCi, summarizeStudy, summaryCsv, summaryMarkdown, welch, writeSummary } from '../../src/study/stats.js';
+import { describe, fiveNumbers, meanCi, summarizeStudy, welch } from '../../src/study/stats.js';
+import { formatSummary, summaryCsv, summaryMarkdown, writeSummary } from '../../src/report/summary.js';
 import { parseRuns, readMetaIfPresent, readRuns, readRunsFile } from '../../src/study/files.js';
 import { tempDirUntilExit } from '../helpers/tmp.js';
 
