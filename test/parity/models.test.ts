@@ -66,9 +66,12 @@ function firstAdamStepReport(net: PairNetwork, start: Named[], grads: Named[], l
 }
 
 // our parameters against the expected ones after `steps` Adam steps, element by element, each allowed
-// steps x the step-1 allowance above
+// steps x the step-1 allowance above. After step 1 the gradients are not PyTorch's first one: one that
+// crosses 0 moves g / (|g| + eps) by much (measured: 0.4% of lr on carparelli2019's head.out.weight), so
+// later steps get a floor of 1% of lr each (a wrong Adam moves parameters by tens of % of lr)
 function adamStepsReport(net: PairNetwork, start: Named[], grads: Named[], expected: Named[], lr: number, steps: number): string[] {
   const errs: string[] = [];
+  const floor = steps === 1 ? 1e-4 : 1e-2;
   net.namedParameters().forEach(([, p], i) => {
     const g = grads[i]!.data.map((v) => Math.fround(v));
     const gScale = g.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
@@ -79,7 +82,7 @@ function adamStepsReport(net: PairNetwork, start: Named[], grads: Named[], expec
     p.data.forEach((got, j) => {
       const p0 = Math.fround(start[i]!.data[j]!);
       const w = Math.fround(want[j]!);
-      const tol = 1e-6 * Math.abs(p0) + steps * lr * Math.min(1, 1e-4 + gTol / (Math.abs(g[j]!) + 1e-8));
+      const tol = 1e-6 * Math.abs(p0) + steps * lr * Math.min(1, floor + gTol / (Math.abs(g[j]!) + 1e-8));
       if (!(Math.abs(got - w) <= tol)) {
         if (count++ === 0) first = `[${j}] got ${got} expected ${w} (start ${p0}, PyTorch's first grad ${g[j]}, allowed ${tol.toExponential(2)})`;
       }
