@@ -12,6 +12,10 @@ export * as data from './data/index.js';
 export * as models from './models/index.js';
 export { trainRun, evaluate, type RunOptions } from './train/run.js';
 export type { RunRecord, EpochMetrics } from './train/types.js';
+// a whole study from code (the `pairbench study` command's engine)
+export { runStudy, type RunStudyOptions, type StudyResult } from './run-study.js';
+export type { StudyRecord } from './study/job.js';
+export type { StudyConfig, StudySummary } from './study/types.js';
 // trained models: checkpoints, predictions, ONNX export
 export { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointMeta } from './artifacts/checkpoint.js';
 export { predictRaw, type PairPrediction } from './artifacts/inference.js';
