@@ -52,7 +52,7 @@ export function siebertModel(kind: Kind, o: SiebertOptions): ModelSpec {
     saux: 'wsn + a second classifier of the pair target after the extractor (concat -> 32 -> out), weight 0.5, dropped at evaluation',
     caux: 'wsn + a digit classifier shared by both images (1600 -> 32 -> 10); loss = main + 0.5 (aux1 + aux2)',
   }[kind];
-  const ours = ['extractor sizes Conv(1,32,3) BN ReLU Conv(32,64,3) BN ReLU MaxPool2', 'Adam'];
+  const ours = ['extractor sizes Conv(1,32,3) BN ReLU Conv(32,64,3) BN ReLU MaxPool2', 'plain SGD, lr 0.01 (the report\'s), momentum 0, batch 50: the report names no optimizer; Adam at lr 0.01 collapses to constant predictions, in PyTorch too'];
   if (kind === 'saux' || kind === 'caux') ours.push('auxiliary weight 0.5');
   return {
     id, report: REPORT, params: count(kind, o),
@@ -61,7 +61,7 @@ export function siebertModel(kind: Kind, o: SiebertOptions): ModelSpec {
       `${o.convolutionize ? '; every linear layer after the extractor as the equivalent convolution' : ''}`,
     ours,
     recipe: recipe({
-      optimizer: { kind: 'adam', lr: 0.01 }, batchSize: 50, epochs: 100, rounds: 150,
+      optimizer: { kind: 'sgd', lr: 0.01, momentum: 0 }, batchSize: 50, epochs: 100, rounds: 150,
       mainLoss: o.oneHot ? 'ce-on-sigmoid' : 'mse-sigmoid',
       auxLoss: kind === 'caux' ? { weight: { kind: 'constant', value: 0.5 }, onSigmoid: true } : null,
       sameLossWeight: kind === 'saux' ? 0.5 : 0,

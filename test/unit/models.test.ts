@@ -99,3 +99,12 @@ test('the same seed gives the same run, another seed another', () => {
   const c = trainRun({ ...opts, seed: 6 });
   assert.notDeepEqual(strip(c).metrics, strip(a).metrics);
 });
+
+test('siebert2022: every id trains with plain SGD lr 0.01, momentum 0, batch 50, 100 epochs, said to be ours', () => {
+  for (const m of modelsOfReport('siebert2022')) {
+    assert.deepEqual(m.recipe.optimizer, { kind: 'sgd', lr: 0.01, momentum: 0 }, m.id);
+    assert.equal(m.recipe.batchSize, 50, m.id);
+    assert.equal(m.recipe.epochs, 100, m.id);
+    assert.ok(m.ours.some((o) => /SGD/.test(o) && /momentum 0/.test(o)), `${m.id}: the optimizer is marked as ours`);
+  }
+});
