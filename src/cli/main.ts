@@ -45,6 +45,7 @@ export function buildProgram(): Command {
     .addOption(trainPairsOpt())
     .addOption(testPairsOpt())
     .addOption(mnistOpt())
+    .addOption(new Option('--set <key=value>', "set a hyperparameter (repeatable; pairbench models <report> --describe lists each model's)").argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
     .option('--json', 'print one JSON object on stdout and nothing else there')
     .option('-v, --verbose', 'a line per epoch')
     .action(async (id: string, o) => (await import('./train.js')).trainCommand(id, o));

@@ -20,6 +20,7 @@ export function modelsCommand(report: string | undefined, o: { describe?: boolea
       out.push(`${m.id}  (${int(m.params)} parameters${m.reportParams !== undefined ? `; the report states ${int(m.reportParams)}` : ''})`);
       out.push(`  ${m.description}`);
       for (const l of recipeLines(m.recipe)) out.push(`  ${l}`);
+      out.push(`  hyperparameters (train --set key=value, or "set" in a study config): ${m.hyperSpace.map((p) => (m.hyper[p.key] === undefined ? `${p.key} (with sgd)` : `${p.key} ${m.hyper[p.key]}`)).join(', ')}`);
       const p = publishedLine(m);
       if (p !== null) out.push(`  ${p}`);
       if (m.ours.length > 0) {

@@ -3,7 +3,7 @@
 import { backendReason } from '../backend/select.js';
 import { resolve } from 'node:path';
 import { PairbenchError } from '../errors.js';
-import { checkBaseline, checkModelIds, readStudyFile, type StudyFile } from '../study/config.js';
+import { checkBaseline, checkModelIds, readStudyFile, resolveModelEntries, type StudyFile } from '../study/config.js';
 import { readMeta, readRunsFile } from '../study/files.js';
 import { finalJobs, gridConfig, gridText, gridWinners, searchJobs, winnerDescriptions, writeGridFiles, comboText, type GridOptions } from '../study/grid.js';
 import type { StudyRecord } from '../study/job.js';
@@ -71,11 +71,12 @@ export interface StudyFlags {
 // flags override the file, the file overrides the defaults
 export function studyConfigFrom(flags: StudyFlags): { config: StudyConfig; out: string; name: string | undefined; mnistDir: string | undefined } {
   const file: StudyFile = flags.config !== undefined ? readStudyFile(flags.config) : {};
-  const models = flags.models ?? file.models;
-  if (models === undefined) {
+  const entries = flags.models ?? file.models;
+  if (entries === undefined) {
     throw new PairbenchError('bad_config', 'no models: give --models id,id,... or a config file with "models" (pairbench models lists the ids)', { field: 'models' });
   }
-  checkModelIds(models);
+  const { models, variants } = resolveModelEntries(entries);
+  checkModelIds(models, variants);
   const baseline = flags.baseline ?? file.baseline;
   checkBaseline(baseline, models);
   const trainPairs = flags.trainPairs ?? file.trainPairs;
@@ -90,6 +91,7 @@ export function studyConfigFrom(flags: StudyFlags): { config: StudyConfig; out: 
     ...(baseline !== undefined ? { baseline } : {}),
     ...(trainPairs !== undefined ? { trainPairs } : {}),
     ...(testPairs !== undefined ? { testPairs } : {}),
+    ...(Object.keys(variants).length > 0 ? { variants } : {}),
   };
   const name = flags.name ?? file.name;
   return { config, out: flags.out ?? file.out ?? `studies/${name ?? 'study'}`, name, mnistDir: flags.mnistDir ?? file.mnistDir };

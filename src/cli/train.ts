@@ -1,6 +1,7 @@
 // pairbench train <id>: one model, R rounds in this process; per-round lines and mean ± sd, or --json
 import { backendReason, getBackend } from '../backend/select.js';
 import { loadMnist } from '../data/mnist.js';
+import { parseAssignments } from '../models/hyper.js';
 import { getModel } from '../models/registry.js';
 import { runSeed } from '../study/seeds.js';
 import { describe } from '../study/stats.js';
@@ -17,10 +18,15 @@ export interface TrainFlags {
   trainPairs?: number;
   testPairs?: number;
   verbose?: boolean;
+  set?: string[]; // key=value hyperparameters
 }
 
 export function trainCommand(id: string, o: TrainFlags): void {
-  const spec = getModel(id);
+  const base = getModel(id);
+  const set = parseAssignments(base.id, base.hyperSpace, o.set ?? []);
+  // a variant keeps the id (and so the seeds) of its zoo model: the same data and initialisation draws
+  const spec = Object.keys(set).length > 0 ? base.variant(set) : base;
+  const setText = Object.keys(set).length > 0 ? ` with ${Object.entries(set).map(([k, v]) => `${k} ${v}`).join(', ')}` : '';
   const data = loadMnist(o.mnistDir !== undefined ? { dir: o.mnistDir } : {});
   const epochs = o.epochs ?? spec.recipe.epochs;
   const batch = o.batchSize ?? spec.recipe.batchSize;
@@ -29,7 +35,7 @@ export function trainCommand(id: string, o: TrainFlags): void {
     (o.json ? process.stderr : process.stdout).write(s + '\n');
   };
   if (!o.json) {
-    say(`${spec.id}: ${int(spec.params)} parameters, ${epochs} epochs${epochs !== spec.recipe.epochs ? ` (recipe: ${spec.recipe.epochs})` : ''}, batch ${batch}, ${optimizerText(spec.recipe)}; ${backendReason()}`);
+    say(`${spec.id}${setText}: ${int(spec.params)} parameters, ${epochs} epochs${epochs !== spec.recipe.epochs ? ` (recipe: ${spec.recipe.epochs})` : ''}, batch ${batch}, ${optimizerText(spec.recipe)}; ${backendReason()}`);
   }
   const rounds: { round: number; seed: number; testAccuracy: number; trainSeconds: number }[] = [];
   let params = spec.params;
@@ -57,10 +63,10 @@ export function trainCommand(id: string, o: TrainFlags): void {
   }
   const s = describe(rounds.map((r) => r.testAccuracy));
   if (o.json) {
-    const obj = { model: spec.id, params, epochs, backend: getBackend().name, rounds, meanAccuracy: s.mean, sdAccuracy: s.sd };
+    const obj = { model: spec.id, ...(setText !== '' ? { set } : {}), params, epochs, backend: getBackend().name, rounds, meanAccuracy: s.mean, sdAccuracy: s.sd };
     process.stdout.write(JSON.stringify(obj) + '\n');
   } else {
     const sd = s.sd === null ? '(no sd: one round)' : `± ${((s.sd ?? 0) * 100).toFixed(2)} (sample sd, n-1)`;
-    say(`${spec.id}: test accuracy ${((s.mean ?? 0) * 100).toFixed(2)}% ${sd} over ${o.rounds} round${o.rounds === 1 ? '' : 's'}`);
+    say(`${spec.id}${setText}: test accuracy ${((s.mean ?? 0) * 100).toFixed(2)}% ${sd} over ${o.rounds} round${o.rounds === 1 ? '' : 's'}`);
   }
 }

@@ -37,7 +37,7 @@ export type Phase =
   | { kind: 'digits'; epochs: number | 'half' | 'all' };
 
 export interface Recipe {
-  optimizer: { kind: 'adam'; lr: number } | { kind: 'sgd'; lr: number; momentum: number };
+  optimizer: { kind: 'adam'; lr: number; weightDecay?: number } | { kind: 'sgd'; lr: number; momentum: number; weightDecay?: number };
   batchSize: number;
   epochs: number;
   rounds: number;
@@ -68,6 +68,19 @@ export interface BuildContext {
   dropout: Rng; // dropout masks
 }
 
+// one hyperparameter a model exposes (src/models/hyper.ts validates values against these)
+export interface HyperParam {
+  key: string;
+  kind: 'number' | 'integer' | 'boolean' | 'enum';
+  values?: readonly string[]; // enum
+  min?: number; // inclusive
+  above?: number; // exclusive lower bound
+  max?: number; // inclusive
+  about: string;
+}
+export type HyperValue = number | boolean | string;
+export type HyperValues = Record<string, HyperValue>;
+
 export interface ModelSpec {
   id: string; // '<report>/<model>'
   report: string;
@@ -78,4 +91,9 @@ export interface ModelSpec {
   recipe: Recipe;
   published?: PublishedFigure;
   build(ctx: BuildContext): PairNetwork;
+  hyper: HyperValues; // the hyperparameter values this spec is built with
+  hyperSpace: readonly HyperParam[]; // what variant() accepts
+  variantOf?: { id: string; set: HyperValues }; // set on a variant: the zoo id and the values set
+  // the same model with hyperparameters set (validated; unknown or ill-typed keys named), named `name` (default: the same id)
+  variant(set: Readonly<Record<string, unknown>>, name?: string): ModelSpec;
 }

@@ -4,10 +4,12 @@ import { generatePairSets, randomSplitPairs, standardise } from '../data/pairs.j
 import type { MnistDataset } from '../data/types.js';
 import { PairbenchError } from '../errors.js';
 import { carparelliModel } from '../models/carparelli2019.js';
+import { getModel } from '../models/registry.js';
 import type { ModelSpec } from '../models/types.js';
 import { Rng } from '../tensor/random.js';
 import { trainRun, type RunOptions } from '../train/run.js';
 import type { EpochMetrics, RunRecord } from '../train/types.js';
+import type { ModelVariant } from './types.js';
 
 // carparelli2019's grid search: which stage, and the hyperparameters of this run
 export interface GridTag {
@@ -26,6 +28,7 @@ export interface RunJob {
   trainPairs?: number;
   testPairs?: number;
   grid?: GridTag;
+  variant?: ModelVariant; // job.model names a variant of this zoo model
 }
 
 // a runs.jsonl line: the run record, plus the grid tag for grid-search studies
@@ -52,9 +55,16 @@ export function runKey(r: { model: string; round: number; seed: number; grid?: G
   return g === undefined ? `${r.model}|${r.round}|${r.seed}` : `${r.model}|${r.round}|${r.seed}|${g.stage}|${g.hidden}|${g.lr}|${g.lambda}`;
 }
 
+// the model a job trains: a zoo id, a named variant of one, or a grid combination
+export function jobSpec(job: Pick<RunJob, 'model' | 'grid' | 'variant'>): ModelSpec {
+  if (job.grid !== undefined) return carparelliSpec(job.model, job.grid);
+  if (job.variant !== undefined) return getModel(job.variant.id).variant(job.variant.set, job.model);
+  return getModel(job.model);
+}
+
 export function executeJob(job: RunJob, data: MnistDataset, onEpoch?: (m: EpochMetrics) => void): StudyRecord {
   const opts: RunOptions = {
-    model: job.grid === undefined ? job.model : carparelliSpec(job.model, job.grid),
+    model: jobSpec(job),
     seed: job.seed,
     round: job.round,
     data,

@@ -8,10 +8,10 @@ import { join, resolve } from 'node:path';
 import { backendReason } from '../backend/select.js';
 import { loadMnist, toShared } from '../data/mnist.js';
 import { PairbenchError } from '../errors.js';
-import { getModel } from '../models/registry.js';
 import type { PublishedFigure } from '../models/types.js';
 import { ensureDir, readMetaIfPresent, readRunsFile, RUNS_FILE, STUDY_FILE } from './files.js';
-import { runKey, type RunJob, type StudyRecord } from './job.js';
+import { jobSpec, runKey, type RunJob, type StudyRecord } from './job.js';
+import { specOf } from './plan.js';
 import { runPool } from './pool.js';
 import { makeProgress, type Progress } from './progress.js';
 import { configDifferences } from './config.js';
@@ -38,7 +38,7 @@ export function environment(): StudyEnvironment {
 
 // the epochs a job trains (its own, or its model's recipe)
 export function jobEpochs(job: RunJob): number {
-  return job.epochs ?? getModel(job.model).recipe.epochs;
+  return job.epochs ?? jobSpec(job).recipe.epochs;
 }
 
 export function plannedRun(job: RunJob): PlannedRun & { grid?: RunJob['grid'] } {
@@ -246,17 +246,17 @@ export interface Finished {
   files: { json: string; csv: string; md: string };
 }
 
-export function modelDescriptions(ids: readonly string[]): ModelDescription[] {
+export function modelDescriptions(ids: readonly string[], config: Pick<StudyConfig, 'variants'> = {}): ModelDescription[] {
   return ids.map((id) => {
-    const m = getModel(id);
+    const m = specOf(config, id);
     return { id: m.id, params: m.params, description: m.description, ours: m.ours };
   });
 }
 
-export function publishedFigures(ids: readonly string[]): PublishedFigure[] {
+export function publishedFigures(ids: readonly string[], config: Pick<StudyConfig, 'variants'> = {}): PublishedFigure[] {
   const out: PublishedFigure[] = [];
   for (const id of ids) {
-    const p = getModel(id).published;
+    const p = specOf(config, id).published;
     if (p !== undefined && (p.mean !== undefined || p.sd !== undefined || p.min !== undefined || p.max !== undefined)) out.push(p);
   }
   return out;
@@ -269,7 +269,7 @@ export async function finishStudy(dir: string, meta: StudyMeta, records: readonl
   const runs = o.filter ? records.filter(o.filter) : [...records];
   const m: StudyMeta = o.filter ? { ...meta, runs: meta.runs.filter((r) => o.filter!(r as StudyRecord)) } : meta;
   const baseline = o.baseline ?? meta.config.baseline;
-  const published = o.published ?? publishedFigures(meta.config.models);
+  const published = o.published ?? publishedFigures(meta.config.models, meta.config);
   const summary = summarizeStudy(m, runs, { ...(baseline !== undefined ? { baseline } : {}), published });
   const files = writeSummary(dir, summary);
   const html = renderStudyPage({
@@ -277,7 +277,7 @@ export async function finishStudy(dir: string, meta: StudyMeta, records: readonl
     runs,
     summary,
     published,
-    models: o.models ?? modelDescriptions(meta.config.models),
+    models: o.models ?? modelDescriptions(meta.config.models, meta.config),
     ...(baseline !== undefined ? { baseline } : {}),
   });
   const page = join(dir, 'index.html');

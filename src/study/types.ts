@@ -1,7 +1,7 @@
 // what a study directory holds besides runs.jsonl: study.json (StudyMeta) and the summary
 // (summary.json = StudySummary). Accuracies are fractions (0..1) everywhere in data; the
 // formatters turn them into percentages.
-import type { PublishedFigure } from '../models/types.js';
+import type { HyperValues, PublishedFigure } from '../models/types.js';
 
 export type StudyKind = 'study' | 'reproduce' | 'grid';
 
@@ -18,6 +18,13 @@ export interface StudyConfig {
   trainPairs?: number;
   testPairs?: number;
   extra?: Record<string, unknown>; // anything else the runner wants to keep (grid lists...)
+  variants?: Record<string, ModelVariant>; // models of the list that are variants: name -> zoo id + hyperparameters set
+}
+
+// a zoo model with some hyperparameters set, under its own name in a study
+export interface ModelVariant {
+  id: string;
+  set: HyperValues;
 }
 
 // one planned run: its seed is fixed before it starts, so resume and determinism can check it

@@ -33,7 +33,8 @@ const EVAL_CHUNK = 500;
 
 export function makeOptimizer(recipe: Recipe, params: Tensor[]): Optimizer {
   const o = recipe.optimizer;
-  return o.kind === 'adam' ? new Adam(params, { lr: o.lr }) : new SGD(params, { lr: o.lr, momentum: o.momentum });
+  const wd = o.weightDecay !== undefined ? { weightDecay: o.weightDecay } : {};
+  return o.kind === 'adam' ? new Adam(params, { lr: o.lr, ...wd }) : new SGD(params, { lr: o.lr, momentum: o.momentum, ...wd });
 }
 
 function argmaxRow(t: Tensor, row: number): number {
@@ -198,6 +199,7 @@ export function trainRun(opts: RunOptions): RunRecord {
   const final = metrics[metrics.length - 1]!;
   return {
     model: spec.id,
+    ...(spec.variantOf !== undefined && Object.keys(spec.variantOf.set).length > 0 ? { variantOf: spec.variantOf } : {}),
     round: opts.round ?? 0,
     seed: opts.seed,
     params,
