@@ -6,6 +6,7 @@ import { getModel } from '../models/registry.js';
 import { runSeed } from '../study/seeds.js';
 import { describe } from '../study/stats.js';
 import { trainRun } from '../train/run.js';
+import type { Diverged } from '../train/types.js';
 import { int, optimizerText, pct } from './format.js';
 
 export interface TrainFlags {
@@ -37,7 +38,7 @@ export function trainCommand(id: string, o: TrainFlags): void {
   if (!o.json) {
     say(`${spec.id}${setText}: ${int(spec.params)} parameters, ${epochs} epochs${epochs !== spec.recipe.epochs ? ` (recipe: ${spec.recipe.epochs})` : ''}, batch ${batch}, ${optimizerText(spec.recipe)}; ${backendReason()}`);
   }
-  const rounds: { round: number; seed: number; testAccuracy: number; trainSeconds: number }[] = [];
+  const rounds: { round: number; seed: number; testAccuracy: number; trainSeconds: number; diverged?: Diverged; collapsed?: boolean }[] = [];
   let params = spec.params;
   for (let round = 0; round < o.rounds; round++) {
     const seed = runSeed(o.seed, spec.id, round);
@@ -55,18 +56,22 @@ export function trainCommand(id: string, o: TrainFlags): void {
         : {}),
     });
     params = r.params;
-    rounds.push({ round, seed, testAccuracy: r.testAccuracy, trainSeconds: r.trainSeconds });
+    rounds.push({ round, seed, testAccuracy: r.testAccuracy, trainSeconds: r.trainSeconds, ...(r.diverged !== undefined ? { diverged: r.diverged } : {}), ...(r.collapsed ? { collapsed: true } : {}) });
     if (!o.json) {
       const best = spec.recipe.bestEpoch ? `  best epoch ${pct(r.bestTestAccuracy)} (epoch ${r.bestEpoch}, chosen on the test set)` : '';
-      say(`round ${String(round + 1).padStart(String(o.rounds).length)}/${o.rounds}  seed ${seed}  test ${pct(r.testAccuracy)}${best}  ${r.trainSeconds.toFixed(1)} s`);
+      const flag = r.diverged !== undefined ? `  DIVERGED at epoch ${r.diverged.epoch} (${r.diverged.term} loss not finite; run stopped)` : r.collapsed ? '  COLLAPSED (one class for every test pair)' : '';
+      say(`round ${String(round + 1).padStart(String(o.rounds).length)}/${o.rounds}  seed ${seed}  test ${pct(r.testAccuracy)}${best}  ${r.trainSeconds.toFixed(1)} s${flag}`);
     }
   }
-  const s = describe(rounds.map((r) => r.testAccuracy));
+  const kept = rounds.filter((r) => r.diverged === undefined);
+  const s = describe(kept.map((r) => r.testAccuracy));
+  const nDiverged = rounds.length - kept.length;
   if (o.json) {
     const obj = { model: spec.id, ...(setText !== '' ? { set } : {}), params, epochs, backend: getBackend().name, rounds, meanAccuracy: s.mean, sdAccuracy: s.sd };
     process.stdout.write(JSON.stringify(obj) + '\n');
   } else {
     const sd = s.sd === null ? '(no sd: one round)' : `± ${((s.sd ?? 0) * 100).toFixed(2)} (sample sd, n-1)`;
-    say(`${spec.id}${setText}: test accuracy ${((s.mean ?? 0) * 100).toFixed(2)}% ${sd} over ${o.rounds} round${o.rounds === 1 ? '' : 's'}`);
+    const div = nDiverged > 0 ? ` (${nDiverged} diverged round${nDiverged === 1 ? '' : 's'} left out)` : '';
+    say(`${spec.id}${setText}: test accuracy ${s.mean === null ? '–' : `${(s.mean * 100).toFixed(2)}%`} ${sd} over ${s.n} round${s.n === 1 ? '' : 's'}${div}`);
   }
 }

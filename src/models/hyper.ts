@@ -8,7 +8,7 @@ import type { HyperParam, HyperValue, HyperValues, ModelSpec, Recipe } from './t
 // the recipe's own terms: every model has them
 export const RECIPE_SPACE: readonly HyperParam[] = [
   { key: 'optimizer', kind: 'enum', values: ['adam', 'sgd'], about: 'optimizer' },
-  { key: 'lr', kind: 'number', above: 0, max: 10, about: 'learning rate' },
+  { key: 'lr', kind: 'number', above: 0, about: 'learning rate' },
   { key: 'momentum', kind: 'number', min: 0, max: 1, about: 'SGD momentum (optimizer sgd only)' },
   { key: 'weightDecay', kind: 'number', min: 0, about: 'L2 weight decay added to the gradient (PyTorch\'s weight_decay)' },
   { key: 'batchSize', kind: 'integer', min: 1, max: 100000, about: 'batch size' },

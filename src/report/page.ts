@@ -6,6 +6,8 @@ import { ensureDir, readMetaIfPresent, readRunsFile } from '../study/files.js';
 import {
   ciText,
   fiveNumbers,
+  flaggedNote,
+  runsText,
   groupRuns,
   intText,
   meanSd,
@@ -178,8 +180,7 @@ function summarySection(s: StudySummary, models: readonly Model[]): string {
   };
   const head: (string | Cell)[] = ['model', num('runs'), num('test acc. % mean ± sd'), num('95% CI of mean'), num('median'), num('min–max'), num('best epoch % ¹'), num('s / run'), num('params')];
   const rows = s.models.map((m) => {
-    const runs = m.planned > 0 ? `${m.n} / ${m.planned}` : String(m.n);
-    return [name(m.model), num(runs), { html: `<strong>${esc(meanSd(m.test))}</strong>`, num: true }, num(ciText(m.test.ci95)), num(pct(m.test.median)), num(rangeText(m.test)), num(meanSd(m.bestTest)), num(secondsText(m.meanSeconds)), num(intText(m.params))];
+    return [name(m.model), num(runsText(m, ' / ')), { html: `<strong>${esc(meanSd(m.test))}</strong>`, num: true }, num(ciText(m.test.ci95)), num(pct(m.test.median)), num(rangeText(m.test)), num(meanSd(m.bestTest)), num(secondsText(m.meanSeconds)), num(intText(m.params))];
   });
   let published = '';
   const pubs = s.models.filter((m) => m.published !== null);
@@ -209,7 +210,7 @@ ${table(phead, prow, 'published')}
   }
   return `<section id="summary"><h2>Summary</h2>
 ${table(head, rows, 'summary')}
-<p class="notes">Accuracy on the test pairs at the final epoch, in %. sd is the <em>sample</em> standard deviation (n−1); the 95% confidence interval of the mean uses the t distribution with n−1 degrees of freedom (shown once a model has 2 runs). ¹ Best epoch: the best epoch of each run, chosen on the test set, as some reports did; it is optimistic and is shown only for comparison with them. For context: public results on this task reach about 87–88% using the binary target alone and about 97–98% when the digit labels are used for training.</p>
+${flaggedNote(s) !== '' ? `<p class="notes"><strong>${esc(flaggedNote(s))}.</strong></p>\n` : ''}<p class="notes">Accuracy on the test pairs at the final epoch, in %. sd is the <em>sample</em> standard deviation (n−1); the 95% confidence interval of the mean uses the t distribution with n−1 degrees of freedom (shown once a model has 2 runs). ¹ Best epoch: the best epoch of each run, chosen on the test set, as some reports did; it is optimistic and is shown only for comparison with them. For context: public results on this task reach about 87–88% using the binary target alone and about 97–98% when the digit labels are used for training.</p>
 ${published}
 </section>`;
 }

@@ -113,7 +113,13 @@ function compare(fig: PublishedFigure, ours: SampleStats): PublishedComparison {
   };
 }
 
-export function summarizeModel(model: string, runs: readonly RunRecord[], planned: number, fig?: PublishedFigure): ModelSummary {
+// a diverged run's accuracy is that of a network with NaN weights: kept in runs.jsonl, counted, not averaged
+export function statRuns(runs: readonly RunRecord[]): RunRecord[] {
+  return runs.filter((r) => r.diverged === undefined);
+}
+
+export function summarizeModel(model: string, all: readonly RunRecord[], planned: number, fig?: PublishedFigure): ModelSummary {
+  const runs = statRuns(all);
   const test = describe(runs.map((r) => r.testAccuracy));
   const bestTest = describe(runs.map((r) => r.bestTestAccuracy));
   const secs = runs.map((r) => r.trainSeconds).filter((s) => Number.isFinite(s));
@@ -121,7 +127,9 @@ export function summarizeModel(model: string, runs: readonly RunRecord[], planne
   return {
     model,
     planned,
-    n: runs.length,
+    n: all.length,
+    diverged: all.length - runs.length,
+    collapsed: runs.filter((r) => r.collapsed === true).length,
     params: runs.length > 0 ? runs[0]!.params : null,
     meanSeconds: secs.length > 0 ? ssMean(secs) : null,
     test,
@@ -142,11 +150,24 @@ export function summarizeStudy(meta: StudyMeta | null, runs: readonly RunRecord[
   if (baseline !== null && !ids.includes(baseline)) baseline = ids[0] ?? null;
   const welchRows: WelchRow[] = [];
   if (baseline !== null) {
-    const y = (groups.get(baseline) ?? []).map((r) => r.testAccuracy);
+    const yRuns = statRuns(groups.get(baseline) ?? []);
+    const y = yRuns.map((r) => r.testAccuracy);
     for (const id of ids) {
       if (id === baseline) continue;
-      const x = (groups.get(id) ?? []).map((r) => r.testAccuracy);
-      welchRows.push({ model: id, baseline, ...welch(x, y) });
+      const xRuns = statRuns(groups.get(id) ?? []);
+      const x = xRuns.map((r) => r.testAccuracy);
+      const w = welch(x, y);
+      const excluded = [id, baseline].map((m) => ((groups.get(m) ?? []).length - statRuns(groups.get(m) ?? []).length));
+      const collapsed = [xRuns, yRuns].map((rs) => rs.filter((r) => r.collapsed === true).length);
+      const said: string[] = [];
+      if (excluded[0]! + excluded[1]! > 0) said.push(`diverged runs excluded: ${countText(excluded[0]!, excluded[1]!)}`);
+      if (collapsed[0]! + collapsed[1]! > 0) said.push(`collapsed runs included: ${countText(collapsed[0]!, collapsed[1]!)}`);
+      welchRows.push({
+        model: id, baseline, ...w,
+        divergedExcluded: [excluded[0]!, excluded[1]!],
+        collapsedIncluded: [collapsed[0]!, collapsed[1]!],
+        note: [w.note, ...said].filter((t) => t !== '').join('; '),
+      });
     }
   }
   return {
@@ -161,7 +182,20 @@ export function summarizeStudy(meta: StudyMeta | null, runs: readonly RunRecord[
   };
 }
 
+// counts for the Welch notes: model side, baseline side
+function countText(model: number, baseline: number): string {
+  return `${model} (model), ${baseline} (baseline)`;
+}
+
 // --- formatting -----------------------------------------------------------------------------
+
+// '10/10', '10/10, 2 diverged, 1 collapsed': the finished runs and the flagged ones beside them
+export function runsText(m: Pick<ModelSummary, 'n' | 'planned' | 'diverged' | 'collapsed'>, sep = '/'): string {
+  const parts = [m.planned > 0 ? `${m.n}${sep}${m.planned}` : String(m.n)];
+  if ((m.diverged ?? 0) > 0) parts.push(`${m.diverged} diverged`);
+  if ((m.collapsed ?? 0) > 0) parts.push(`${m.collapsed} collapsed`);
+  return parts.join(', ');
+}
 
 export function pct(x: number | null | undefined, digits = 2): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : (x * 100).toFixed(digits);
@@ -233,8 +267,7 @@ export function summaryTable(s: StudySummary): Table {
   const head = ['model', 'runs', 'test acc % (mean ± sd)', '95% CI', 'median', 'min–max', 'best-epoch %', 's/run', 'params'];
   if (anyPub) head.push('published %', 'ours − published (pp)');
   const rows = s.models.map((m) => {
-    const runs = m.planned > 0 ? `${m.n}/${m.planned}` : String(m.n);
-    const row = [m.model, runs, meanSd(m.test), ciText(m.test.ci95), pct(m.test.median), rangeText(m.test), meanSd(m.bestTest), secondsText(m.meanSeconds), intText(m.params)];
+    const row = [m.model, runsText(m), meanSd(m.test), ciText(m.test.ci95), pct(m.test.median), rangeText(m.test), meanSd(m.bestTest), secondsText(m.meanSeconds), intText(m.params)];
     if (anyPub) {
       const c = m.published;
       row.push(c ? `${publishedText(c.figure)}${c.figure.bestEpoch ? ' (best epoch)' : ''}` : '', c ? publishedDiffText(c) : '');
@@ -271,13 +304,22 @@ export function formatTable(t: Table): string {
   return [line(t.head), widths.map((w) => '─'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n');
 }
 
-export function summaryNotes(): string {
-  return 'accuracies in %; sd = sample standard deviation (n-1); 95% CI of the mean from the t distribution (n-1 df); best-epoch = best epoch of each run chosen on the test set (optimistic).';
+export function summaryNotes(s?: StudySummary): string {
+  const base = 'accuracies in %; sd = sample standard deviation (n-1); 95% CI of the mean from the t distribution (n-1 df); best-epoch = best epoch of each run chosen on the test set (optimistic).';
+  return s !== undefined && flaggedNote(s) !== '' ? `${base}\n${flaggedNote(s)}` : base;
+}
+
+// said under the tables when a run diverged or collapsed
+export function flaggedNote(s: StudySummary): string {
+  const out: string[] = [];
+  if (s.models.some((m) => (m.diverged ?? 0) > 0)) out.push('diverged = the loss became NaN or infinite and the run stopped: counted, kept in runs.jsonl, left out of every mean, sd and test');
+  if (s.models.some((m) => (m.collapsed ?? 0) > 0)) out.push('collapsed = the run ends predicting one class for every test pair: included in the figures');
+  return out.join('; ');
 }
 
 // the terminal table: summary, then the Welch tests
 export function formatSummary(s: StudySummary): string {
-  const out = [formatTable(summaryTable(s)), '', summaryNotes()];
+  const out = [formatTable(summaryTable(s)), '', summaryNotes(s)];
   if (s.welch.length > 0) {
     out.push('', `Welch's t-test against ${s.baseline} (final test accuracy, two-sided):`, formatTable(welchTable(s)));
   }
@@ -291,7 +333,7 @@ function mdTable(t: Table): string {
 }
 
 export function summaryMarkdown(s: StudySummary): string {
-  const out = [`# Study ${s.study}`.trimEnd(), '', mdTable(summaryTable(s)), '', summaryNotes()];
+  const out = [`# Study ${s.study}`.trimEnd(), '', mdTable(summaryTable(s)), '', summaryNotes(s)];
   if (s.welch.length > 0) {
     out.push('', `## Welch's t-test against ${s.baseline}`, '', mdTable(welchTable(s)));
   }
@@ -304,6 +346,7 @@ const CSV_HEAD = [
   'best_mean', 'best_sd', 'best_median', 'best_min', 'best_max', 'best_ci95_low', 'best_ci95_high', 'mean_best_epoch',
   'published_mean', 'published_sd', 'published_min', 'published_max', 'published_best_epoch', 'diff_mean',
   'welch_baseline', 'welch_diff', 'welch_ci95_low', 'welch_ci95_high', 'welch_df', 'welch_t', 'welch_p',
+  'diverged', 'collapsed',
 ];
 
 // one row per model; fractions, not percentages; sd is sample (n-1); empty cell = not available
@@ -321,6 +364,7 @@ export function summaryCsv(s: StudySummary): string {
       num(m.bestTest.mean), num(m.bestTest.sd), num(m.bestTest.median), num(m.bestTest.min), num(m.bestTest.max), num(m.bestTest.ci95?.[0]), num(m.bestTest.ci95?.[1]), num(m.meanBestEpoch),
       num(f?.mean), num(f?.sd), num(f?.min), num(f?.max), f ? String(f.bestEpoch) : '', num(m.published?.diffMean),
       w ? q(w.baseline) : '', num(w?.diff), num(w?.ci95?.[0]), num(w?.ci95?.[1]), num(w?.df), num(w?.t), num(w?.p),
+      num(m.diverged), num(m.collapsed),
     ].join(','));
   }
   return lines.join('\n') + '\n';

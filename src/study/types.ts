@@ -87,7 +87,9 @@ export interface PublishedComparison {
 export interface ModelSummary {
   model: string;
   planned: number; // planned runs (from study.json), 0 when unknown
-  n: number; // finished runs
+  n: number; // finished runs (diverged ones included)
+  diverged: number; // finished runs whose loss became NaN/infinite: not in test, bestTest or the Welch tests
+  collapsed: number; // runs (not diverged) predicting one class for every test pair: in the figures
   params: number | null;
   meanSeconds: number | null; // mean training seconds per run
   test: SampleStats; // final-epoch test accuracy
@@ -106,7 +108,9 @@ export interface WelchRow {
   df: number | null;
   t: number | null;
   p: number | null; // two-sided
-  note: string; // why a field is null, or '' when the test ran
+  note: string; // why a field is null, what was excluded (diverged) or included (collapsed); '' otherwise
+  divergedExcluded?: [number, number]; // diverged runs left out: model, baseline
+  collapsedIncluded?: [number, number]; // collapsed runs in the test: model, baseline
 }
 
 export interface StudySummary {

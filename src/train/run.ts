@@ -12,7 +12,7 @@ import { Rng } from '../tensor/random.js';
 import { noGrad, Tensor } from '../tensor/tensor.js';
 import { digitLoss, pairLoss } from './losses.js';
 import { resolvePhases } from './phases.js';
-import type { EpochMetrics, RunRecord } from './types.js';
+import type { Diverged, EpochMetrics, RunRecord } from './types.js';
 
 export interface RunOptions {
   model: ModelSpec | string;
@@ -70,7 +70,7 @@ export function pairStep(net: PairNetwork, opt: Optimizer, recipe: Recipe, b: Pa
   return { out, loss: total.item(), terms };
 }
 
-interface Evaluation { accuracy: number; digitAccuracy: number | null; pairCounts: number[][]; errorCounts: number[][] }
+interface Evaluation { accuracy: number; digitAccuracy: number | null; pairCounts: number[][]; errorCounts: number[][]; predictedOnes: number; n: number }
 
 export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean): Evaluation {
   const wasTraining = net.training;
@@ -78,6 +78,7 @@ export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean)
   const pairCounts = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   const errorCounts = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   let correct = 0;
+  let predictedOnes = 0;
   let digitCorrect = 0;
   let hasDigits = false;
   noGrad(() => {
@@ -90,6 +91,7 @@ export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean)
         const c0 = set.classes[2 * p]!;
         const c1 = set.classes[2 * p + 1]!;
         pairCounts[c0]![c1]! += 1;
+        predictedOnes += pred[i]!;
         if (pred[i] === set.target[p]) correct++;
         else errorCounts[c0]![c1]! += 1;
         if (digits !== null) {
@@ -101,7 +103,7 @@ export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean)
     }
   });
   net.train(wasTraining);
-  return { accuracy: correct / set.n, digitAccuracy: hasDigits ? digitCorrect / (2 * set.n) : null, pairCounts, errorCounts };
+  return { accuracy: correct / set.n, digitAccuracy: hasDigits ? digitCorrect / (2 * set.n) : null, pairCounts, errorCounts, predictedOnes, n: set.n };
 }
 
 export function trainRun(opts: RunOptions): RunRecord {
@@ -135,15 +137,17 @@ export function trainRun(opts: RunOptions): RunRecord {
   let epoch = 0;
   let best = { acc: -1, epoch: 0 };
   let last: Evaluation | null = null;
+  let diverged: Diverged | null = null;
 
   for (const phase of phases) {
+    if (diverged !== null) break;
     const phaseParams = phase.kind === 'digits' ? net.digitPhaseParameters() : phases.length === 1 ? net.parameters() : net.pairPhaseParameters();
     if (opt === null || phase.freshOptimizer) opt = makeOptimizer(recipe, phaseParams);
     if (phase.kind === 'digits' && net.forwardDigits === null) {
       throw new PairbenchError('bad_config', `${spec.id}: a digit phase needs a network with digit outputs`, { model: spec.id });
     }
     const digitSet = phase.kind === 'digits' ? digitsOf(train) : null;
-    for (let pe = 0; pe < phase.epochs; pe++, epoch++) {
+    for (let pe = 0; pe < phase.epochs && diverged === null; pe++, epoch++) {
       const t0 = performance.now();
       net.train();
       const sums: Record<string, number> = {};
@@ -164,6 +168,10 @@ export function trainRun(opts: RunOptions): RunRecord {
           batches++;
           for (let i = 0; i < b.n; i++) if (argmaxRow(logits, i) === b.classes[i]) correct++;
           seen += b.n;
+          if (!Number.isFinite(v)) {
+            diverged = { epoch: epoch + 1, term: 'digits' };
+            break;
+          }
         }
       } else {
         for (const b of pairBatches(train, batchSize, shuffle)) {
@@ -174,6 +182,10 @@ export function trainRun(opts: RunOptions): RunRecord {
           const { pred } = predictPairs(out, recipe.compareInCode);
           for (let i = 0; i < b.n; i++) if (pred[i] === b.target[i]) correct++;
           seen += b.n;
+          if (!Number.isFinite(loss)) {
+            diverged = { epoch: epoch + 1, term: Object.keys(terms).find((k) => !Number.isFinite(terms[k]!)) ?? 'total' };
+            break;
+          }
         }
       }
       last = evaluate(net, test, recipe.compareInCode);
@@ -197,6 +209,8 @@ export function trainRun(opts: RunOptions): RunRecord {
     }
   }
   const final = metrics[metrics.length - 1]!;
+  // a run that ends predicting one class for every test pair has learnt nothing of the task
+  const collapsed = last !== null && (last.predictedOnes === 0 || last.predictedOnes === last.n);
   return {
     model: spec.id,
     ...(spec.variantOf !== undefined && Object.keys(spec.variantOf.set).length > 0 ? { variantOf: spec.variantOf } : {}),
@@ -216,6 +230,8 @@ export function trainRun(opts: RunOptions): RunRecord {
     pairCounts: last!.pairCounts,
     errorCounts: last!.errorCounts,
     standardisation: { mean: stats.mean, std: stats.std },
+    ...(diverged !== null ? { diverged } : {}),
+    ...(collapsed ? { collapsed: true as const } : {}),
   };
 }
 

@@ -32,4 +32,12 @@ export interface RunRecord {
   pairCounts: number[][]; // 10x10 test pairs per (digit1, digit2)
   errorCounts: number[][]; // 10x10 misclassified test pairs per (digit1, digit2)
   standardisation?: { mean: number; std: number }; // the input standardisation the run used
+  diverged?: Diverged; // the loss became NaN or infinite: the run stopped there
+  collapsed?: true; // the final epoch predicts one class for every test pair
+}
+
+// where a run's loss stopped being finite: 1-based epoch, and the first loss term that did (or 'total')
+export interface Diverged {
+  epoch: number;
+  term: string;
 }
