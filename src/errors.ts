@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'bad_fixture'
   | 'io_error'
   | 'study_conflict'
+  | 'damaged_runs'
   | 'no_grad';
 
 export class PairbenchError extends Error {

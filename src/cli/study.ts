@@ -4,7 +4,7 @@ import { backendReason } from '../backend/select.js';
 import { resolve } from 'node:path';
 import { PairbenchError } from '../errors.js';
 import { checkBaseline, checkModelIds, readStudyFile, resolveModelEntries, type StudyFile } from '../study/config.js';
-import { readMeta, readRunsFile } from '../study/files.js';
+import { readMeta, readRunsFile, rejectedText } from '../study/files.js';
 import { finalJobs, gridConfig, gridText, gridWinners, searchJobs, winnerDescriptions, writeGridFiles, comboText, type GridOptions } from '../study/grid.js';
 import type { StudyRecord } from '../study/job.js';
 import { studyJobs } from '../study/plan.js';
@@ -227,6 +227,7 @@ export async function reportCommand(dir: string): Promise<void> {
   const meta = readMeta(dir);
   const rf = readRunsFile(dir);
   if (rf.tornLastLine) say(`note: ${resolve(dir, 'runs.jsonl')} ends in an incomplete line (a killed run); it is skipped`);
+  if (rf.rejected.length > 0) say(`note: skipped ${rejectedText(rf.rejected)} of ${resolve(dir, 'runs.jsonl')}; resuming the study moves them to runs.rejected.jsonl and trains those runs again`);
   const isGrid = meta.kind === 'grid';
   if (isGrid) {
     const winners = gridWinners(meta.config, rf.runs as StudyRecord[]);

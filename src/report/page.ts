@@ -34,9 +34,10 @@ export interface StudyPageInput {
   summary?: StudySummary; // computed from runs when absent
   generated?: string; // ISO time of rendering (default: now)
   tornLastLine?: boolean; // runs.jsonl ended in a torn line (skipped)
+  rejectedLines?: number[]; // damaged lines of runs.jsonl that were skipped
 }
 
-export type StudyPageOptions = Omit<StudyPageInput, 'meta' | 'runs' | 'tornLastLine'>;
+export type StudyPageOptions = Omit<StudyPageInput, 'meta' | 'runs' | 'tornLastLine' | 'rejectedLines'>;
 
 const WIDTH = 960;
 
@@ -380,6 +381,7 @@ export function renderStudyPage(input: StudyPageInput): string {
   const banners: string[] = [];
   if (planned > 0 && finished < planned) banners.push(`Partial study: ${finished} of ${planned} runs finished so far. Figures cover the finished runs only.`);
   if (meta?.config.shortened) banners.push("Shortened protocol: fewer rounds or epochs than the report used; its published figures are not directly comparable.");
+  if ((input.rejectedLines ?? []).length > 0) banners.push(`runs.jsonl has damaged lines (${input.rejectedLines!.join(', ')}) that were skipped; resuming the study moves them to runs.rejected.jsonl and trains those runs again.`);
   if (input.tornLastLine) banners.push('runs.jsonl ended in an incomplete line (a run interrupted while being written); it was skipped.');
   if (meta === null) banners.push('study.json is missing: configuration and planned runs unknown.');
   const generated = input.generated ?? new Date().toISOString();
@@ -411,7 +413,7 @@ ${configSection(meta, models)}
 export function writeStudyPage(dir: string, opts: StudyPageOptions = {}): string {
   const meta = readMetaIfPresent(dir);
   const rf = readRunsFile(dir);
-  const html = renderStudyPage({ ...opts, meta, runs: rf.runs, tornLastLine: rf.tornLastLine });
+  const html = renderStudyPage({ ...opts, meta, runs: rf.runs, tornLastLine: rf.tornLastLine, rejectedLines: rf.rejected.map((r) => r.line) });
   ensureDir(dir);
   const path = join(dir, 'index.html');
   const tmp = `${path}.tmp-${process.pid}`;

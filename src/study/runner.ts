@@ -2,14 +2,14 @@
 // runs.jsonl as one line -> summary.json/csv/md and index.html. Rerunning the same directory
 // resumes (finished runs matched by model + round + seed are skipped); a different study there is
 // refused unless forced. Ctrl-C (SIGINT/SIGTERM) stops the workers and leaves every written line whole.
-import { accessSync, appendFileSync, constants, existsSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, existsSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, platform, arch } from 'node:os';
 import { join, resolve } from 'node:path';
 import { backendReason } from '../backend/select.js';
 import { loadMnist, toShared } from '../data/mnist.js';
 import { PairbenchError } from '../errors.js';
 import type { PublishedFigure } from '../models/types.js';
-import { ensureDir, readMetaIfPresent, readRunsFile, RUNS_FILE, STUDY_FILE } from './files.js';
+import { ensureDir, readMetaIfPresent, readRunsFile, REJECTED_FILE, rejectedText, RUNS_FILE, STUDY_FILE, type RejectedLine } from './files.js';
 import { jobSpec, runKey, type RunJob, type StudyRecord } from './job.js';
 import { specOf } from './plan.js';
 import { runPool } from './pool.js';
@@ -135,10 +135,25 @@ export interface StageResult {
   skipped: number;
 }
 
+// damaged lines: appended to runs.rejected.jsonl (kept there, as they were) before runs.jsonl is
+// rewritten without them, so a kill in between loses nothing
+function moveRejected(dir: string, rejected: readonly RejectedLine[]): void {
+  const path = join(dir, RUNS_FILE);
+  appendFileSync(join(dir, REJECTED_FILE), rejected.map((r) => r.text + '\n').join(''));
+  const drop = new Set(rejected.map((r) => r.line));
+  const lines = readFileSync(path, 'utf8').split('\n');
+  writeAtomic(path, lines.filter((_, i) => !drop.has(i + 1)).join('\n'));
+}
+
 // repairs a torn tail of runs.jsonl (a kill mid-append) and returns the finished records
 export function repairRuns(dir: string, log: (s: string) => void): StudyRecord[] {
-  const rf = readRunsFile(dir);
+  let rf = readRunsFile(dir);
   const path = join(dir, RUNS_FILE);
+  if (rf.rejected.length > 0) {
+    moveRejected(dir, rf.rejected);
+    log(`moved ${rf.rejected.length} unreadable line${rf.rejected.length === 1 ? '' : 's'} of ${path} to ${REJECTED_FILE}: ${rejectedText(rf.rejected)}; ${rf.rejected.length === 1 ? 'its run' : 'their runs'} will be trained again`);
+    rf = readRunsFile(dir);
+  }
   if (rf.tornLastLine) {
     truncateSync(path, rf.validBytes);
     log(`repaired ${path}: dropped an incomplete last line (a run killed mid-write; it will be rerun)`);
