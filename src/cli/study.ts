@@ -5,14 +5,14 @@ import { resolve } from 'node:path';
 import { PairbenchError } from '../errors.js';
 import { checkBaseline, checkModelIds, readStudyFile, resolveModelEntries, type StudyFile } from '../study/config.js';
 import { readMeta, readRunsFile, rejectedText } from '../study/files.js';
-import { finalJobs, gridConfig, gridText, gridWinners, searchJobs, winnerDescriptions, writeGridFiles, comboText, type GridOptions } from '../study/grid.js';
-import type { StudyRecord } from '../study/job.js';
+import { finalJobs, gridConfig, gridReport, gridSettings, gridText, gridWinners, searchJobs, winnerDescriptions, writeGridFiles, comboText, type GridOptions } from '../study/grid.js';
+import { runKey, type StudyRecord } from '../study/job.js';
 import { studyJobs } from '../study/plan.js';
 import { reportIds, reproducePlan } from '../study/reproduce.js';
 import { checkStudyDir, defaultWorkers, finishStudy, runStage, type FinishOptions, type StageResult, type StudyRequest } from '../study/runner.js';
 import { clock } from '../study/progress.js';
 import type { StudyConfig, StudyKind } from '../study/types.js';
-import { modelsOfReport } from '../models/registry.js';
+import { startReport } from '../models/registry.js';
 
 import { Stopped } from './stopped.js';
 
@@ -26,7 +26,7 @@ function shellQuote(a: string): string {
 
 // printed last when a study was stopped: what is kept and the command that resumes it
 function stoppedMessage(r: StageResult): void {
-  const done = new Set(r.records.map((x) => `${x.model}|${x.round}|${x.seed}|${x.grid?.stage ?? ''}|${x.grid?.hidden ?? ''}|${x.grid?.lr ?? ''}|${x.grid?.lambda ?? ''}`)).size;
+  const done = new Set(r.records.map(runKey)).size;
   say('');
   say(`stopped: ${done} finished run${done === 1 ? '' : 's'} kept in ${resolve(r.dir, 'runs.jsonl')}; the runs in flight were dropped.`);
   say(`resume with the same command: pairbench ${process.argv.slice(2).map(shellQuote).join(' ')}`);
@@ -116,25 +116,22 @@ export async function studyCommand(flags: StudyFlags): Promise<void> {
   await runPlainStudy('study', c, flags.force === true);
 }
 
-export const HEADLINE = { rounds: 10, epochs: 25, out: 'studies/headline' };
-
+// the headline study: the one a report descriptor marks as `start` (src/models/)
 export async function startCommand(flags: { workers?: number; out?: string; mnistDir?: string; force?: boolean }): Promise<void> {
-  const models = modelsOfReport('lenet-transfer').map((m) => m.id);
+  const report = startReport();
+  const h = report.start;
   const c = studyConfigFrom({
-    models,
-    rounds: HEADLINE.rounds,
-    epochs: HEADLINE.epochs,
-    seed: 1,
-    baseline: 'lenet-transfer/baseline',
-    out: flags.out ?? HEADLINE.out,
-    name: 'headline',
+    models: report.models().map((m) => m.id),
+    rounds: h.rounds,
+    epochs: h.epochs,
+    seed: h.seed,
+    baseline: h.baseline,
+    out: flags.out ?? h.out,
+    name: h.name,
     ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
     ...(flags.mnistDir !== undefined ? { mnistDir: flags.mnistDir } : {}),
   });
-  await runPlainStudy('study', c, flags.force === true, [
-    `the headline study: lenet-transfer's six models, ${HEADLINE.rounds} rounds of ${HEADLINE.epochs} epochs each. The report trained 100 epochs over 15 rounds;`,
-    "this one is shortened to finish in minutes (pairbench reproduce lenet-transfer runs the report's full protocol).",
-  ]);
+  await runPlainStudy('study', c, flags.force === true, h.lines);
 }
 
 export interface ReproduceFlags {
@@ -183,7 +180,8 @@ export async function reproduceCommand(which: string, flags: ReproduceFlags): Pr
   }
 }
 
-export interface GridFlags extends Omit<GridOptions, 'seed' | 'workers'> {
+export interface GridFlags extends Omit<GridOptions, 'seed' | 'workers' | 'axes'> {
+  [axisFlag: string]: unknown; // --hidden, --lrs, --lambdas...: the report's grid axes
   seed?: number;
   workers?: number;
   out?: string;
@@ -192,13 +190,16 @@ export interface GridFlags extends Omit<GridOptions, 'seed' | 'workers'> {
 }
 
 export async function gridCommand(flags: GridFlags): Promise<void> {
-  const { out, mnistDir, force, seed, workers, ...rest } = flags;
-  const config = gridConfig({ ...rest, seed: seed ?? 1, workers: workers ?? defaultWorkers() });
+  const { out, mnistDir, force, seed, workers, report, models, k, rounds, epochs, batchSize, trainPairs, testPairs } = flags;
+  const space = gridReport(report).grid;
+  const axes = Object.fromEntries(space.axes.map((a) => [a.flag, flags[a.flag] as number[] | undefined]));
+  const config = gridConfig({ report, models, k, rounds, epochs, batchSize, trainPairs, testPairs, axes, seed: seed ?? 1, workers: workers ?? defaultWorkers() });
   const dir = resolve(out ?? 'studies/grid');
   const search = searchJobs(config);
   checkStudyDir(dir, 'grid', config, force === true);
-  const g = config.extra!['grid'] as { k: number };
-  say(`grid search (carparelli2019's protocol) into ${dir}: ${config.models.length} model${config.models.length === 1 ? '' : 's'}, ${search.length} search runs (${g.k} seed${g.k === 1 ? '' : 's'} per combination, 70/30 split of the training pairs, selection on the 30% only), then ${config.rounds} final rounds per model on all training pairs`);
+  const g = gridSettings(config);
+  const pct = Math.round(g.validationFraction * 100);
+  say(`grid search (${config.report}'s protocol) into ${dir}: ${config.models.length} model${config.models.length === 1 ? '' : 's'}, ${search.length} search runs (${g.k} seed${g.k === 1 ? '' : 's'} per combination, ${100 - pct}/${pct} split of the training pairs, selection on the ${pct}% only), then ${config.rounds} final rounds per model on all training pairs`);
   const base = { dir, kind: 'grid' as const, config, force: force === true, mnistDir, name: 'grid' };
   const s1 = await stage({ ...base, jobs: search });
   if (s1.stopped) {
@@ -207,13 +208,13 @@ export async function gridCommand(flags: GridFlags): Promise<void> {
     throw new Stopped(130);
   }
   const winners = gridWinners(config, s1.records);
-  const gridJson = writeGridFiles(s1.dir, winners);
+  const gridJson = writeGridFiles(s1.dir, config, winners);
   say('');
   say(gridText(winners));
   say(`grid results: ${gridJson} (and grid.md)`);
   say('');
   const finals = finalJobs(config, winners);
-  say(`final rounds: ${finals.length} runs (${winners.map((w) => `${w.model.slice('carparelli2019/'.length)}: ${comboText(w.best)}`).join('; ')})`);
+  say(`final rounds: ${finals.length} runs (${winners.map((w) => `${w.model.slice(config.report!.length + 1)}: ${comboText(w.model, w.best)}`).join('; ')})`);
   const s2 = await stage({ ...base, force: false, jobs: finals });
   await finish(s2, { baseline: config.baseline, models: winnerDescriptions(winners), filter: (r: StudyRecord) => r.grid?.stage === 'final' }, ['', 'final rounds with each model\'s grid winner, trained on all training pairs; the search runs are in runs.jsonl (grid.stage = "search")']);
   if (s2.stopped) {

@@ -4,7 +4,7 @@ import type { Module } from '../nn/module.js';
 import { convLayers, fcLayers, mlpHead, PairNet, Stack } from './blocks.js';
 import { hyperModel, type BaseSpec } from './hyper.js';
 import { recipe } from './recipes.js';
-import type { BuildContext, HyperParam, HyperValues, ModelSpec } from './types.js';
+import type { BuildContext, HyperParam, HyperValues, ModelSpec, ReportDescriptor } from './types.js';
 
 const REPORT = 'carparelli2019';
 
@@ -100,3 +100,26 @@ export function carparelliModels(hp?: CarparelliHyper): ModelSpec[] {
   for (const kind of KINDS) for (const sharing of [false, true]) for (const aux of [false, true]) out.push(carparelliModel(kind, sharing, aux, hp));
   return out;
 }
+
+export const carparelliReport: ReportDescriptor = {
+  id: REPORT,
+  text: 'seeds/001_49b34a86d5265cff.txt',
+  summary: '{shallow, mlp, conv1, conv2} branches x weight sharing x a lambda-weighted digit loss, grid-searched H, lr and lambda',
+  models: () => carparelliModels(),
+  protocol: [
+    `hyperparameters: the report's best configuration for every model (H ${CARPARELLI_DEFAULT.hidden}, lr ${CARPARELLI_DEFAULT.lr}, lambda ${CARPARELLI_DEFAULT.lambda}); the report grid-searched them per model: pairbench grid runs that search`,
+  ],
+  defaults: { H: CARPARELLI_DEFAULT.hidden, lr: CARPARELLI_DEFAULT.lr, lambda: CARPARELLI_DEFAULT.lambda },
+  publishedNote: 'mean and sd of the final test accuracy over 30 repetitions, each model with its own grid-searched H, lr and lambda (the report\'s table 1)',
+  grid: {
+    axes: [
+      { key: 'H', tag: 'hidden', flag: 'hidden', values: [50, 100, 200, 300], integer: true, about: 'hidden units H' },
+      { key: 'lr', tag: 'lr', flag: 'lrs', values: [1e-5, 1e-3, 1e-1], integer: false, about: 'learning rates' },
+      { key: 'lambda', tag: 'lambda', flag: 'lambdas', values: [0.25, 0.5, 0.75, 1], integer: false, about: 'aux loss weights (aux models only)' },
+    ],
+    k: 3,
+    rounds: 30,
+    validationFraction: 0.3,
+    ours: ['3 seeds per combination (the report does not say)', 'selection on the mean final-epoch validation accuracy'],
+  },
+};

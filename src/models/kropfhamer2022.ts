@@ -3,7 +3,7 @@ import { Flatten, Linear } from '../nn/layers.js';
 import { convLayers, fcLayers, mlpHead, PairNet, Stack, WholeNet } from './blocks.js';
 import { fixedModel, hyperModel } from './hyper.js';
 import { recipe } from './recipes.js';
-import type { BuildContext, HyperParam, ModelSpec, PublishedFigure, Recipe } from './types.js';
+import type { BuildContext, HyperParam, ModelSpec, PublishedFigure, Recipe, ReportDescriptor } from './types.js';
 
 const REPORT = 'kropfhamer2022';
 
@@ -63,3 +63,12 @@ export function kropfhamerModels(): ModelSpec[] {
     }),
   ];
 }
+
+export const kropfhamerReport: ReportDescriptor = {
+  id: REPORT,
+  text: 'seeds/000_cf9eece311302356.txt',
+  summary: 'feedforward, two-channel CNN, shared weights, an auxiliary digit loss and digit pretraining; one sigmoid output',
+  models: () => kropfhamerModels(),
+  protocol: [],
+  publishedNote: 'max, min and sd over 30 runs of the best epoch of each run, chosen on the test set: compared with our best-epoch figure, our final-epoch figure beside it',
+};

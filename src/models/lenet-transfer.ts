@@ -5,7 +5,7 @@ import type { Module } from '../nn/module.js';
 import { convLayers, fcLayers, mlpHead, PairNet, Stack, WholeNet } from './blocks.js';
 import { fixedModel, hyperModel, type BaseSpec } from './hyper.js';
 import { recipe } from './recipes.js';
-import type { BuildContext, HyperParam, ModelSpec, PublishedFigure, Recipe } from './types.js';
+import type { BuildContext, HyperParam, ModelSpec, PublishedFigure, Recipe, ReportDescriptor } from './types.js';
 
 const REPORT = 'lenet-transfer';
 const DROPOUT = 0.3;
@@ -102,3 +102,24 @@ function lenetSpecs(): ModelSpec[] {
     })),
   ];
 }
+
+export const lenetTransferReport: ReportDescriptor = {
+  id: REPORT,
+  text: 'seeds/004_66c6a96d98c1ccd3.txt',
+  summary: 'an MLP, a two-channel LeNet, weight sharing, a scheduled auxiliary loss, transfer from digits and direct digit prediction',
+  models: () => lenetTransferModels(),
+  protocol: [],
+  publishedNote: 'mean test accuracy over 15 rounds of 100 epochs, printed with two digits (no sd); a 10x10 error heat map per model',
+  start: {
+    rounds: 10,
+    epochs: 25,
+    seed: 1,
+    baseline: `${REPORT}/baseline`,
+    out: 'studies/headline',
+    name: 'headline',
+    lines: [
+      "the headline study: lenet-transfer's six models, 10 rounds of 25 epochs each. The report trained 100 epochs over 15 rounds;",
+      "this one is shortened to finish in minutes (pairbench reproduce lenet-transfer runs the report's full protocol).",
+    ],
+  },
+};

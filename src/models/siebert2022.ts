@@ -5,7 +5,7 @@ import type { Module } from '../nn/module.js';
 import { convLayers, mlpHead, PairNet, Stack } from './blocks.js';
 import { hyperModel, type BaseSpec } from './hyper.js';
 import { recipe } from './recipes.js';
-import type { BuildContext, HyperParam, ModelSpec } from './types.js';
+import type { BuildContext, HyperParam, ModelSpec, ReportDescriptor } from './types.js';
 
 const REPORT = 'siebert2022';
 
@@ -101,3 +101,12 @@ export function siebertModels(): ModelSpec[] {
   }
   return out;
 }
+
+export const siebertReport: ReportDescriptor = {
+  id: REPORT,
+  text: 'seeds/002_ba1654fcd0426cf1.txt',
+  summary: 'separate vs shared extractors with batch norm, a same-target and a digit auxiliary classifier; options oneHot and convolutionize',
+  models: () => siebertModels(),
+  protocol: ['plain SGD lr 0.01 without momentum, batch 50 (ours: the report gives lr and batch but names no optimizer; Adam at lr 0.01 collapses)'],
+  publishedNote: 'curves only (mean and sd of the test accuracy per epoch over 150 trials): WSN above SN, WSN ~ SAUX, SAUX slightly above CAUX; no number to compare',
+};

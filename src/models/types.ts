@@ -97,3 +97,45 @@ export interface ModelSpec {
   // the same model with hyperparameters set (validated; unknown or ill-typed keys named), named `name` (default: the same id)
   variant(set: Readonly<Record<string, unknown>>, name?: string): ModelSpec;
 }
+
+// one axis of a report's grid search: a hyperparameter of its models and the values tried
+export interface GridAxis {
+  key: string; // the hyperparameter (ModelSpec.hyperSpace), e.g. 'H'
+  tag: string; // its field in a run's grid tag and in the winners, e.g. 'hidden'
+  flag: string; // `pairbench grid --<flag> a,b,c`, and its key in the study's grid settings, e.g. 'hidden'
+  values: number[]; // the report's list
+  integer: boolean;
+  about: string;
+}
+
+export interface GridSpace {
+  axes: GridAxis[]; // nested in this order (the first outermost); a model without an axis' hyperparameter skips it
+  k: number; // seeds per combination
+  rounds: number; // final rounds with each model's winner
+  validationFraction: number; // the part of the training pairs the search selects on
+  ours: string[]; // the choices of the search that are ours
+}
+
+// the headline study `pairbench start` runs
+export interface StartSpec {
+  rounds: number;
+  epochs: number;
+  seed: number;
+  baseline: string;
+  out: string;
+  name: string;
+  lines: string[]; // printed before it runs: what it is and how it departs from the report
+}
+
+// everything pairbench knows of one report: adding a report is one descriptor in src/models/
+export interface ReportDescriptor {
+  id: string; // '<report>' of the '<report>/<model>' ids
+  text: string; // the report's text in the original corpus (seeds/<file>)
+  summary: string; // one line: what the report compares
+  models(): ModelSpec[];
+  protocol: string[]; // what `reproduce` says of the protocol beyond each model's recipe
+  defaults?: HyperValues; // report-wide hyperparameter choices (e.g. carparelli2019's best configuration)
+  publishedNote: string; // what the report published and how pairbench compares it
+  grid?: GridSpace;
+  start?: StartSpec;
+}

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
 import { variantName } from '../models/hyper.js';
+import { gridSettingsOf } from './grid.js';
 import { MAX_SEED } from './seeds.js';
 import type { ModelVariant, StudyConfig, StudyKind, StudyMeta } from './types.js';
 
@@ -125,6 +126,13 @@ export function checkBaseline(baseline: string | undefined, models: readonly str
   }
 }
 
+// key-sorted at every level: the same settings whatever order their keys were written in
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+}
+
 // what makes two studies the same: everything that changes the planned runs or their results
 // (not the worker count, nor the baseline of the Welch tests, nor the name)
 function identity(kind: StudyKind, c: StudyConfig): Record<string, unknown> {
@@ -138,7 +146,7 @@ function identity(kind: StudyKind, c: StudyConfig): Record<string, unknown> {
     trainPairs: c.trainPairs ?? null,
     testPairs: c.testPairs ?? null,
     report: c.report ?? null,
-    grid: c.extra?.['grid'] ?? null,
+    grid: canonical(gridSettingsOf(c)),
     ...(c.variants !== undefined && Object.keys(c.variants).length > 0 ? { variants: c.variants } : {}),
   };
 }

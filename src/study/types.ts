@@ -17,8 +17,16 @@ export interface StudyConfig {
   shortened?: boolean; // reproduce: rounds/epochs cut below the report's protocol
   trainPairs?: number;
   testPairs?: number;
-  extra?: Record<string, unknown>; // anything else the runner wants to keep (grid lists...)
+  extra?: Record<string, unknown>; // anything else a caller wants to keep with the study
+  grid?: GridSettings; // a grid study: the values of each axis, seeds per combination, validation part
   variants?: Record<string, ModelVariant>; // models of the list that are variants: name -> zoo id + hyperparameters set
+}
+
+// a grid study's settings: the values tried on each axis (by the axis' flag), seeds per combination
+export interface GridSettings {
+  axes: Record<string, number[]>;
+  k: number;
+  validationFraction: number;
 }
 
 // a zoo model with some hyperparameters set, under its own name in a study
