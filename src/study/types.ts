@@ -61,7 +61,7 @@ export interface StudyMeta {
   environment: StudyEnvironment;
 }
 
-// a report's published number for one model (from REPORTS.md), as fractions: the model zoo's type
+// a report's published number for one model (docs/reports.md says where each comes from), as fractions: the model zoo's type
 export type { PublishedFigure };
 
 // a model as the page describes it (supplied by the model zoo / caller)

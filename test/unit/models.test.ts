@@ -9,7 +9,7 @@ import { lossWeights } from '../../src/train/losses.js';
 import { resolvePhases } from '../../src/train/phases.js';
 import { trainRun } from '../../src/train/run.js';
 
-// parameter counts REPORTS.md states, by id
+// parameter counts the reports state (docs/reports.md), by id
 const STATED: Record<string, number> = {
   'carparelli2019/conv2-sharing-aux': 164280,
   'siebert2022/caux': 281740,
@@ -29,7 +29,7 @@ test('every report has its models, ids are unique', () => {
   for (const r of REPORTS) assert.ok(modelsOfReport(r).length > 0, r);
 });
 
-test('parameter counts: the built network equals the registry and REPORTS.md', () => {
+test('parameter counts: the built network equals the registry and the reports (docs/reports.md)', () => {
   for (const [id, n] of Object.entries(STATED)) assert.equal(getModel(id).params, n, id);
   for (const m of allModels()) {
     const net = m.build({ init: new Rng(1), dropout: new Rng(2) });
