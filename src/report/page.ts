@@ -274,6 +274,8 @@ function configSection(meta: StudyMeta | null, models: readonly Model[]): string
   if (c.trainPairs !== undefined) rows.push(['train pairs', String(c.trainPairs)]);
   if (c.testPairs !== undefined) rows.push(['test pairs', String(c.testPairs)]);
   for (const [k, v] of Object.entries(c.extra ?? {})) rows.push([k, typeof v === 'string' ? v : JSON.stringify(v)]);
+  for (const [name, v] of Object.entries(c.variants ?? {})) rows.push([`variant ${name}`, `${v.id} with ${Object.entries(v.set).map(([k, x]) => `${k} ${x}`).join(', ') || 'its defaults'}`]);
+  if (c.grid !== undefined) rows.push(['grid', `${Object.entries(c.grid.axes).map(([k, xs]) => `${k} ${xs.join(', ')}`).join('; ')}; ${c.grid.k} seeds per combination; ${Math.round(c.grid.validationFraction * 100)}% of the training pairs to select on`]);
   const e = meta.environment;
   const env: [string, string][] = e
     ? [
