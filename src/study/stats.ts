@@ -122,7 +122,7 @@ export function summarizeModel(model: string, all: readonly RunRecord[], planned
   const runs = statRuns(all);
   const test = describe(runs.map((r) => r.testAccuracy));
   const bestTest = describe(runs.map((r) => r.bestTestAccuracy));
-  const secs = runs.map((r) => r.trainSeconds).filter((s) => Number.isFinite(s));
+  const secs = all.map((r) => r.trainSeconds).filter((s) => Number.isFinite(s));
   const epochs = runs.map((r) => r.bestEpoch).filter((e) => Number.isFinite(e));
   return {
     model,
@@ -130,7 +130,7 @@ export function summarizeModel(model: string, all: readonly RunRecord[], planned
     n: all.length,
     diverged: all.length - runs.length,
     collapsed: runs.filter((r) => r.collapsed === true).length,
-    params: runs.length > 0 ? runs[0]!.params : null,
+    params: all.length > 0 ? all[0]!.params : null,
     meanSeconds: secs.length > 0 ? ssMean(secs) : null,
     test,
     bestTest,
