@@ -122,7 +122,8 @@ export function summarizeModel(model: string, all: readonly RunRecord[], planned
   const runs = statRuns(all);
   const test = describe(runs.map((r) => r.testAccuracy));
   const bestTest = describe(runs.map((r) => r.bestTestAccuracy));
-  const secs = all.map((r) => r.trainSeconds).filter((s) => Number.isFinite(s));
+  // a diverged run stopped early: its seconds say nothing of a run, unless no run finished otherwise
+  const secs = (runs.length > 0 ? runs : all).map((r) => r.trainSeconds).filter((s) => Number.isFinite(s));
   const epochs = runs.map((r) => r.bestEpoch).filter((e) => Number.isFinite(e));
   return {
     model,
