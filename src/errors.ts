@@ -19,6 +19,8 @@ export interface ErrorDetails {
   study_conflict: { path?: string } & Extra;
   // lines of runs.jsonl that are not run records (resume moves them to runs.rejected.jsonl)
   damaged_runs: { path: string; lines: readonly number[] } & Extra;
+  // a plan estimated over an hour, started on a terminal without --yes
+  needs_confirmation: { seconds: number; runs: number } & Extra;
   // backward() on a tensor nothing that requires grad reached
   no_grad: { shape: readonly number[] } & Extra;
   // a second backward() through a graph whose buffers the first one recycled

@@ -2,7 +2,7 @@
 // runs.jsonl is append-only; a process killed mid-write can leave a torn last line, which is
 // skipped (and reported), never an error. A damaged line elsewhere is set apart (`rejected`): resume
 // moves it to runs.rejected.jsonl and trains its run again, report names it and reads the rest.
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PairbenchError } from '../errors.js';
 import type { RunRecord } from '../train/types.js';
@@ -152,4 +152,11 @@ export function ensureDir(dir: string): void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
+}
+
+// a whole file or none: written beside the target, then renamed over it (readers never see half)
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }

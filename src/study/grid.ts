@@ -3,16 +3,16 @@
 // k seeds and scored on the rest (validation, final epoch); the best mean validation accuracy wins
 // (ties: the first in list order); then the final rounds on all training pairs with the winner.
 // The test pairs are never used to select.
-import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PairbenchError } from '../errors.js';
 import { checkHyper } from '../models/hyper.js';
 import { getModel, getReport, gridReports } from '../models/registry.js';
 import type { GridAxis, GridSpace, HyperValues, ReportDescriptor } from '../models/types.js';
-import type { GridTag, RunJob, StudyRecord } from './job.js';
+import { writeFileAtomic } from './files.js';
+import { runKey, type GridTag, type RunJob, type StudyRecord } from './job.js';
 import { runSeed } from './seeds.js';
-import type { GridSettings, StudyConfig } from './types.js';
+import type { GridSettings, StudyConfig, StudyMeta } from './types.js';
 
 export type { GridSettings };
 
@@ -94,10 +94,6 @@ const settingsSchema = z.union([
   z.object({ k: z.number(), validationFraction: z.number() }).catchall(numbers).transform(({ k, validationFraction, ...axes }) => ({ axes, k, validationFraction })),
 ]);
 
-function writeAtomic(path: string, text: string): void {
-  writeFileSync(`${path}.tmp-${process.pid}`, text);
-  renameSync(`${path}.tmp-${process.pid}`, path);
-}
 
 // the grid settings of a grid study (its own field, or an older study.json's config.extra.grid); null for others
 export function gridSettingsOf(c: Pick<StudyConfig, 'grid' | 'extra'>): GridSettings | null {
@@ -128,6 +124,13 @@ export function combos(model: string, g: GridSettings): Combo[] {
     out = out.flatMap((c) => values.map((v) => ({ ...c, [a.tag]: v })));
   }
   return out;
+}
+
+// a model's combination with the largest value of every axis (H: the most costly to train), for
+// estimating the final rounds before the winners are known
+export function costliestCombo(model: string, g: GridSettings): Combo {
+  const spec = getModel(model);
+  return Object.fromEntries(axesOf(model).map((a) => [a.tag, spec.hyperSpace.some((p) => p.key === a.key) ? Math.max(...(g.axes[a.flag] ?? a.values)) : null]));
 }
 
 // the hyperparameters a grid tag (or a combination) sets on its model
@@ -163,8 +166,14 @@ export function searchJobs(c: StudyConfig): RunJob[] {
   return jobs;
 }
 
-export interface ComboScore { combo: Combo; n: number; validation: number; sd: number | null }
-export interface GridWinner { model: string; best: Combo; scores: ComboScore[] }
+export type ComboScore = Combo & { n: number; validation: number; sd: number | null };
+// best: null when no combination of the model has a finished search run; complete: every
+// combination has its k seeds (otherwise the winner is provisional)
+export interface GridWinner { model: string; best: Combo | null; complete: boolean; scores: ComboScore[] }
+
+function comboOf(s: ComboScore, model: string): Combo {
+  return Object.fromEntries(axesOf(model).map((a) => [a.tag, s[a.tag] ?? null]));
+}
 
 function sameCombo(tag: GridTag, c: Combo): boolean {
   return Object.entries(c).every(([k, v]) => (tag[k] ?? null) === v);
@@ -181,34 +190,53 @@ export function gridWinners(c: StudyConfig, records: readonly StudyRecord[]): Gr
       const n = v.length;
       const mean = n > 0 ? v.reduce((a, b) => a + b, 0) / n : NaN;
       const sd = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : null;
-      return { combo: hp, n, validation: mean, sd };
+      return { ...hp, n, validation: mean, sd };
     });
-    let best = scores[0]!;
-    for (const s of scores) if (s.validation > best.validation || !Number.isFinite(best.validation)) best = s;
-    return { model, best: best.combo, scores };
+    let best: ComboScore | null = null;
+    for (const s of scores) if (s.n > 0 && (best === null || s.validation > best.validation || !Number.isFinite(best.validation))) best = s;
+    const complete = scores.every((s) => s.n >= g.k);
+    return { model, best: best === null ? null : comboOf(best, model), complete, scores };
   });
+}
+
+// what the study page shows of a grid search: the winners and how far the search stage got
+export interface GridPageInfo { winners: GridWinner[]; searchDone: number; searchPlanned: number; k: number }
+
+export function gridPageInfo(meta: StudyMeta, records: readonly StudyRecord[]): GridPageInfo {
+  const planned = meta.runs.filter((r) => (r as { grid?: GridTag }).grid?.stage === 'search').length;
+  const searchPlanned = planned > 0 ? planned : searchJobs(meta.config).length;
+  const done = new Set(records.filter((r) => r.grid?.stage === 'search').map((r) => runKey(r))).size;
+  return { winners: gridWinners(meta.config, records), searchDone: done, searchPlanned, k: gridSettings(meta.config).k };
 }
 
 export function finalJobs(c: StudyConfig, winners: readonly GridWinner[]): RunJob[] {
   const jobs: RunJob[] = [];
   for (let round = 0; round < c.rounds!; round++) {
-    for (const w of winners) jobs.push({ model: w.model, round, seed: runSeed(c.seed, w.model, round), ...common(c), grid: { stage: 'final', ...w.best } });
+    for (const w of winners) if (w.best !== null) jobs.push({ model: w.model, round, seed: runSeed(c.seed, w.model, round), ...common(c), grid: { stage: 'final', ...w.best } });
   }
   return jobs;
 }
 
-// 'H 100, lr 0.001, lambda 0.5' (each axis' hyperparameter name; the ones a model lacks left out)
-export function comboText(model: string, c: Combo): string {
-  return axesOf(model).filter((a) => c[a.tag] !== null && c[a.tag] !== undefined).map((a) => `${a.key} ${c[a.tag]}`).join(', ');
+// 'H 100, lr 0.001, lambda 0.5' (each axis' hyperparameter name; the ones a model lacks left out);
+// without a model: the axes of the grid space whose tags the combination has
+export function comboText(c: Readonly<Record<string, unknown>>, model?: string): string {
+  const axes = model !== undefined ? axesOf(model) : (gridReports().find((r) => r.grid.axes.some((a) => a.tag in c))?.grid.axes ?? []);
+  return axes.filter((a) => c[a.tag] !== null && c[a.tag] !== undefined).map((a) => `${a.key} ${c[a.tag]}`).join(', ');
 }
 
 // the winners and each model's top combinations, as text (terminal and grid.md)
 export function gridText(winners: readonly GridWinner[], top = 5): string {
   const out: string[] = [];
+  const partial = winners.filter((w) => !w.complete).length;
+  if (partial > 0) out.push(`partial grid search: ${partial} of ${winners.length} model${winners.length === 1 ? '' : 's'} not fully searched; their winners are provisional (among the combinations trained so far)`);
   for (const w of winners) {
-    out.push(`${w.model}: best ${comboText(w.model, w.best)}`);
-    const sorted = [...w.scores].sort((a, b) => (b.validation || 0) - (a.validation || 0)).slice(0, top);
-    for (const s of sorted) out.push(`    ${comboText(w.model, s.combo).padEnd(34)} validation ${(s.validation * 100).toFixed(2)}%${s.sd === null ? '' : ` ± ${(s.sd * 100).toFixed(2)}`} (${s.n} seed${s.n === 1 ? '' : 's'})`);
+    if (w.best === null) {
+      out.push(`${w.model}: no winner (no search run finished)`);
+      continue;
+    }
+    out.push(`${w.model}: ${w.complete ? 'best' : 'provisional best'} ${comboText(w.best, w.model)}`);
+    const sorted = [...w.scores].filter((s) => s.n > 0).sort((a, b) => (b.validation || 0) - (a.validation || 0)).slice(0, top);
+    for (const s of sorted) out.push(`    ${comboText(s, w.model).padEnd(34)} validation ${(s.validation * 100).toFixed(2)}%${s.sd === null ? '' : ` ± ${(s.sd * 100).toFixed(2)}`} (${s.n} seed${s.n === 1 ? '' : 's'})`);
   }
   return out.join('\n');
 }
@@ -217,15 +245,16 @@ export function writeGridFiles(dir: string, c: StudyConfig, winners: readonly Gr
   const pct = Math.round(gridSettings(c).validationFraction * 100);
   const selection = `mean final-epoch validation accuracy over the seeds (${pct}% of the training pairs); test pairs not used`;
   const json = join(dir, 'grid.json');
-  writeAtomic(json, JSON.stringify({ selection, winners: winners.map((w) => ({ model: w.model, best: w.best, scores: w.scores.map((s) => ({ ...s.combo, n: s.n, validation: s.validation, sd: s.sd })) })) }, null, 2) + '\n');
-  writeAtomic(join(dir, 'grid.md'), `# Grid search\n\nSelected on the ${selection}.\n\n\`\`\`\n${gridText(winners, Infinity)}\n\`\`\`\n`);
+  writeFileAtomic(json, JSON.stringify({ selection, winners }, null, 2) + '\n');
+  writeFileAtomic(join(dir, 'grid.md'), `# Grid search\n\nSelected on the ${selection}.\n\n\`\`\`\n${gridText(winners, Infinity)}\n\`\`\`\n`);
   return json;
 }
 
 export function winnerDescriptions(winners: readonly GridWinner[]): { id: string; params: number; description: string; ours: string[] }[] {
   return winners.map((w) => {
     const base = getModel(w.model);
+    if (w.best === null) return { id: base.id, params: base.params, description: `${base.description} (no grid winner: no search run finished)`, ours: base.ours };
     const s = base.variant(comboHyper(w.model, w.best));
-    return { id: s.id, params: s.params, description: `${base.description} (grid winner: ${comboText(w.model, w.best)})`, ours: s.ours.filter((o) => !o.startsWith('H = ')) };
+    return { id: s.id, params: s.params, description: `${base.description} (grid winner: ${comboText(w.best, w.model)})`, ours: s.ours.filter((o) => !o.startsWith('H = ')) };
   });
 }

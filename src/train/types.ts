@@ -31,6 +31,9 @@ export interface RunRecord {
   trainSeconds: number;
   pairCounts: number[][]; // 10x10 test pairs per (digit1, digit2)
   errorCounts: number[][]; // 10x10 misclassified test pairs per (digit1, digit2)
+  trainPairs?: number; // pairs trained on, validation pairs and test pairs: the real counts
+  validationPairs?: number; // (absent in records written before they were recorded)
+  testPairs?: number;
   standardisation?: { mean: number; std: number }; // the input standardisation the run used
   diverged?: Diverged; // the loss became NaN or infinite: the run stopped there
   collapsed?: true; // the final epoch predicts one class for every test pair
