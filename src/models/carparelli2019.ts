@@ -113,9 +113,9 @@ export const carparelliReport: ReportDescriptor = {
   publishedNote: 'mean and sd of the final test accuracy over 30 repetitions, each model with its own grid-searched H, lr and lambda (the report\'s table 1)',
   grid: {
     axes: [
-      { key: 'H', tag: 'hidden', flag: 'hidden', values: [50, 100, 200, 300], integer: true, about: 'hidden units H' },
-      { key: 'lr', tag: 'lr', flag: 'lrs', values: [1e-5, 1e-3, 1e-1], integer: false, about: 'learning rates' },
-      { key: 'lambda', tag: 'lambda', flag: 'lambdas', values: [0.25, 0.5, 0.75, 1], integer: false, about: 'aux loss weights (aux models only)' },
+      { key: 'H', tag: 'hidden', flag: 'hidden', values: [50, 100, 200, 300], integer: true, about: 'hidden units H', name: 'hidden units H' },
+      { key: 'lr', tag: 'lr', flag: 'lrs', values: [1e-5, 1e-3, 1e-1], integer: false, about: 'learning rates', name: 'learning rate', below: 10 },
+      { key: 'lambda', tag: 'lambda', flag: 'lambdas', values: [0.25, 0.5, 0.75, 1], integer: false, about: 'aux loss weights (aux models only)', name: 'aux loss weight lambda' },
     ],
     k: 3,
     rounds: 30,

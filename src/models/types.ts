@@ -105,7 +105,9 @@ export interface GridAxis {
   flag: string; // `pairbench grid --<flag> a,b,c`, and its key in the study's grid settings, e.g. 'hidden'
   values: number[]; // the report's list
   integer: boolean;
-  about: string;
+  about: string; // for the CLI help: 'learning rates'
+  name: string; // one value in a message: 'learning rate'
+  below?: number; // values must be above 0 and below this
 }
 
 export interface GridSpace {

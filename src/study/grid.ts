@@ -59,14 +59,16 @@ export function gridConfig(o: GridOptions): StudyConfig {
   for (const a of space.axes) {
     const values = o.axes?.[a.flag] ?? a.values;
     const holder = models.map(getModel).find((m) => m.hyperSpace.some((p) => p.key === a.key));
-    if (holder !== undefined) {
-      for (const v of values) {
-        try {
-          checkHyper(holder.id, holder.hyperSpace, { [a.key]: v });
-        } catch (e) {
-          if (e instanceof PairbenchError) throw new PairbenchError('bad_argument', `--${a.flag} ${v}: ${e.message}`, { field: a.flag, value: v });
-          throw e;
-        }
+    for (const v of values) {
+      if (!(Number.isFinite(v) && v > 0 && (a.below === undefined || v < a.below))) {
+        throw new PairbenchError('bad_argument', `${a.name} ${v} is out of range (must be above 0${a.below === undefined ? '' : ` and below ${a.below}`})`, { field: a.flag, value: v });
+      }
+      if (holder === undefined) continue;
+      try {
+        checkHyper(holder.id, holder.hyperSpace, { [a.key]: v });
+      } catch (e) {
+        if (e instanceof PairbenchError) throw new PairbenchError('bad_argument', `--${a.flag} ${v}: ${e.message}`, { field: a.flag, value: v });
+        throw e;
       }
     }
     axes[a.flag] = values;
