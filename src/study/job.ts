@@ -1,4 +1,5 @@
 // one planned run as a worker executes it: a model id and seed (+ the grid search's hyperparameters)
+import { hostname } from 'node:os';
 import { trainStats } from '../data/mnist.js';
 import { generatePairSets, randomSplitPairs, standardise } from '../data/pairs.js';
 import type { MnistDataset } from '../data/types.js';
@@ -30,8 +31,8 @@ export interface RunJob {
   validationFraction?: number; // grid search: the part of the training pairs it selects on (default: the report's)
 }
 
-// a runs.jsonl line: the run record, plus the grid tag for grid-search studies
-export type StudyRecord = RunRecord & { grid?: GridTag };
+// a runs.jsonl line: the run record, plus the grid tag for grid-search studies and the machine that trained it
+export type StudyRecord = RunRecord & { grid?: GridTag; host?: string };
 
 // the identity of a planned run in a study directory: what resume matches finished runs by
 export function runKey(r: { model: string; round: number; seed: number; grid?: GridTag | undefined }): string {
@@ -60,7 +61,8 @@ export function executeJob(job: RunJob, data: MnistDataset, onEpoch?: (m: EpochM
     ...(job.testPairs !== undefined ? { testPairs: job.testPairs } : {}),
     ...(onEpoch !== undefined ? { onEpoch } : {}),
   };
-  if (job.grid === undefined) return trainRun(opts);
+  const host = hostname();
+  if (job.grid === undefined) return { ...trainRun(opts), host };
   if (job.grid.stage === 'search') {
     // the same training pairs trainRun would draw from this seed, split (carparelli2019: 70/30): train on
     // one part, select on the other (validationAccuracy); the test pairs are drawn as usual and not used to select
@@ -72,5 +74,5 @@ export function executeJob(job: RunJob, data: MnistDataset, onEpoch?: (m: EpochM
     opts.train = fit;
     opts.validation = validation;
   }
-  return { ...trainRun(opts), grid: job.grid };
+  return { ...trainRun(opts), grid: job.grid, host };
 }
