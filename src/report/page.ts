@@ -208,12 +208,13 @@ ${published}
 function gridSection(g: GridPageInfo, labels: Map<string, string>): string {
   const name = (id: string): string => labels.get(id) ?? id;
   const score = (v: number, sd: number | null): string => (Number.isFinite(v) ? `${pct(v)}${sd === null ? '' : ` ± ${pct(sd)}`}` : '–');
+  const same = (x: Readonly<Record<string, unknown>>, c: Readonly<Record<string, unknown>>): boolean => g.axes.every((a) => (x[a.tag] ?? null) === (c[a.tag] ?? null));
   const winners = g.winners.map((w) => {
-    const best = w.best === null ? null : w.scores.find((x) => x.hidden === w.best!.hidden && x.lr === w.best!.lr && x.lambda === w.best!.lambda) ?? null;
+    const best = w.best === null ? null : w.scores.find((x) => same(x, w.best!)) ?? null;
     const trained = w.scores.filter((x) => x.n > 0).length;
     return [
       name(w.model),
-      w.best === null ? { html: '<em>no winner (no search run finished)</em>' } : { html: `${esc(comboText(w.best))}${w.complete ? '' : ' <span class="tag">provisional</span>'}` },
+      w.best === null ? { html: '<em>no winner (no search run finished)</em>' } : { html: `${esc(comboText(w.best, w.model))}${w.complete ? '' : ' <span class="tag">provisional</span>'}` },
       num(best === null ? '–' : score(best.validation, best.sd)),
       num(`${trained} / ${w.scores.length}`),
     ];
@@ -222,14 +223,16 @@ function gridSection(g: GridPageInfo, labels: Map<string, string>): string {
     [...w.scores]
       .sort((a, b) => (Number.isFinite(b.validation) ? b.validation : -1) - (Number.isFinite(a.validation) ? a.validation : -1))
       .map((x) => {
-        const win = w.best !== null && x.hidden === w.best.hidden && x.lr === w.best.lr && x.lambda === w.best.lambda;
-        return [name(w.model), num(String(x.hidden)), num(String(x.lr)), num(x.lambda === null ? '–' : String(x.lambda)), { html: win ? `<strong>${esc(score(x.validation, x.sd))}</strong>` : esc(score(x.validation, x.sd)), num: true }, num(`${x.n} / ${g.k}`)];
+        const win = w.best !== null && same(x, w.best);
+        return [name(w.model), ...g.axes.map((a) => num(x[a.tag] === null || x[a.tag] === undefined ? '–' : String(x[a.tag]))), { html: win ? `<strong>${esc(score(x.validation, x.sd))}</strong>` : esc(score(x.validation, x.sd)), num: true }, num(`${x.n} / ${g.k}`)];
       }),
   );
+  const part = Math.round(g.validationFraction * 100);
+  const names = g.axes.map((a) => a.name);
   return `<section id="grid"><h2>Grid search</h2>
-${table(['model', 'winner (H, lr, λ)', num('validation % mean ± sd'), num('combinations trained')], winners, 'grid')}
-<p class="notes">Each combination of hidden units H, learning rate and λ (auxiliary-loss models only) trained on 70% of the training pairs over ${g.k} seed${g.k === 1 ? '' : 's'} and scored on the other 30% at the final epoch (the test pairs are never used to select); the best mean validation accuracy wins. The summary above holds the final rounds with each winner, trained on all training pairs. ${esc(`${g.searchDone} of ${g.searchPlanned} search runs finished.`)}</p>
-<details><summary>Every combination (${all.length})</summary>${table(['model', num('H'), num('lr'), num('λ'), num('validation % mean ± sd'), num('seeds')], all, 'grid-all')}</details>
+${table(['model', `winner (${g.axes.map((a) => a.key).join(', ')})`, num('validation % mean ± sd'), num('combinations trained')], winners, 'grid')}
+<p class="notes">Each combination of ${esc(names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names.join(''))} (where the model has it) trained on ${100 - part}% of the training pairs over ${g.k} seed${g.k === 1 ? '' : 's'} and scored on the other ${part}% at the final epoch (the test pairs are never used to select); the best mean validation accuracy wins. The summary above holds the final rounds with each winner, trained on all training pairs. ${esc(`${g.searchDone} of ${g.searchPlanned} search runs finished.`)}</p>
+<details><summary>Every combination (${all.length})</summary>${table(['model', ...g.axes.map((a) => num(a.key)), num('validation % mean ± sd'), num('seeds')], all, 'grid-all')}</details>
 </section>`;
 }
 

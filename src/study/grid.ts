@@ -202,13 +202,22 @@ export function gridWinners(c: StudyConfig, records: readonly StudyRecord[]): Gr
 }
 
 // what the study page shows of a grid search: the winners and how far the search stage got
-export interface GridPageInfo { winners: GridWinner[]; searchDone: number; searchPlanned: number; k: number }
+export interface GridPageInfo {
+  winners: GridWinner[];
+  searchDone: number;
+  searchPlanned: number;
+  k: number;
+  axes: { tag: string; key: string; name: string }[]; // the grid space's axes, in its order
+  validationFraction: number;
+}
 
 export function gridPageInfo(meta: StudyMeta, records: readonly StudyRecord[]): GridPageInfo {
   const planned = meta.runs.filter((r) => (r as { grid?: GridTag }).grid?.stage === 'search').length;
   const searchPlanned = planned > 0 ? planned : searchJobs(meta.config).length;
   const done = new Set(records.filter((r) => r.grid?.stage === 'search').map((r) => runKey(r))).size;
-  return { winners: gridWinners(meta.config, records), searchDone: done, searchPlanned, k: gridSettings(meta.config).k };
+  const g = gridSettings(meta.config);
+  const axes = gridReport(meta.config.report).grid.axes.map((a) => ({ tag: a.tag, key: a.key, name: a.name }));
+  return { winners: gridWinners(meta.config, records), searchDone: done, searchPlanned, k: g.k, axes, validationFraction: g.validationFraction };
 }
 
 export function finalJobs(c: StudyConfig, winners: readonly GridWinner[]): RunJob[] {

@@ -14,9 +14,9 @@ function code(path: string): string {
   return readFileSync(path, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
 }
 
-test('src/study and src/cli name no report and no model id', () => {
+test('src/study, src/cli and src/report name no report and no model id', () => {
   const found: string[] = [];
-  for (const dir of ['src/study', 'src/cli']) {
+  for (const dir of ['src/study', 'src/cli', 'src/report']) {
     for (const f of readdirSync(join(repoRoot(), dir)).filter((n) => n.endsWith('.ts'))) {
       const text = code(join(repoRoot(), dir, f));
       for (const r of REPORTS) if (text.includes(r)) found.push(`${dir}/${f}: ${r}`);
