@@ -1,10 +1,9 @@
 // checkpoints: a trained network's parameters and batch-norm buffers (named as namedParameters() and
 // namedBuffers() name them) in a safetensors file, with what is needed to rebuild and use it
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { PairbenchError } from '../errors.js';
-import { carparelliModel, CARPARELLI_DEFAULT } from '../models/carparelli2019.js';
+import { isPairbenchError, PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
-import type { ModelSpec, PairNetwork, Recipe } from '../models/types.js';
+import type { HyperValues, ModelSpec, PairNetwork, Recipe } from '../models/types.js';
 import { pairbenchVersion } from '../study/version.js';
 import { Rng } from '../tensor/random.js';
 import type { RunRecord } from '../train/types.js';
@@ -14,9 +13,10 @@ export const CHECKPOINT_FORMAT = 'pairbench-checkpoint/1';
 export const CHECKPOINT_EXT = '.safetensors';
 
 export interface CheckpointMeta {
-  model: string; // model id
+  model: string; // model id (a variant's own name)
+  variantOf?: { id: string; set: HyperValues }; // a variant: the zoo id and the hyperparameters set, which rebuild it
   recipe: Recipe; // the run's recipe, overrides applied
-  hyperparameters: Record<string, number>; // what the network was built with beyond its id (grid search: hidden, lr, lambda)
+  hyperparameters: HyperValues; // every hyperparameter value the network and recipe were made with
   seed: number;
   round: number;
   epochs: number;
@@ -34,18 +34,9 @@ export interface Checkpoint {
   file: string;
 }
 
-const CARPARELLI = /^carparelli2019\/(shallow|mlp|conv1|conv2)-(sharing|nosharing)-(aux|noaux)$/;
-
-// the model spec a checkpoint's network is rebuilt from: its id, with the hyperparameters that shape it
-export function specFor(model: string, hyperparameters: Record<string, number>): ModelSpec {
-  const m = CARPARELLI.exec(model);
-  if (m !== null && hyperparameters['hidden'] !== undefined && hyperparameters['hidden'] !== CARPARELLI_DEFAULT.hidden) {
-    return carparelliModel(m[1] as 'shallow' | 'mlp' | 'conv1' | 'conv2', m[2] === 'sharing', m[3] === 'aux', {
-      ...CARPARELLI_DEFAULT,
-      ...hyperparameters,
-    } as typeof CARPARELLI_DEFAULT);
-  }
-  return getModel(model);
+// the model spec a checkpoint's network is rebuilt from: its zoo id, or the variant of one it names
+export function specFor(model: string, variantOf?: { id: string; set: HyperValues }): ModelSpec {
+  return variantOf === undefined ? getModel(model) : getModel(variantOf.id).variant(variantOf.set, model);
 }
 
 // every tensor a checkpoint holds, by name: parameters then batch-norm buffers
@@ -57,6 +48,7 @@ function metaStrings(meta: CheckpointMeta): Record<string, string> {
   const out: Record<string, string> = {
     format: CHECKPOINT_FORMAT,
     model: meta.model,
+    ...(meta.variantOf !== undefined ? { variant_of: JSON.stringify(meta.variantOf) } : {}),
     recipe: JSON.stringify(meta.recipe),
     hyperparameters: JSON.stringify(meta.hyperparameters),
     seed: String(meta.seed),
@@ -118,14 +110,20 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     throw new PairbenchError('bad_checkpoint', `${file}: a safetensors file but not a pairbench checkpoint (metadata format ${JSON.stringify(md['format'] ?? null)}, expected '${CHECKPOINT_FORMAT}')`, { file });
   }
   const model = md['model'] ?? '';
-  const hyperparameters = json<Record<string, number> | null>(file, md, 'hyperparameters') ?? {};
+  const hyperparameters = json<HyperValues | null>(file, md, 'hyperparameters') ?? {};
+  const variantOf = json<{ id: string; set: HyperValues } | null>(file, md, 'variant_of') ?? undefined;
+  if (variantOf !== undefined && (typeof variantOf.id !== 'string' || variantOf.set === null || typeof variantOf.set !== 'object')) {
+    throw new PairbenchError('bad_checkpoint', `${file}: checkpoint metadata 'variant_of' is not {"id": ..., "set": {...}}`, { file, field: 'variant_of' });
+  }
   let spec: ModelSpec;
   try {
-    spec = specFor(model, hyperparameters);
+    spec = specFor(model, variantOf);
   } catch (e) {
-    if (e instanceof PairbenchError && e.code === 'unknown_model') {
-      throw new PairbenchError('unknown_model', `${file}: checkpoint of an unknown model id '${model}' (saved by pairbench ${md['pairbench_version'] ?? '?'}; nearest: ${(e as PairbenchError<'unknown_model'>).details.nearest.join(', ')})`, { file, id: model, nearest: (e as PairbenchError<'unknown_model'>).details.nearest });
+    if (isPairbenchError(e, 'unknown_model')) {
+      const id = variantOf?.id ?? model;
+      throw new PairbenchError('unknown_model', `${file}: checkpoint of an unknown model id '${id}' (saved by pairbench ${md['pairbench_version'] ?? '?'}; nearest: ${e.details.nearest.join(', ')})`, { file, id, nearest: e.details.nearest });
     }
+    if (isPairbenchError(e)) throw new PairbenchError('bad_checkpoint', `${file}: ${e.message}`, { file, field: 'variant_of' });
     throw e;
   }
   const recipe = json<Recipe | null>(file, md, 'recipe');
@@ -133,6 +131,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   const digitAccuracy = num(file, md, 'digit_accuracy', true);
   const meta: CheckpointMeta = {
     model: spec.id,
+    ...(variantOf !== undefined ? { variantOf } : {}),
     recipe,
     hyperparameters,
     seed: num(file, md, 'seed')!,
@@ -183,12 +182,13 @@ export function checkpointName(model: string, round: number, seed: number, tag =
 }
 
 // the metadata of a finished run: its record, the recipe it trained with and the hyperparameters that shaped it
-export function runCheckpointMeta(record: RunRecord, recipe: Recipe, hyperparameters: Record<string, number> = {}): Omit<CheckpointMeta, 'pairbenchVersion'> {
+export function runCheckpointMeta(record: RunRecord, spec: ModelSpec): Omit<CheckpointMeta, 'pairbenchVersion'> {
   if (record.standardisation === undefined) throw new PairbenchError('bad_argument', `${record.model}: the run record has no standardisation to save with its checkpoint`, { model: record.model });
   return {
     model: record.model,
-    recipe,
-    hyperparameters,
+    ...(spec.variantOf !== undefined && Object.keys(spec.variantOf.set).length > 0 ? { variantOf: spec.variantOf } : {}),
+    recipe: spec.recipe,
+    hyperparameters: spec.hyper,
     seed: record.seed,
     round: record.round,
     epochs: record.epochs,
@@ -202,7 +202,7 @@ export function runCheckpointMeta(record: RunRecord, recipe: Recipe, hyperparame
 // the size of one checkpoint of a model, in bytes (its tensors and a typical header)
 export function checkpointBytes(spec: ModelSpec): number {
   const net = spec.build({ init: new Rng(0), dropout: new Rng(1) });
-  const meta = { model: spec.id, recipe: spec.recipe, hyperparameters: {}, seed: 4294967295, round: 0, epochs: spec.recipe.epochs, batchSize: spec.recipe.batchSize,
+  const meta = { model: spec.id, recipe: spec.recipe, hyperparameters: spec.hyper, ...(spec.variantOf !== undefined ? { variantOf: spec.variantOf } : {}), seed: 4294967295, round: 0, epochs: spec.recipe.epochs, batchSize: spec.recipe.batchSize,
     standardisation: { mean: 33.318421449829934, std: 78.56748998339798 }, testAccuracy: 0.123456789, pairbenchVersion: pairbenchVersion() };
   return encodeSafetensors(stateTensors(net), metaStrings(meta)).length;
 }

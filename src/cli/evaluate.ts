@@ -23,7 +23,8 @@ export function evaluateCommand(file: string, o: EvaluateFlags): void {
   }
   const m = ck.meta;
   const say = (s = ''): void => { process.stdout.write(s + '\n'); };
-  say(`${m.model}: seed ${m.seed}, round ${m.round}, ${m.epochs} epochs; test accuracy when saved ${pct(m.testAccuracy)} (pairbench ${m.pairbenchVersion})`);
+  const variant = m.variantOf !== undefined ? ` (${m.variantOf.id} with ${Object.entries(m.variantOf.set).map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
+  say(`${m.model}${variant}: seed ${m.seed}, round ${m.round}, ${m.epochs} epochs; test accuracy when saved ${pct(m.testAccuracy)} (pairbench ${m.pairbenchVersion})`);
   say(`${o.pairs} fresh test pairs (MNIST test split, seed ${o.seed}): accuracy ${pct(e.accuracy)}${e.digitAccuracy !== null ? `, digit accuracy ${pct(e.digitAccuracy)}` : ''}`);
   say('');
   say('misclassified pairs by (first digit: rows, second digit: columns)');

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { checkpointBytes, checkpointName, runCheckpointMeta, saveCheckpoint } from '../artifacts/checkpoint.js';
 import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
-import type { PairNetwork, Recipe } from '../models/types.js';
+import type { ModelSpec, PairNetwork } from '../models/types.js';
 import type { RunJob } from '../study/job.js';
 import { ensureDir } from '../study/files.js';
 import type { RunRecord } from '../train/types.js';
@@ -21,9 +21,9 @@ export function prepareSaveDir(dir: string): string {
 }
 
 // writes the run's checkpoint into dir; returns its path
-export function saveRunCheckpoint(dir: string, net: PairNetwork, record: RunRecord, recipe: Recipe, hyperparameters: Record<string, number> = {}): string {
+export function saveRunCheckpoint(dir: string, net: PairNetwork, record: RunRecord, spec: ModelSpec): string {
   const path = join(resolve(dir), checkpointName(record.model, record.round, record.seed));
-  saveCheckpoint(path, net, runCheckpointMeta(record, recipe, hyperparameters));
+  saveCheckpoint(path, net, runCheckpointMeta(record, spec));
   return path;
 }
 

@@ -46,6 +46,18 @@ test('train --save writes one checkpoint per round and names it', () => {
   checkpoint = named[0]!;
 });
 
+test('train --set ... --save: the variant is rebuilt from its checkpoint (evaluate, export)', () => {
+  const r = cli(['train', 'carparelli2019/shallow-sharing-aux', '--set', 'H=20', '--save', join(dir, 'ckv'), '--json', ...SMALL]);
+  assert.equal(r.status, 0, r.stderr);
+  const file = (JSON.parse(r.stdout) as { rounds: { checkpoint: string }[] }).rounds[0]!.checkpoint;
+  const e = cli(['evaluate', file, '--pairs', '50', '--json']);
+  assert.equal(e.status, 0, e.stderr);
+  assert.equal((JSON.parse(e.stdout) as { model: string }).model, 'carparelli2019/shallow-sharing-aux');
+  const x = cli(['export', file, '--onnx', join(dir, 'v.onnx')]);
+  assert.equal(x.status, 0, x.stderr);
+  assert.match(x.stdout, /output logits, digits, pred/);
+});
+
 test('evaluate: accuracy, digit accuracy and error counts on fresh test pairs; same seed, same numbers', () => {
   const r = cli(['evaluate', checkpoint, '--pairs', '300', '--seed', '4', '--json']);
   assert.equal(r.status, 0, r.stderr);

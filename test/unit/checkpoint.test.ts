@@ -25,7 +25,7 @@ function trainAndSave(id: string, file: string): { net: PairNetwork; record: Run
   let net: PairNetwork | null = null;
   const record = trainRun({ model: id, seed: 11, round: 2, epochs: 1, trainPairs: 200, testPairs: 200, data: ds, onFinished: (n, r) => {
     net = n;
-    saveCheckpoint(file, n, runCheckpointMeta(r, getModel(id).recipe));
+    saveCheckpoint(file, n, runCheckpointMeta(r, getModel(id)));
   } });
   return { net: net!, record };
 }
@@ -103,4 +103,27 @@ test('bad checkpoints: truncated, wrong shape, unknown model id, another safeten
   writeFileSync(join(dir, 'text.safetensors'), 'hello');
   oneLineError(() => loadCheckpoint(join(dir, 'text.safetensors')), 'bad_checkpoint', /too short/);
   oneLineError(() => loadCheckpoint(join(dir, 'none.safetensors')), 'io_error', /cannot read checkpoint .*none\.safetensors: no such file/);
+});
+
+test('a variant (hyperparameters set) is saved with them and rebuilt from them', () => {
+  const spec = getModel('carparelli2019/shallow-sharing-aux').variant({ H: 37, lambda: 0.25, lr: 0.002 });
+  const file = join(dir, 'variant.safetensors');
+  let net: PairNetwork | null = null;
+  const record = trainRun({ model: spec, seed: 4, epochs: 1, trainPairs: 200, testPairs: 200, data: ds, onFinished: (n, r) => {
+    net = n;
+    saveCheckpoint(file, n, runCheckpointMeta(r, spec));
+  } });
+  const ck = loadCheckpoint(file);
+  assert.deepEqual(ck.meta.variantOf, { id: 'carparelli2019/shallow-sharing-aux', set: { H: 37, lambda: 0.25, lr: 0.002 } });
+  assert.equal(ck.meta.hyperparameters['H'], 37);
+  assert.deepEqual(ck.meta.recipe, spec.recipe);
+  assert.equal(ck.spec.params, spec.params);
+  const fc = stateTensors(ck.network).find((t) => t.name.endsWith('fc1.weight'))!;
+  assert.deepEqual(fc.shape, [37, 196]);
+  const s = record.standardisation!;
+  assert.deepEqual(outputs(ck.network, pairs.input, s.mean, s.std), outputs(net!, pairs.input, s.mean, s.std));
+  // a set the model does not accept: the checkpoint is refused, naming the key
+  const st = decodeSafetensors(readFileSync(file), 'v');
+  const bad = { ...st.metadata, variant_of: JSON.stringify({ id: 'carparelli2019/shallow-sharing-aux', set: { width: 3 } }) };
+  oneLineError(() => decodeCheckpoint(encodeSafetensors([...st.tensors.values()], bad), 'badset.safetensors'), 'bad_checkpoint', /badset\.safetensors: .*no hyperparameter 'width'/);
 });
