@@ -1,0 +1,272 @@
+// Winograd F(2x2,3x3) for 3x3 stride-1 convolutions (Lavin & Gray 2016): forward, backward-input
+// (a forward convolution of dy with the flipped, transposed kernel) and backward-weight. Each 2x2
+// output tile costs 16 multiply-adds per channel pair instead of 36. The 16 transform positions
+// are 16 independent GEMMs run by the same micro-kernel as the direct path; transforms work on 16
+// tiles at a time (one micro-panel), lane-parallel. Fixed operation order: same inputs, same bits.
+//   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
+//   A^T = [1 1 1 0; 0 1 -1 -1]                       Y = A^T [(G g G^T) . (B^T d B)] A
+#include "pb.h"
+#include <algorithm>
+
+namespace pb {
+
+namespace {
+
+constexpr long L = NR;  // tiles per micro-panel (lanes)
+
+inline long roundUp(long x, long m) { return (x + m - 1) / m * m; }
+
+// the tile grid of a 3x3 stride-1 convolution: tile t = (n, th, tw) covers outputs 2th..2th+1, 2tw..2tw+1
+struct Tiles {
+  long th, tw, per, total;
+  Tiles(long n, long oh, long ow) : th((oh + 1) / 2), tw((ow + 1) / 2), per(th * tw), total(n * th * tw) {}
+};
+
+// an input whose every tile's 4x4 patch lies inside: x itself when it already is (pad 0, even
+// output), else a zero-bordered copy in `scratch` (hp x wp planes, the input at (pad, pad))
+struct Padded { const float* x; long hp, wp; };
+Padded padInput(Arena& scratch, const float* x, long planes, long h, long w, long pad, const Tiles& tl) {
+  const long hp = 2 * tl.th + 2, wp = 2 * tl.tw + 2;
+  if (pad == 0 && hp == h && wp == w) return {x, h, w};
+  float* dst = scratch.get(static_cast<size_t>(planes * hp * wp));
+  if (!dst) throw std::bad_alloc();
+  std::memset(dst, 0, sizeof(float) * static_cast<size_t>(planes * hp * wp));
+  const long rows = std::min(h, hp - pad), cols = std::min(w, wp - pad);
+  for (long q = 0; q < planes; ++q)
+    for (long i = 0; i < rows; ++i)
+      std::memcpy(dst + (q * hp + pad + i) * wp + pad, x + (q * h + i) * w, sizeof(float) * static_cast<size_t>(cols));
+  return {dst, hp, wp};
+}
+
+// offsets of the patches of tiles t0.. (lanes) from their channel plane's start; -1 past the last tile
+void patchOffsets(long imageStride, long w, const Tiles& tl, long t0, long nt, long off[L]) {
+  for (long l = 0; l < L; ++l) {
+    if (l >= nt) { off[l] = -1; continue; }
+    const long t = t0 + l, n = t / tl.per, r = t % tl.per;
+    off[l] = n * imageStride + 2 * (r / tl.tw) * w + 2 * (r % tl.tw);
+  }
+}
+
+// d[16][L]: the 4x4 patches at off[] in one channel plane of a padded input; lanes without a tile are zero
+void gatherPatches(const float* x, long w, const long off[L], float d[16][L]) {
+  for (long l = 0; l < L; ++l) {
+    if (off[l] < 0) { for (int p = 0; p < 16; ++p) d[p][l] = 0.0f; continue; }
+    const float* s = x + off[l];
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 4; ++j) d[i * 4 + j][l] = s[i * w + j];
+  }
+}
+
+// v = B^T d B for L lanes, in place
+void inputTransform(float d[16][L]) {
+  float t[16][L];
+  for (int j = 0; j < 4; ++j)
+    for (long l = 0; l < L; ++l) {
+      const float d0 = d[j][l], d1 = d[4 + j][l], d2 = d[8 + j][l], d3 = d[12 + j][l];
+      t[j][l] = d0 - d2; t[4 + j][l] = d1 + d2; t[8 + j][l] = d2 - d1; t[12 + j][l] = d1 - d3;
+    }
+  for (int i = 0; i < 4; ++i)
+    for (long l = 0; l < L; ++l) {
+      const float d0 = t[i * 4][l], d1 = t[i * 4 + 1][l], d2 = t[i * 4 + 2][l], d3 = t[i * 4 + 3][l];
+      d[i * 4][l] = d0 - d2; d[i * 4 + 1][l] = d1 + d2; d[i * 4 + 2][l] = d2 - d1; d[i * 4 + 3][l] = d1 - d3;
+    }
+}
+
+// u = G g G^T (g row-major 3x3, read with strides: g[i*si + j*sj])
+void kernelTransform(const float* g, long si, long sj, float u[16]) {
+  float t[4][3];
+  for (int j = 0; j < 3; ++j) {
+    const float g0 = g[j * sj], g1 = g[si + j * sj], g2 = g[2 * si + j * sj];
+    t[0][j] = g0; t[1][j] = 0.5f * ((g0 + g1) + g2); t[2][j] = 0.5f * ((g0 - g1) + g2); t[3][j] = g2;
+  }
+  for (int i = 0; i < 4; ++i) {
+    const float g0 = t[i][0], g1 = t[i][1], g2 = t[i][2];
+    u[i * 4] = g0; u[i * 4 + 1] = 0.5f * ((g0 + g1) + g2); u[i * 4 + 2] = 0.5f * ((g0 - g1) + g2); u[i * 4 + 3] = g2;
+  }
+}
+
+// the core of forward and backward-input: out[n, o, :, :] (oh x ow) = sum_c conv3x3(x[n, c], kernel), pad `pad`;
+// U holds the 16 transformed kernels, each packed for the micro-kernel (Opad x c, MR-row panels)
+void winogradCore(Ctx& ctx, float* out, const float* x, const float* U, const float* bias,
+                  long n, long c, long h, long w, long o, long pad, long oh, long ow) {
+  const Tiles tl(n, oh, ow);
+  const long Opad = roundUp(o, MR), OP = oh * ow;
+  float* Vp = ctx.packB.get(static_cast<size_t>(16 * c * L));
+  float* Mp = ctx.tmpC.get(static_cast<size_t>(16 * Opad * L));
+  if (!Vp || !Mp) throw std::bad_alloc();
+  const Ukr ukr = ctx.ukr;
+  const Padded px = padInput(ctx.aux, x, n * c, h, w, pad, tl);
+  const long PHW = px.hp * px.wp;
+  alignas(64) float d[16][L];
+  for (long t0 = 0; t0 < tl.total; t0 += L) {
+    const long nt = std::min(L, tl.total - t0);
+    long off[L];
+    patchOffsets(c * PHW, px.wp, tl, t0, nt, off);
+    for (long ci = 0; ci < c; ++ci) {
+      gatherPatches(px.x + ci * PHW, px.wp, off, d);
+      inputTransform(d);
+      for (int p = 0; p < 16; ++p) std::memcpy(Vp + (p * c + ci) * L, d[p], sizeof(float) * L);
+    }
+    for (int p = 0; p < 16; ++p)
+      for (long o0 = 0; o0 < o; o0 += MR)
+        ukr(c, U + p * Opad * c + o0 * c, Vp + p * c * L, Mp + (p * Opad + o0) * L, L, 0.0f, std::min(MR, o - o0), L);
+    // Y = A^T M A (+ bias), written where the tile lies inside the output
+    long yoff[L];
+    bool right[L], down[L];
+    for (long l = 0; l < nt; ++l) {
+      const long t = t0 + l, nn = t / tl.per, rr = t % tl.per;
+      const long y0 = 2 * (rr / tl.tw), x0 = 2 * (rr % tl.tw);
+      yoff[l] = nn * o * OP + y0 * ow + x0;
+      right[l] = x0 + 1 < ow; down[l] = y0 + 1 < oh;
+    }
+    for (long oi = 0; oi < o; ++oi) {
+      float m[16][L];
+      for (int p = 0; p < 16; ++p) std::memcpy(m[p], Mp + (p * Opad + oi) * L, sizeof(float) * L);
+      float y[4][L];
+      for (long l = 0; l < L; ++l) {
+        float r[2][4];
+        for (int j = 0; j < 4; ++j) {
+          r[0][j] = (m[j][l] + m[4 + j][l]) + m[8 + j][l];
+          r[1][j] = (m[4 + j][l] - m[8 + j][l]) - m[12 + j][l];
+        }
+        for (int i = 0; i < 2; ++i) {
+          y[i * 2][l] = (r[i][0] + r[i][1]) + r[i][2];
+          y[i * 2 + 1][l] = (r[i][1] - r[i][2]) - r[i][3];
+        }
+      }
+      const float b = bias ? bias[oi] : 0.0f;
+      float* plane = out + oi * OP;
+      for (long l = 0; l < nt; ++l) {
+        float* dst = plane + yoff[l];
+        dst[0] = y[0][l] + b;
+        if (right[l]) dst[1] = y[1][l] + b;
+        if (down[l]) { dst[ow] = y[2][l] + b; if (right[l]) dst[ow + 1] = y[3][l] + b; }
+      }
+    }
+  }
+}
+
+// transformed kernels packed per position: g(oo, cc) = w[oo*so + cc*sc + i*si + j*sj]
+void packKernels(Ctx& ctx, const float* w, long o, long c, long so, long sc, long si, long sj, float* U) {
+  const long Opad = roundUp(o, MR);
+  float* tmp = ctx.aux.get(static_cast<size_t>(16 * o * c));
+  if (!tmp) throw std::bad_alloc();
+  float u[16];
+  for (long oo = 0; oo < o; ++oo)
+    for (long cc = 0; cc < c; ++cc) {
+      kernelTransform(w + oo * so + cc * sc, si, sj, u);
+      for (int p = 0; p < 16; ++p) tmp[(p * o + oo) * c + cc] = u[p];
+    }
+  for (int p = 0; p < 16; ++p) packA(tmp + p * o * c, c, 1, o, c, U + p * Opad * c);
+}
+
+} // namespace
+
+bool winogradFits(const ConvDims& d) {
+  return d.kh == 3 && d.kw == 3 && d.stride == 1 && d.pad <= 1 && d.c >= 8 && d.o >= 8 && d.n > 0 && d.oh > 0 && d.ow > 0;
+}
+
+// backward-input runs as a full convolution over dy padded by 2 - pad: with pad 0 on small maps most
+// of its tiles are padding (a 6x6 dx costs 9 tiles where the direct GEMM does 4 tiles' work), so it
+// is used only when its multiplies, with its transforms counted as much again, stay below direct's
+bool winogradFitsBackwardInput(const ConvDims& d) {
+  return winogradFits(d) && 32 * ((d.h + 1) / 2) * ((d.w + 1) / 2) <= 9 * d.oh * d.ow;
+}
+
+void winogradForward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d) {
+  float* U = ctx.packA.get(static_cast<size_t>(16 * roundUp(d.o, MR) * d.c));
+  if (!U) throw std::bad_alloc();
+  packKernels(ctx, w, d.o, d.c, d.c * 9, 9, 3, 1, U);
+  winogradCore(ctx, out, x, U, bias, d.n, d.c, d.h, d.w, d.o, d.pad, d.oh, d.ow);
+}
+
+// dx = conv(dy, w flipped and transposed), pad 2 - pad: output h x w
+void winogradBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d) {
+  float* U = ctx.packA.get(static_cast<size_t>(16 * roundUp(d.c, MR) * d.o));
+  if (!U) throw std::bad_alloc();
+  // g'(cc, oo)[i][j] = w[oo, cc, 2-i, 2-j]
+  packKernels(ctx, w + 8, d.c, d.o, 9, d.c * 9, -3, -1, U);
+  winogradCore(ctx, dx, dy, U, nullptr, d.n, d.o, d.oh, d.ow, d.c, 2 - d.pad, d.h, d.w);
+}
+
+// dw[o, c] = G^T (sum over tiles of (A dY A^T) . (B^T d B)) G; the 16 sums are GEMMs over the tiles
+void winogradBackwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x, const ConvDims& d) {
+  const long O = d.o, C = d.c, Opad = roundUp(O, MR), Cpad = roundUp(C, L), OP = d.oh * d.ow;
+  const Tiles tl(d.n, d.oh, d.ow);
+  long kc = 98304 / (16 * (Opad + Cpad));
+  kc = std::max(L, std::min(KC, kc / L * L));
+  float* Ap = ctx.packA.get(static_cast<size_t>(16 * Opad * kc));
+  float* Bp = ctx.packB.get(static_cast<size_t>(16 * Cpad * kc));
+  float* M = ctx.tmpC.get(static_cast<size_t>(16 * O * Cpad));
+  if (!Ap || !Bp || !M) throw std::bad_alloc();
+  const Ukr ukr = ctx.ukr;
+  const Padded px = padInput(ctx.aux, x, d.n * C, d.h, d.w, d.pad, tl);
+  const long PHW = px.hp * px.wp;
+  alignas(64) float v[16][L];
+  for (long t0 = 0; t0 < tl.total; t0 += kc) {
+    const long tc = std::min(kc, tl.total - t0);
+    // B_p(t, c) = (B^T d B)_p of tile t, channel c: NR-column panels [t][c]
+    for (long tb = 0; tb < tc; tb += L) {
+      const long nt = std::min(L, tc - tb);
+      long off[L];
+      patchOffsets(C * PHW, px.wp, tl, t0 + tb, nt, off);
+      for (long ci = 0; ci < C; ++ci) {
+        gatherPatches(px.x + ci * PHW, px.wp, off, v);
+        inputTransform(v);
+        float* dst = Bp + (ci / L) * tc * L + tb * L + ci % L;
+        for (int p = 0; p < 16; ++p) {
+          float* dp = dst + p * Cpad * kc;
+          for (long l = 0; l < nt; ++l) dp[l * L] = v[p][l];
+        }
+      }
+    }
+    for (long ci = C; ci < Cpad; ++ci)
+      for (int p = 0; p < 16; ++p)
+        for (long t = 0; t < tc; ++t) Bp[p * Cpad * kc + (ci / L) * tc * L + t * L + ci % L] = 0.0f;
+    // A_p(o, t) = (A dY A^T)_p of tile t, channel o: MR-row panels [t][r]
+    for (long oi = 0; oi < Opad; ++oi) {
+      float* base = Ap + (oi / MR) * tc * MR + oi % MR;
+      for (long t = 0; t < tc; ++t) {
+        float u[16];
+        if (oi >= O) { for (int p = 0; p < 16; ++p) u[p] = 0.0f; }
+        else {
+          const long tt = t0 + t, nn = tt / tl.per, rr = tt % tl.per;
+          const long y0 = 2 * (rr / tl.tw), x0 = 2 * (rr % tl.tw);
+          const float* g = dy + (nn * O + oi) * OP + y0 * d.ow + x0;
+          const bool right = x0 + 1 < d.ow, down = y0 + 1 < d.oh;
+          const float g00 = g[0], g01 = right ? g[1] : 0.0f, g10 = down ? g[d.ow] : 0.0f, g11 = right && down ? g[d.ow + 1] : 0.0f;
+          // rows of A dY: [g0, g0 + g1, g0 - g1, -g1] per column, then the same along the row
+          const float r[4][2] = {{g00, g01}, {g00 + g10, g01 + g11}, {g00 - g10, g01 - g11}, {-g10, -g11}};
+          for (int i = 0; i < 4; ++i) {
+            u[i * 4] = r[i][0]; u[i * 4 + 1] = r[i][0] + r[i][1]; u[i * 4 + 2] = r[i][0] - r[i][1]; u[i * 4 + 3] = -r[i][1];
+          }
+        }
+        for (int p = 0; p < 16; ++p) base[p * Opad * kc + t * MR] = u[p];
+      }
+    }
+    const float beta = t0 == 0 ? 0.0f : 1.0f;
+    for (int p = 0; p < 16; ++p)
+      for (long o0 = 0; o0 < O; o0 += MR)
+        for (long c0 = 0; c0 < C; c0 += L)
+          ukr(tc, Ap + p * Opad * kc + o0 * tc, Bp + p * Cpad * kc + c0 * tc, M + (p * O + o0) * Cpad + c0, Cpad, beta,
+              std::min(MR, O - o0), std::min(L, C - c0));
+  }
+  // dw = G^T M G per (o, c)
+  for (long oi = 0; oi < O; ++oi)
+    for (long ci = 0; ci < C; ++ci) {
+      float m[16];
+      for (int p = 0; p < 16; ++p) m[p] = M[(p * O + oi) * Cpad + ci];
+      float t[3][4];
+      for (int j = 0; j < 4; ++j) {
+        const float m0 = m[j], m1 = m[4 + j], m2 = m[8 + j], m3 = m[12 + j];
+        t[0][j] = m0 + 0.5f * (m1 + m2); t[1][j] = 0.5f * (m1 - m2); t[2][j] = 0.5f * (m1 + m2) + m3;
+      }
+      float* g = dw + (oi * C + ci) * 9;
+      for (int i = 0; i < 3; ++i) {
+        const float m0 = t[i][0], m1 = t[i][1], m2 = t[i][2], m3 = t[i][3];
+        g[i * 3] = m0 + 0.5f * (m1 + m2); g[i * 3 + 1] = 0.5f * (m1 - m2); g[i * 3 + 2] = 0.5f * (m1 + m2) + m3;
+      }
+    }
+}
+
+} // namespace pb
