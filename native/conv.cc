@@ -141,7 +141,7 @@ void conv2dForward(Ctx& ctx, float* out, const float* x, const float* w, const f
 
 void conv2dBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d) {
   const long K = d.c * d.kh * d.kw, P = d.oh * d.ow, NP = d.n * P, O = d.o, HW = d.h * d.w, CHW = d.c * HW;
-  if (NP > 0 && winogradFitsBackwardInput(d)) { winogradBackwardInput(ctx, dx, dy, w, d); return; }
+  if (NP > 0 && winogradFits(d)) { winogradBackwardInput(ctx, dx, dy, w, d); return; }
   std::memset(dx, 0, sizeof(float) * static_cast<size_t>(d.n * CHW));
   if (NP == 0 || O == 0 || K == 0) return;
   const long Kpad = roundUp(K, MR);

@@ -15,6 +15,9 @@ namespace {
 constexpr long L = NR;  // tiles per micro-panel (lanes)
 
 inline long roundUp(long x, long m) { return (x + m - 1) / m * m; }
+// the 16 per-position blocks are this far apart: one cache line past the block, so that they do
+// not sit a multiple of 4 KiB apart (which made them evict each other and alias store forwarding)
+inline long skew(long floats) { return floats + 16; }
 
 // the tile grid of a 3x3 stride-1 convolution: tile t = (n, th, tw) covers outputs 2th..2th+1, 2tw..2tw+1
 struct Tiles {
@@ -91,8 +94,9 @@ void winogradCore(Ctx& ctx, float* out, const float* x, const float* U, const fl
                   long n, long c, long h, long w, long o, long pad, long oh, long ow) {
   const Tiles tl(n, oh, ow);
   const long Opad = roundUp(o, MR), OP = oh * ow;
-  float* Vp = ctx.packB.get(static_cast<size_t>(16 * c * L));
-  float* Mp = ctx.tmpC.get(static_cast<size_t>(16 * Opad * L));
+  const long vStride = skew(c * L), mStride = skew(Opad * L);
+  float* Vp = ctx.packB.get(static_cast<size_t>(16 * vStride));
+  float* Mp = ctx.tmpC.get(static_cast<size_t>(16 * mStride));
   if (!Vp || !Mp) throw std::bad_alloc();
   const Ukr ukr = ctx.ukr;
   const Padded px = padInput(ctx.aux, x, n * c, h, w, pad, tl);
@@ -105,11 +109,11 @@ void winogradCore(Ctx& ctx, float* out, const float* x, const float* U, const fl
     for (long ci = 0; ci < c; ++ci) {
       gatherPatches(px.x + ci * PHW, px.wp, off, d);
       inputTransform(d);
-      for (int p = 0; p < 16; ++p) std::memcpy(Vp + (p * c + ci) * L, d[p], sizeof(float) * L);
+      for (int p = 0; p < 16; ++p) std::memcpy(Vp + p * vStride + ci * L, d[p], sizeof(float) * L);
     }
     for (int p = 0; p < 16; ++p)
       for (long o0 = 0; o0 < o; o0 += MR)
-        ukr(c, U + p * Opad * c + o0 * c, Vp + p * c * L, Mp + (p * Opad + o0) * L, L, 0.0f, std::min(MR, o - o0), L);
+        ukr(c, U + p * Opad * c + o0 * c, Vp + p * vStride, Mp + p * mStride + o0 * L, L, 0.0f, std::min(MR, o - o0), L);
     // Y = A^T M A (+ bias), written where the tile lies inside the output
     long yoff[L];
     bool right[L], down[L];
@@ -121,7 +125,7 @@ void winogradCore(Ctx& ctx, float* out, const float* x, const float* U, const fl
     }
     for (long oi = 0; oi < o; ++oi) {
       float m[16][L];
-      for (int p = 0; p < 16; ++p) std::memcpy(m[p], Mp + (p * Opad + oi) * L, sizeof(float) * L);
+      for (int p = 0; p < 16; ++p) std::memcpy(m[p], Mp + p * mStride + oi * L, sizeof(float) * L);
       float y[4][L];
       for (long l = 0; l < L; ++l) {
         float r[2][4];
@@ -160,18 +164,22 @@ void packKernels(Ctx& ctx, const float* w, long o, long c, long so, long sc, lon
   for (int p = 0; p < 16; ++p) packA(tmp + p * o * c, c, 1, o, c, U + p * Opad * c);
 }
 
+// u = A g A^T of the 2x2 output-gradient tile at g (row stride w); entries past the map's edge are 0
+inline void outputGradTransform(const float* g, long w, bool right, bool down, float u[16]) {
+  const float g00 = g[0], g01 = right ? g[1] : 0.0f, g10 = down ? g[w] : 0.0f, g11 = right && down ? g[w + 1] : 0.0f;
+  // rows of A dY: [g0, g0 + g1, g0 - g1, -g1] per column, then the same along each row
+  const float r[4][2] = {{g00, g01}, {g00 + g10, g01 + g11}, {g00 - g10, g01 - g11}, {-g10, -g11}};
+  for (int i = 0; i < 4; ++i) {
+    u[i * 4] = r[i][0]; u[i * 4 + 1] = r[i][0] + r[i][1]; u[i * 4 + 2] = r[i][0] - r[i][1]; u[i * 4 + 3] = -r[i][1];
+  }
+}
+
 } // namespace
 
 bool winogradFits(const ConvDims& d) {
   return d.kh == 3 && d.kw == 3 && d.stride == 1 && d.pad <= 1 && d.c >= 8 && d.o >= 8 && d.n > 0 && d.oh > 0 && d.ow > 0;
 }
 
-// backward-input runs as a full convolution over dy padded by 2 - pad: with pad 0 on small maps most
-// of its tiles are padding (a 6x6 dx costs 9 tiles where the direct GEMM does 4 tiles' work), so it
-// is used only when its multiplies, with its transforms counted as much again, stay below direct's
-bool winogradFitsBackwardInput(const ConvDims& d) {
-  return winogradFits(d) && 32 * ((d.h + 1) / 2) * ((d.w + 1) / 2) <= 9 * d.oh * d.ow;
-}
 
 void winogradForward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d) {
   float* U = ctx.packA.get(static_cast<size_t>(16 * roundUp(d.o, MR) * d.c));
@@ -180,13 +188,96 @@ void winogradForward(Ctx& ctx, float* out, const float* x, const float* w, const
   winogradCore(ctx, out, x, U, bias, d.n, d.c, d.h, d.w, d.o, d.pad, d.oh, d.ow);
 }
 
-// dx = conv(dy, w flipped and transposed), pad 2 - pad: output h x w
+// the adjoint of the forward pass over the same tiles (no padded tiles): per tile, dM = A dY A^T;
+// dV_c = sum_o U_oc . dM_o (16 GEMMs); the patch gradient B dV B^T is added into dx, tile by tile
 void winogradBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d) {
-  float* U = ctx.packA.get(static_cast<size_t>(16 * roundUp(d.c, MR) * d.o));
-  if (!U) throw std::bad_alloc();
-  // g'(cc, oo)[i][j] = w[oo, cc, 2-i, 2-j]
-  packKernels(ctx, w + 8, d.c, d.o, 9, d.c * 9, -3, -1, U);
-  winogradCore(ctx, dx, dy, U, nullptr, d.n, d.o, d.oh, d.ow, d.c, 2 - d.pad, d.h, d.w);
+  const long C = d.c, O = d.o, Cpad = roundUp(C, MR), OP = d.oh * d.ow;
+  const Tiles tl(d.n, d.oh, d.ow);
+  float* U = ctx.packA.get(static_cast<size_t>(16 * Cpad * O));
+  const long dStride = skew(O * L), mStride = skew(Cpad * L);
+  float* Dp = ctx.packB.get(static_cast<size_t>(16 * dStride));
+  float* Mp = ctx.tmpC.get(static_cast<size_t>(16 * mStride));
+  if (!U || !Dp || !Mp) throw std::bad_alloc();
+  packKernels(ctx, w, C, O, 9, C * 9, 3, 1, U);  // rows c, reduction over o
+  const long hp = 2 * tl.th + 2, wp = 2 * tl.tw + 2, PHW = hp * wp;
+  const bool inPlace = d.pad == 0 && hp == d.h && wp == d.w;
+  float* acc = inPlace ? dx : ctx.aux.get(static_cast<size_t>(d.n * C * PHW));
+  if (!acc) throw std::bad_alloc();
+  std::memset(acc, 0, sizeof(float) * static_cast<size_t>(d.n * C * PHW));
+  const Ukr ukr = ctx.ukr;
+  for (long t0 = 0; t0 < tl.total; t0 += L) {
+    const long nt = std::min(L, tl.total - t0);
+    long off[L], yoff[L];
+    bool right[L], down[L];
+    patchOffsets(C * PHW, wp, tl, t0, nt, off);
+    for (long l = 0; l < nt; ++l) {
+      const long t = t0 + l, nn = t / tl.per, rr = t % tl.per;
+      const long y0 = 2 * (rr / tl.tw), x0 = 2 * (rr % tl.tw);
+      yoff[l] = nn * O * OP + y0 * d.ow + x0;
+      right[l] = x0 + 1 < d.ow; down[l] = y0 + 1 < d.oh;
+    }
+    for (long oi = 0; oi < O; ++oi) {
+      const float* plane = dy + oi * OP;
+      float g[4][L];
+      for (long l = 0; l < L; ++l) {
+        if (l >= nt) { g[0][l] = g[1][l] = g[2][l] = g[3][l] = 0.0f; continue; }
+        const float* q = plane + yoff[l];
+        g[0][l] = q[0]; g[1][l] = right[l] ? q[1] : 0.0f;
+        g[2][l] = down[l] ? q[d.ow] : 0.0f; g[3][l] = right[l] && down[l] ? q[d.ow + 1] : 0.0f;
+      }
+      // A g A^T, lanes in parallel: rows [g0, g0 + g1, g0 - g1, -g1] per column, then the same along each row
+      float r[8][L];
+      for (long l = 0; l < L; ++l) {
+        r[0][l] = g[0][l]; r[1][l] = g[1][l];
+        r[2][l] = g[0][l] + g[2][l]; r[3][l] = g[1][l] + g[3][l];
+        r[4][l] = g[0][l] - g[2][l]; r[5][l] = g[1][l] - g[3][l];
+        r[6][l] = -g[2][l]; r[7][l] = -g[3][l];
+      }
+      for (int i = 0; i < 4; ++i) {
+        float* u0 = Dp + ((i * 4) * dStride) + oi * L;
+        float* u1 = u0 + dStride;
+        float* u2 = u1 + dStride;
+        float* u3 = u2 + dStride;
+        for (long l = 0; l < L; ++l) {
+          const float a = r[2 * i][l], b = r[2 * i + 1][l];
+          u0[l] = a; u1[l] = a + b; u2[l] = a - b; u3[l] = -b;
+        }
+      }
+    }
+    for (int p = 0; p < 16; ++p)
+      for (long c0 = 0; c0 < C; c0 += MR)
+        ukr(O, U + p * Cpad * O + c0 * O, Dp + p * dStride, Mp + p * mStride + c0 * L, L, 0.0f, std::min(MR, C - c0), L);
+    for (long ci = 0; ci < C; ++ci) {
+      float m[16][L], t[16][L];
+      for (int p = 0; p < 16; ++p) std::memcpy(m[p], Mp + p * mStride + ci * L, sizeof(float) * L);
+      // B m B^T: (B x) = [x0, x1 - x2 + x3, x1 + x2 - x0, -x3] down each column, then along each row
+      for (int j = 0; j < 4; ++j)
+        for (long l = 0; l < L; ++l) {
+          const float x0 = m[j][l], x1 = m[4 + j][l], x2 = m[8 + j][l], x3 = m[12 + j][l];
+          t[j][l] = x0; t[4 + j][l] = (x1 - x2) + x3; t[8 + j][l] = (x1 + x2) - x0; t[12 + j][l] = -x3;
+        }
+      for (int i = 0; i < 4; ++i)
+        for (long l = 0; l < L; ++l) {
+          const float x0 = t[i * 4][l], x1 = t[i * 4 + 1][l], x2 = t[i * 4 + 2][l], x3 = t[i * 4 + 3][l];
+          m[i * 4][l] = x0; m[i * 4 + 1][l] = (x1 - x2) + x3; m[i * 4 + 2][l] = (x1 + x2) - x0; m[i * 4 + 3][l] = -x3;
+        }
+      float* plane = acc + ci * PHW;
+      for (long l = 0; l < nt; ++l) {
+        float* dst = plane + off[l];
+        for (int i = 0; i < 4; ++i)
+          for (int j = 0; j < 4; ++j) dst[i * wp + j] += m[i * 4 + j][l];
+      }
+    }
+  }
+  if (!inPlace) {
+    for (long q = 0; q < d.n * C; ++q)
+      for (long i = 0; i < d.h; ++i) {
+        float* dst = dx + (q * d.h + i) * d.w;
+        const long si = i + d.pad;
+        if (si >= hp) { std::memset(dst, 0, sizeof(float) * static_cast<size_t>(d.w)); continue; }
+        for (long j = 0; j < d.w; ++j) { const long sj = j + d.pad; dst[j] = sj < wp ? acc[q * PHW + si * wp + sj] : 0.0f; }
+      }
+  }
 }
 
 // dw[o, c] = G^T (sum over tiles of (A dY A^T) . (B^T d B)) G; the 16 sums are GEMMs over the tiles
@@ -232,14 +323,7 @@ void winogradBackwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x
         else {
           const long tt = t0 + t, nn = tt / tl.per, rr = tt % tl.per;
           const long y0 = 2 * (rr / tl.tw), x0 = 2 * (rr % tl.tw);
-          const float* g = dy + (nn * O + oi) * OP + y0 * d.ow + x0;
-          const bool right = x0 + 1 < d.ow, down = y0 + 1 < d.oh;
-          const float g00 = g[0], g01 = right ? g[1] : 0.0f, g10 = down ? g[d.ow] : 0.0f, g11 = right && down ? g[d.ow + 1] : 0.0f;
-          // rows of A dY: [g0, g0 + g1, g0 - g1, -g1] per column, then the same along the row
-          const float r[4][2] = {{g00, g01}, {g00 + g10, g01 + g11}, {g00 - g10, g01 - g11}, {-g10, -g11}};
-          for (int i = 0; i < 4; ++i) {
-            u[i * 4] = r[i][0]; u[i * 4 + 1] = r[i][0] + r[i][1]; u[i * 4 + 2] = r[i][0] - r[i][1]; u[i * 4 + 3] = -r[i][1];
-          }
+          outputGradTransform(dy + (nn * O + oi) * OP + y0 * d.ow + x0, d.ow, x0 + 1 < d.ow, y0 + 1 < d.oh, u);
         }
         for (int p = 0; p < 16; ++p) base[p * Opad * kc + t * MR] = u[p];
       }

@@ -1,5 +1,5 @@
 // the native 3x3 stride-1 convolutions (Winograd F(2x2,3x3) once a layer has 8+ input and output
-// channels; backward-input with pad 1 or on large maps) against the reference backend's direct convolution: forward, backward-input and
+// channels) against the reference backend's direct convolution: forward, backward-input and
 // backward-weight, on both SIMD paths, on the models' shapes and on edge shapes (batch 1, odd and
 // non-square sizes, 1x1 outputs, padding, channel counts that are not multiples of 8, more tiles
 // than one block of the weight-gradient GEMM); the same inputs give the same bits.
@@ -31,7 +31,7 @@ const SHAPES: ConvDims[] = [
   cd(1, 8, 4, 4, 8, 1),
   cd(40, 24, 10, 10, 10), // 640 tiles: several blocks of the weight-gradient reduction
   cd(5, 70, 6, 6, 40), // channels past one micro-panel
-  cd(1, 8, 40, 40, 9), // a map large enough for Winograd backward-input without padding
+  cd(1, 8, 40, 40, 9), // a larger map
 ];
 
 describe('native 3x3 convolutions (Winograd) agree with the direct reference', { skip }, () => {
