@@ -41,12 +41,16 @@ Padded padInput(Arena& scratch, const float* x, long planes, long h, long w, lon
   return {dst, hp, wp};
 }
 
+// offset of tile t's patch from its channel plane's start
+inline long patchOffset(long imageStride, long w, const Tiles& tl, long t) {
+  const long n = t / tl.per, r = t % tl.per;
+  return n * imageStride + 2 * (r / tl.tw) * w + 2 * (r % tl.tw);
+}
+
 // offsets of the patches of tiles t0.. (lanes) from their channel plane's start; -1 past the last tile
 void patchOffsets(long imageStride, long w, const Tiles& tl, long t0, long nt, long off[L]) {
   for (long l = 0; l < L; ++l) {
-    if (l >= nt) { off[l] = -1; continue; }
-    const long t = t0 + l, n = t / tl.per, r = t % tl.per;
-    off[l] = n * imageStride + 2 * (r / tl.tw) * w + 2 * (r % tl.tw);
+    off[l] = l < nt ? patchOffset(imageStride, w, tl, t0 + l) : -1;
   }
 }
 
@@ -286,53 +290,76 @@ void winogradBackwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x
   const Tiles tl(d.n, d.oh, d.ow);
   long kc = 98304 / (16 * (Opad + Cpad));
   kc = std::max(L, std::min(KC, kc / L * L));
-  float* Ap = ctx.packA.get(static_cast<size_t>(16 * Opad * kc));
-  float* Bp = ctx.packB.get(static_cast<size_t>(16 * Cpad * kc));
+  const long aStride = skew(Opad * kc), bStride = skew(Cpad * kc);
+  float* Ap = ctx.packA.get(static_cast<size_t>(16 * aStride));
+  float* Bp = ctx.packB.get(static_cast<size_t>(16 * bStride));
   float* M = ctx.tmpC.get(static_cast<size_t>(16 * O * Cpad));
   if (!Ap || !Bp || !M) throw std::bad_alloc();
   const Ukr ukr = ctx.ukr;
   const Padded px = padInput(ctx.aux, x, d.n * C, d.h, d.w, d.pad, tl);
   const long PHW = px.hp * px.wp;
   alignas(64) float v[16][L];
+  long yoff[KC];
+  bool right[KC], down[KC];
   for (long t0 = 0; t0 < tl.total; t0 += kc) {
     const long tc = std::min(kc, tl.total - t0);
-    // B_p(t, c) = (B^T d B)_p of tile t, channel c: NR-column panels [t][c]
-    for (long tb = 0; tb < tc; tb += L) {
-      const long nt = std::min(L, tc - tb);
-      long off[L];
-      patchOffsets(C * PHW, px.wp, tl, t0 + tb, nt, off);
-      for (long ci = 0; ci < C; ++ci) {
-        gatherPatches(px.x + ci * PHW, px.wp, off, v);
-        inputTransform(v);
-        float* dst = Bp + (ci / L) * tc * L + tb * L + ci % L;
-        for (int p = 0; p < 16; ++p) {
-          float* dp = dst + p * Cpad * kc;
-          for (long l = 0; l < nt; ++l) dp[l * L] = v[p][l];
+    // B_p(t, c) = (B^T d B)_p of tile t, channel c: NR-column panels [t][c], transformed 16 channels
+    // (lanes) at a time so that each tile's row of a panel is one contiguous store
+    for (long c0 = 0; c0 < Cpad; c0 += L) {
+      float* panel = Bp + c0 * tc;
+      for (long t = 0; t < tc; ++t) {
+        const long off = patchOffset(C * PHW, px.wp, tl, t0 + t);
+        for (long l = 0; l < L; ++l) {
+          if (c0 + l >= C) { for (int p = 0; p < 16; ++p) v[p][l] = 0.0f; continue; }
+          const float* s = px.x + (c0 + l) * PHW + off;
+          for (int i = 0; i < 4; ++i)
+            for (int j = 0; j < 4; ++j) v[i * 4 + j][l] = s[i * px.wp + j];
         }
+        inputTransform(v);
+        for (int p = 0; p < 16; ++p) std::memcpy(panel + p * bStride + t * L, v[p], sizeof(float) * L);
       }
     }
-    for (long ci = C; ci < Cpad; ++ci)
-      for (int p = 0; p < 16; ++p)
-        for (long t = 0; t < tc; ++t) Bp[p * Cpad * kc + (ci / L) * tc * L + t * L + ci % L] = 0.0f;
     // A_p(o, t) = (A dY A^T)_p of tile t, channel o: MR-row panels [t][r]
-    for (long oi = 0; oi < Opad; ++oi) {
-      float* base = Ap + (oi / MR) * tc * MR + oi % MR;
+    for (long t = 0; t < tc; ++t) {
+      const long tt = t0 + t, nn = tt / tl.per, rr = tt % tl.per;
+      const long y0 = 2 * (rr / tl.tw), x0 = 2 * (rr % tl.tw);
+      yoff[t] = nn * O * OP + y0 * d.ow + x0; right[t] = x0 + 1 < d.ow; down[t] = y0 + 1 < d.oh;
+    }
+    for (long o0 = 0; o0 < Opad; o0 += MR) {
+      float* panel = Ap + o0 * tc;
       for (long t = 0; t < tc; ++t) {
-        float u[16];
-        if (oi >= O) { for (int p = 0; p < 16; ++p) u[p] = 0.0f; }
-        else {
-          const long tt = t0 + t, nn = tt / tl.per, rr = tt % tl.per;
-          const long y0 = 2 * (rr / tl.tw), x0 = 2 * (rr % tl.tw);
-          outputGradTransform(dy + (nn * O + oi) * OP + y0 * d.ow + x0, d.ow, x0 + 1 < d.ow, y0 + 1 < d.oh, u);
+        float g[4][MR];
+        for (long r = 0; r < MR; ++r) {
+          if (o0 + r >= O) { g[0][r] = g[1][r] = g[2][r] = g[3][r] = 0.0f; continue; }
+          const float* q = dy + (o0 + r) * OP + yoff[t];
+          g[0][r] = q[0]; g[1][r] = right[t] ? q[1] : 0.0f;
+          g[2][r] = down[t] ? q[d.ow] : 0.0f; g[3][r] = right[t] && down[t] ? q[d.ow + 1] : 0.0f;
         }
-        for (int p = 0; p < 16; ++p) base[p * Opad * kc + t * MR] = u[p];
+        // A g A^T, the panel's rows in parallel (as in backward-input)
+        float rr[8][MR];
+        for (long r = 0; r < MR; ++r) {
+          rr[0][r] = g[0][r]; rr[1][r] = g[1][r];
+          rr[2][r] = g[0][r] + g[2][r]; rr[3][r] = g[1][r] + g[3][r];
+          rr[4][r] = g[0][r] - g[2][r]; rr[5][r] = g[1][r] - g[3][r];
+          rr[6][r] = -g[2][r]; rr[7][r] = -g[3][r];
+        }
+        for (int i = 0; i < 4; ++i) {
+          float* u0 = panel + (i * 4) * aStride + t * MR;
+          float* u1 = u0 + aStride;
+          float* u2 = u1 + aStride;
+          float* u3 = u2 + aStride;
+          for (long r = 0; r < MR; ++r) {
+            const float x = rr[2 * i][r], y = rr[2 * i + 1][r];
+            u0[r] = x; u1[r] = x + y; u2[r] = x - y; u3[r] = -y;
+          }
+        }
       }
     }
     const float beta = t0 == 0 ? 0.0f : 1.0f;
     for (int p = 0; p < 16; ++p)
       for (long o0 = 0; o0 < O; o0 += MR)
         for (long c0 = 0; c0 < C; c0 += L)
-          ukr(tc, Ap + p * Opad * kc + o0 * tc, Bp + p * Cpad * kc + c0 * tc, M + (p * O + o0) * Cpad + c0, Cpad, beta,
+          ukr(tc, Ap + p * aStride + o0 * tc, Bp + p * bStride + c0 * tc, M + (p * O + o0) * Cpad + c0, Cpad, beta,
               std::min(MR, O - o0), std::min(L, C - c0));
   }
   // dw = G^T M G per (o, c)
