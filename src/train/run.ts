@@ -134,6 +134,7 @@ export function trainRun(opts: RunOptions): RunRecord {
   let epoch = 0;
   let best = { acc: -1, epoch: 0 };
   let last: Evaluation | null = null;
+  const timing = { setupSeconds: (performance.now() - started) / 1000, trainSeconds: 0, evalSeconds: 0 };
 
   for (const phase of phases) {
     const phaseParams = phase.kind === 'digits' ? net.digitPhaseParameters() : phases.length === 1 ? net.parameters() : net.pairPhaseParameters();
@@ -175,8 +176,11 @@ export function trainRun(opts: RunOptions): RunRecord {
           seen += b.n;
         }
       }
+      const t1 = performance.now();
+      timing.trainSeconds += (t1 - t0) / 1000;
       last = evaluate(net, test, recipe.compareInCode);
       const val = validation === null ? null : evaluate(net, validation, recipe.compareInCode);
+      timing.evalSeconds += (performance.now() - t1) / 1000;
       if (last.accuracy > best.acc) best = { acc: last.accuracy, epoch: epoch + 1 };
       const lossTerms: Record<string, number> = {};
       for (const [k, v] of Object.entries(sums)) lossTerms[k] = v / batches;
@@ -211,6 +215,7 @@ export function trainRun(opts: RunOptions): RunRecord {
     ...(final.validationAccuracy !== undefined ? { validationAccuracy: final.validationAccuracy } : {}),
     ...(final.digitAccuracy !== undefined ? { digitAccuracy: final.digitAccuracy } : {}),
     trainSeconds: (performance.now() - started) / 1000,
+    timing,
     pairCounts: last!.pairCounts,
     errorCounts: last!.errorCounts,
     standardisation: { mean: stats.mean, std: stats.std },

@@ -12,6 +12,12 @@ export interface EpochMetrics {
   seconds: number;
 }
 
+export interface RunTiming {
+  setupSeconds: number; // MNIST (its first load in a process), pair drawing, standardisation, model build
+  trainSeconds: number; // the optimizer steps of every epoch
+  evalSeconds: number; // the evaluations after every epoch
+}
+
 export interface RunRecord {
   model: string; // REPORTS.md id, e.g. 'lenet-transfer/cnn'
   round: number; // 0-based
@@ -26,7 +32,8 @@ export interface RunRecord {
   bestEpoch: number;
   validationAccuracy?: number;
   digitAccuracy?: number;
-  trainSeconds: number;
+  trainSeconds: number; // the whole run: setup, training and evaluation
+  timing?: RunTiming; // where trainSeconds went (absent in records written before it existed)
   pairCounts: number[][]; // 10x10 test pairs per (digit1, digit2)
   errorCounts: number[][]; // 10x10 misclassified test pairs per (digit1, digit2)
   standardisation?: { mean: number; std: number }; // the input standardisation the run used
