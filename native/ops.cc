@@ -2,6 +2,7 @@
 // Reductions run in a fixed order (accumulated in double where the reference sums many terms),
 // so the same inputs give the same bits every run.
 #include "pb.h"
+#include <vector>
 #include <algorithm>
 #include <cmath>
 #if defined(__SSE2__)
@@ -250,7 +251,28 @@ static double channelSum(long n, long c, long ch, long hw, F f) {
   return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
+// BatchNorm1d (hw == 1): rows outer, channels inner, so the loads are contiguous and the
+// per-channel double sums advance side by side (a channel-outer loop was strided and one add chain)
+static void batchNormTrainRows(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, double eps) {
+  std::vector<double> mu(static_cast<size_t>(c), 0.0), var(static_cast<size_t>(c), 0.0);
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) mu[ch] += static_cast<double>(x[i * c + ch]);
+  for (long ch = 0; ch < c; ++ch) mu[ch] /= static_cast<double>(n);
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) { const double dlt = x[i * c + ch] - mu[ch]; var[ch] += dlt * dlt; }
+  std::vector<float> muf(static_cast<size_t>(c)), scale(static_cast<size_t>(c));
+  for (long ch = 0; ch < c; ++ch) {
+    const double is = 1.0 / std::sqrt(var[ch] / static_cast<double>(n) + eps);
+    mean[ch] = muf[ch] = static_cast<float>(mu[ch]);
+    invStd[ch] = static_cast<float>(is);
+    scale[ch] = static_cast<float>(gamma[ch] * is);
+  }
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) out[i * c + ch] = (x[i * c + ch] - muf[ch]) * scale[ch] + beta[ch];
+}
+
 void batchNormTrain(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps) {
+  if (hw == 1) { batchNormTrainRows(out, mean, invStd, x, gamma, beta, n, c, eps); return; }
   const double M = static_cast<double>(n * hw);
   for (long ch = 0; ch < c; ++ch) {
     const double mu = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(x[j]); }) / M;
@@ -268,6 +290,13 @@ void batchNormTrain(float* out, float* mean, float* invStd, const float* x, cons
 }
 
 void batchNormEval(float* out, const float* x, const float* gamma, const float* beta, const float* rm, const float* rv, long n, long c, long hw, double eps) {
+  if (hw == 1) {
+    std::vector<float> scale(static_cast<size_t>(c));
+    for (long ch = 0; ch < c; ++ch) scale[ch] = static_cast<float>(gamma[ch] / std::sqrt(static_cast<double>(rv[ch]) + eps));
+    for (long i = 0; i < n; ++i)
+      for (long ch = 0; ch < c; ++ch) out[i * c + ch] = (x[i * c + ch] - rm[ch]) * scale[ch] + beta[ch];
+    return;
+  }
   for (long ch = 0; ch < c; ++ch) {
     const float scale = static_cast<float>(gamma[ch] / std::sqrt(static_cast<double>(rv[ch]) + eps));
     const float mu = rm[ch], b = beta[ch];
@@ -279,7 +308,27 @@ void batchNormEval(float* out, const float* x, const float* gamma, const float* 
   }
 }
 
+// BatchNorm1d backward, rows outer (see batchNormTrainRows); the same double arithmetic per element
+static void batchNormBackwardRows(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd, const float* gamma, long n, long c) {
+  const double M = static_cast<double>(n);
+  std::vector<double> sdy(static_cast<size_t>(c), 0.0), sdyx(static_cast<size_t>(c), 0.0), mu(static_cast<size_t>(c)), is(static_cast<size_t>(c)), k(static_cast<size_t>(c));
+  for (long ch = 0; ch < c; ++ch) { mu[ch] = mean[ch]; is[ch] = invStd[ch]; k[ch] = gamma[ch] * is[ch] / M; }
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) {
+      const double g = dy[i * c + ch];
+      sdy[ch] += g;
+      sdyx[ch] += g * ((x[i * c + ch] - mu[ch]) * is[ch]);
+    }
+  for (long ch = 0; ch < c; ++ch) { dgamma[ch] = static_cast<float>(sdyx[ch]); dbeta[ch] = static_cast<float>(sdy[ch]); }
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) {
+      const double xhat = (x[i * c + ch] - mu[ch]) * is[ch];
+      dx[i * c + ch] = static_cast<float>(k[ch] * (M * dy[i * c + ch] - sdy[ch] - xhat * sdyx[ch]));
+    }
+}
+
 void batchNormBackward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd, const float* gamma, long n, long c, long hw) {
+  if (hw == 1) { batchNormBackwardRows(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, n, c); return; }
   const double M = static_cast<double>(n * hw);
   for (long ch = 0; ch < c; ++ch) {
     const double mu = mean[ch], is = invStd[ch];
