@@ -271,12 +271,41 @@ static void batchNormTrainRows(float* out, float* mean, float* invStd, const flo
     for (long ch = 0; ch < c; ++ch) out[i * c + ch] = (x[i * c + ch] - muf[ch]) * scale[ch] + beta[ch];
 }
 
+// sum over one channel of f(j) (j indexes the NCHW buffer): each image's hw values in 8 float lanes,
+// the per-image partial added into double (float rounding only over hw/8 terms)
+template <class F>
+static double channelSumBlocked(long n, long c, long ch, long hw, F f) {
+  double total = 0.0;
+  for (long i = 0; i < n; ++i) {
+    const long base = (i * c + ch) * hw;
+    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    long t = 0;
+    for (; t + 8 <= hw; t += 8)
+      for (int l = 0; l < 8; ++l) s[l] += f(base + t + l);
+    for (int l = 0; t + l < hw; ++l) s[l] += f(base + t + l);
+    total += static_cast<double>(((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])));
+  }
+  return total;
+}
+
+// BatchNorm2d in float lanes once a channel holds at least this many values; below it (tiny
+// batches, 1x1 maps) the backward terms cancel almost exactly and double is kept
+constexpr long BN_FLOAT_MIN = 64;
+
 void batchNormTrain(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps) {
   if (hw == 1) { batchNormTrainRows(out, mean, invStd, x, gamma, beta, n, c, eps); return; }
   const double M = static_cast<double>(n * hw);
+  const bool fast = n * hw >= BN_FLOAT_MIN;
   for (long ch = 0; ch < c; ++ch) {
-    const double mu = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(x[j]); }) / M;
-    const double v = channelSum(n, c, ch, hw, [&](long j) { const double dlt = x[j] - mu; return dlt * dlt; });
+    double mu, v;
+    if (fast) {
+      mu = channelSumBlocked(n, c, ch, hw, [&](long j) { return x[j]; }) / M;
+      const float m = static_cast<float>(mu);
+      v = channelSumBlocked(n, c, ch, hw, [&](long j) { const float dlt = x[j] - m; return dlt * dlt; });
+    } else {
+      mu = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(x[j]); }) / M;
+      v = channelSum(n, c, ch, hw, [&](long j) { const double dlt = x[j] - mu; return dlt * dlt; });
+    }
     const double is = 1.0 / std::sqrt(v / M + eps);
     mean[ch] = static_cast<float>(mu);
     invStd[ch] = static_cast<float>(is);
@@ -330,15 +359,34 @@ static void batchNormBackwardRows(float* dx, float* dgamma, float* dbeta, const 
 void batchNormBackward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd, const float* gamma, long n, long c, long hw) {
   if (hw == 1) { batchNormBackwardRows(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, n, c); return; }
   const double M = static_cast<double>(n * hw);
+  const bool fast = n * hw >= BN_FLOAT_MIN;
   for (long ch = 0; ch < c; ++ch) {
     const double mu = mean[ch], is = invStd[ch];
-    const double sdy = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(dy[j]); });
-    const double sdyx = channelSum(n, c, ch, hw, [&](long j) { return dy[j] * ((x[j] - mu) * is); });
+    double sdy, sdyx;
+    if (fast) {
+      const float muf = mean[ch], isf = invStd[ch];
+      sdy = channelSumBlocked(n, c, ch, hw, [&](long j) { return dy[j]; });
+      sdyx = channelSumBlocked(n, c, ch, hw, [&](long j) { return dy[j] * ((x[j] - muf) * isf); });
+    } else {
+      sdy = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(dy[j]); });
+      sdyx = channelSum(n, c, ch, hw, [&](long j) { return dy[j] * ((x[j] - mu) * is); });
+    }
     dgamma[ch] = static_cast<float>(sdyx);
     dbeta[ch] = static_cast<float>(sdy);
+    const double k = gamma[ch] * is / M;
+    if (fast) {
+      // dx = a dy + b (x - mu) + e with the per-channel constants formed in double
+      const float a = static_cast<float>(k * M), b = static_cast<float>(-k * sdyx * is), e = static_cast<float>(-k * sdy), muf = mean[ch];
+      for (long i = 0; i < n; ++i) {
+        const float* g = dy + (i * c + ch) * hw;
+        const float* src = x + (i * c + ch) * hw;
+        float* dst = dx + (i * c + ch) * hw;
+        for (long t = 0; t < hw; ++t) dst[t] = (a * g[t] + b * (src[t] - muf)) + e;
+      }
+      continue;
+    }
     // in double, grouped as k * (M*dy - sum(dy) - xhat*sum(dy*xhat)): the terms cancel almost
     // exactly for tiny batches, so float32 here would only return rounding noise
-    const double k = gamma[ch] * is / M;
     for (long i = 0; i < n; ++i) {
       const float* g = dy + (i * c + ch) * hw;
       const float* src = x + (i * c + ch) * hw;
