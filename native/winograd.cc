@@ -64,8 +64,8 @@ void gatherPatches(const float* x, long w, const long off[L], float d[16][L]) {
   }
 }
 
-// v = B^T d B for L lanes, in place
-void inputTransform(float d[16][L]) {
+// v = B^T d B for L lanes, position p's lanes written to out + p * stride
+void inputTransform(const float d[16][L], float* out, long stride) {
   float t[16][L];
   for (int j = 0; j < 4; ++j)
     for (long l = 0; l < L; ++l) {
@@ -75,7 +75,8 @@ void inputTransform(float d[16][L]) {
   for (int i = 0; i < 4; ++i)
     for (long l = 0; l < L; ++l) {
       const float d0 = t[i * 4][l], d1 = t[i * 4 + 1][l], d2 = t[i * 4 + 2][l], d3 = t[i * 4 + 3][l];
-      d[i * 4][l] = d0 - d2; d[i * 4 + 1][l] = d1 + d2; d[i * 4 + 2][l] = d2 - d1; d[i * 4 + 3][l] = d1 - d3;
+      float* o = out + (i * 4) * stride + l;
+      o[0] = d0 - d2; o[stride] = d1 + d2; o[2 * stride] = d2 - d1; o[3 * stride] = d1 - d3;
     }
 }
 
@@ -112,8 +113,7 @@ void winogradCore(Ctx& ctx, float* out, const float* x, const float* U, const fl
     patchOffsets(c * PHW, px.wp, tl, t0, nt, off);
     for (long ci = 0; ci < c; ++ci) {
       gatherPatches(px.x + ci * PHW, px.wp, off, d);
-      inputTransform(d);
-      for (int p = 0; p < 16; ++p) std::memcpy(Vp + p * vStride + ci * L, d[p], sizeof(float) * L);
+      inputTransform(d, Vp + ci * L, vStride);
     }
     for (int p = 0; p < 16; ++p)
       for (long o0 = 0; o0 < o; o0 += MR)
@@ -128,20 +128,19 @@ void winogradCore(Ctx& ctx, float* out, const float* x, const float* U, const fl
       right[l] = x0 + 1 < ow; down[l] = y0 + 1 < oh;
     }
     for (long oi = 0; oi < o; ++oi) {
-      float m[16][L];
-      for (int p = 0; p < 16; ++p) std::memcpy(m[p], Mp + p * mStride + oi * L, sizeof(float) * L);
-      float y[4][L];
-      for (long l = 0; l < L; ++l) {
-        float r[2][4];
-        for (int j = 0; j < 4; ++j) {
-          r[0][j] = (m[j][l] + m[4 + j][l]) + m[8 + j][l];
-          r[1][j] = (m[4 + j][l] - m[8 + j][l]) - m[12 + j][l];
+      const float* mp = Mp + oi * L;
+      float r[8][L], y[4][L];
+      for (int j = 0; j < 4; ++j)
+        for (long l = 0; l < L; ++l) {
+          const float a0 = mp[j * mStride + l], a1 = mp[(4 + j) * mStride + l], a2 = mp[(8 + j) * mStride + l], a3 = mp[(12 + j) * mStride + l];
+          r[j][l] = (a0 + a1) + a2;
+          r[4 + j][l] = (a1 - a2) - a3;
         }
-        for (int i = 0; i < 2; ++i) {
-          y[i * 2][l] = (r[i][0] + r[i][1]) + r[i][2];
-          y[i * 2 + 1][l] = (r[i][1] - r[i][2]) - r[i][3];
+      for (int i = 0; i < 2; ++i)
+        for (long l = 0; l < L; ++l) {
+          y[i * 2][l] = (r[4 * i][l] + r[4 * i + 1][l]) + r[4 * i + 2][l];
+          y[i * 2 + 1][l] = (r[4 * i + 1][l] - r[4 * i + 2][l]) - r[4 * i + 3][l];
         }
-      }
       const float b = bias ? bias[oi] : 0.0f;
       float* plane = out + oi * OP;
       for (long l = 0; l < nt; ++l) {
@@ -253,7 +252,9 @@ void winogradBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w,
         ukr(O, U + p * Cpad * O + c0 * O, Dp + p * dStride, Mp + p * mStride + c0 * L, L, 0.0f, std::min(MR, C - c0), L);
     for (long ci = 0; ci < C; ++ci) {
       float m[16][L], t[16][L];
-      for (int p = 0; p < 16; ++p) std::memcpy(m[p], Mp + p * mStride + ci * L, sizeof(float) * L);
+      const float* mp = Mp + ci * L;
+      for (int p = 0; p < 16; ++p)
+        for (long l = 0; l < L; ++l) m[p][l] = mp[p * mStride + l];
       // B m B^T: (B x) = [x0, x1 - x2 + x3, x1 + x2 - x0, -x3] down each column, then along each row
       for (int j = 0; j < 4; ++j)
         for (long l = 0; l < L; ++l) {
@@ -315,8 +316,7 @@ void winogradBackwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x
           for (int i = 0; i < 4; ++i)
             for (int j = 0; j < 4; ++j) v[i * 4 + j][l] = s[i * px.wp + j];
         }
-        inputTransform(v);
-        for (int p = 0; p < 16; ++p) std::memcpy(panel + p * bStride + t * L, v[p], sizeof(float) * L);
+        inputTransform(v, panel + t * L, bStride);
       }
     }
     // A_p(o, t) = (A dY A^T)_p of tile t, channel o: MR-row panels [t][r]
