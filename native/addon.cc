@@ -235,6 +235,9 @@ void run(Ctx&, Call&, const BceWithLogitsLossBackwardArgs& a) { bceWithLogitsLos
 void run(Ctx&, Call&, const BceLossArgs& a) { bceLoss(a.out, a.p, a.t, a.n); }
 void run(Ctx&, Call&, const BceLossBackwardArgs& a) { bceLossBackward(a.dp, a.dout, a.p, a.t, a.n); }
 void run(Ctx&, Call&, const CopyBlockArgs& a) { copyBlock(a.out, a.outOffset, a.outStride, a.x, a.xOffset, a.xStride, a.rows, a.cols); }
+void run(Ctx&, Call&, const DropoutArgs& a) {
+  dropout(a.out, a.mask, a.x, reinterpret_cast<uint32_t*>(a.state), static_cast<long>(a.outLen), a.p);
+}
 void run(Ctx&, Call& c, const AdamStepArgs& a) {
   if (!(a.step >= 1)) c.fail("step counts from 1, got " + std::to_string(a.step));
   adamStep(a.param, a.grad, a.m, a.v, static_cast<long>(a.paramLen), a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.step);

@@ -68,6 +68,10 @@ function cases(rng: () => number): Record<string, Case[]> {
     add('bceWithLogitsLossBackward', { label: `n=${n}`, run: (b) => { const o = nan(n); b.bceWithLogitsLossBackward(o, 0.7, x, t, n); return { o }; } });
     add('bceLoss', { label: `n=${n}`, run: (b) => { const o = nan(1); b.bceLoss(o, p, t, n); return { o }; } });
     add('bceLossBackward', { label: `n=${n}`, run: (b) => { const o = nan(n); b.bceLossBackward(o, 1.3, p, t, n); return { o }; } });
+    add('dropout', {
+      label: `n=${n}`,
+      run: (b) => { const o = nan(n), m = nan(n), st = Int32Array.of(-5, 123456789, 42, 0x7fffffff); b.dropout(o, m, x, st, 0.3); return { o, m, st }; },
+    });
     for (const wd of [0, 0.01]) {
       const p0 = r(n), g = r(n), m0 = r(n, -0.1, 0.1), v0 = r(n, 0, 0.01);
       add('adamStep', {
