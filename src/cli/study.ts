@@ -1,19 +1,24 @@
 // pairbench study | start | reproduce | grid | report: build the configuration, run the stages,
 // print the summary table and the study page path
 import { backendReason } from '../backend/select.js';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { PairbenchError } from '../errors.js';
 import { checkBaseline, checkModelIds, readStudyFile, type StudyFile } from '../study/config.js';
 import { readMeta, readRunsFile } from '../study/files.js';
-import { finalJobs, gridConfig, gridText, gridWinners, searchJobs, winnerDescriptions, writeGridFiles, comboText, type GridOptions } from '../study/grid.js';
-import type { StudyRecord } from '../study/job.js';
+import { loadMnist } from '../data/mnist.js';
+import { checkConfirmed, estimatePlan, planText } from '../study/estimate.js';
+import { finalJobs, gridConfig, gridSettings, gridText, gridWinners, searchJobs, winnerDescriptions, writeGridFiles, comboText, type GridOptions } from '../study/grid.js';
+import { runKey, type StudyRecord } from '../study/job.js';
 import { studyJobs } from '../study/plan.js';
 import { reportIds, reproducePlan } from '../study/reproduce.js';
-import { checkStudyDir, defaultWorkers, finishStudy, runStage, type FinishOptions, type StageResult, type StudyRequest } from '../study/runner.js';
+import { checkStudyDir, defaultWorkers, runStage, type StageResult, type StudyRequest } from '../study/runner.js';
+import type { FinishOptions } from '../report/finish.js';
 import { clock } from '../study/progress.js';
 import type { StudyConfig, StudyKind } from '../study/types.js';
 import { modelsOfReport } from '../models/registry.js';
 
+import { plural } from './format.js';
+import { expandReports } from './options.js';
 import { Stopped } from './stopped.js';
 
 const say = (s = ''): void => {
@@ -36,12 +41,12 @@ async function stage(req: StudyRequest): Promise<StageResult> {
   const t0 = performance.now();
   const r = await runStage(req);
   if (r.trainedNow > 0) say(`${r.trainedNow} run${r.trainedNow === 1 ? '' : 's'} trained in ${clock((performance.now() - t0) / 1000)} (${req.config.workers} worker${req.config.workers === 1 ? '' : 's'})`);
-  else if (!r.stopped) say(`${r.dir}: all ${req.jobs.length} planned runs were already finished`);
+  else if (!r.stopped) say(`${r.dir}: ${req.jobs.length === 1 ? 'the planned run was' : `all ${req.jobs.length} planned runs were`} already finished`);
   return r;
 }
 
 async function finish(r: StageResult, o: FinishOptions, extra: string[] = []): Promise<string> {
-  const f = await finishStudy(r.dir, r.meta, r.records, o);
+  const f = (await import('../report/finish.js')).finishStudy(r.dir, r.meta, r.records, o); // echarts and stdlib load only here
   say('');
   say(f.table);
   for (const l of extra) say(l);
@@ -66,12 +71,13 @@ export interface StudyFlags {
   mnistDir?: string;
   force?: boolean;
   name?: string;
+  yes?: boolean;
 }
 
 // flags override the file, the file overrides the defaults
 export function studyConfigFrom(flags: StudyFlags): { config: StudyConfig; out: string; name: string | undefined; mnistDir: string | undefined } {
   const file: StudyFile = flags.config !== undefined ? readStudyFile(flags.config) : {};
-  const models = flags.models ?? file.models;
+  const models = flags.models ?? (file.models !== undefined ? expandReports(file.models) : undefined);
   if (models === undefined) {
     throw new PairbenchError('bad_config', 'no models: give --models id,id,... or a config file with "models" (pairbench models lists the ids)', { field: 'models' });
   }
@@ -92,14 +98,16 @@ export function studyConfigFrom(flags: StudyFlags): { config: StudyConfig; out: 
     ...(testPairs !== undefined ? { testPairs } : {}),
   };
   const name = flags.name ?? file.name;
-  return { config, out: flags.out ?? file.out ?? `studies/${name ?? 'study'}`, name, mnistDir: flags.mnistDir ?? file.mnistDir };
+  // paths in a config file are relative to the file
+  const fromFile = (p: string | undefined): string | undefined => (p === undefined || flags.config === undefined ? p : resolve(dirname(flags.config), p));
+  return { config, out: flags.out ?? fromFile(file.out) ?? `studies/${name ?? 'study'}`, name, mnistDir: flags.mnistDir ?? fromFile(file.mnistDir) };
 }
 
-async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFrom>, force: boolean, notes: string[] = []): Promise<void> {
+async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFrom>, force: boolean, notes: string[] = [], yes = false): Promise<void> {
   checkStudyDir(c.out, kind, c.config, force); // conflicts and unusable directories before anything is printed
-  const req: StudyRequest = { dir: c.out, kind, config: c.config, jobs: studyJobs(c.config), force, mnistDir: c.mnistDir, ...(c.name !== undefined ? { name: c.name } : {}) };
+  const req: StudyRequest = { dir: c.out, kind, config: c.config, jobs: studyJobs(c.config), force, mnistDir: c.mnistDir, yes, ...(c.name !== undefined ? { name: c.name } : {}) };
   const e = c.config.epochs === null ? "each model's recipe epochs" : `${c.config.epochs} epoch${c.config.epochs === 1 ? '' : 's'}`;
-  say(`study ${resolve(c.out)}: ${c.config.models.length} model${c.config.models.length === 1 ? '' : 's'} x ${c.config.rounds} rounds = ${req.jobs.length} runs, ${e}, seed ${c.config.seed}, ${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}; ${backendReason()}`);
+  say(`study ${resolve(c.out)}: ${plural(c.config.models.length, 'model')} x ${plural(c.config.rounds ?? 0, 'round')} = ${plural(req.jobs.length, 'run')}, ${e}, seed ${c.config.seed}, ${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}; ${backendReason()}`);
   for (const n of notes) say(n);
   const r = await stage(req);
   await finish(r, { baseline: c.config.baseline }, c.config.epochs !== null ? ['', 'published figures come from the reports\' own protocols (their epochs and rounds), not from this study\'s'] : []);
@@ -111,7 +119,7 @@ async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFr
 
 export async function studyCommand(flags: StudyFlags): Promise<void> {
   const c = studyConfigFrom(flags);
-  await runPlainStudy('study', c, flags.force === true);
+  await runPlainStudy('study', c, flags.force === true, [], flags.yes === true);
 }
 
 export const HEADLINE = { rounds: 10, epochs: 25, out: 'studies/headline' };
@@ -132,7 +140,7 @@ export async function startCommand(flags: { workers?: number; out?: string; mnis
   await runPlainStudy('study', c, flags.force === true, [
     `the headline study: lenet-transfer's six models, ${HEADLINE.rounds} rounds of ${HEADLINE.epochs} epochs each. The report trained 100 epochs over 15 rounds;`,
     "this one is shortened to finish in minutes (pairbench reproduce lenet-transfer runs the report's full protocol).",
-  ]);
+  ], true);
 }
 
 export interface ReproduceFlags {
@@ -145,6 +153,7 @@ export interface ReproduceFlags {
   testPairs?: number;
   mnistDir?: string;
   force?: boolean;
+  yes?: boolean;
 }
 
 export async function reproduceCommand(which: string, flags: ReproduceFlags): Promise<void> {
@@ -155,10 +164,24 @@ export async function reproduceCommand(which: string, flags: ReproduceFlags): Pr
       trainPairs: flags.trainPairs, testPairs: flags.testPairs,
     }),
   );
-  const base = flags.out ?? (which === 'all' ? 'studies/reproduce' : `studies/reproduce-${which}`);
+  // one layout: studies/reproduce/<report> for one report or all; --out is the directory of one report, the parent for all
+  const base = flags.out ?? 'studies/reproduce';
   const pages: string[] = [];
+  let yes = flags.yes === true;
+  if (plans.length > 1) {
+    // every report's plan first: the whole job is asked for once
+    const done = (dir: string): Set<string> => new Set(readRunsFile(dir).runs.map((x) => runKey(x as StudyRecord)));
+    const all = plans.flatMap((p) => {
+      const finished = done(resolve(base, p.report));
+      return studyJobs(p.config).filter((j) => !finished.has(runKey(j)));
+    });
+    const e = estimatePlan(all, plans[0]!.config.workers, () => loadMnist(flags.mnistDir !== undefined ? { dir: flags.mnistDir } : {}));
+    say(planText(e, plans[0]!.config.workers, `all ${plans.length} reports`));
+    checkConfirmed(e, { yes, interactive: process.stdin.isTTY === true && process.stdout.isTTY === true });
+    yes = true;
+  }
   for (const p of plans) {
-    const dir = which === 'all' ? resolve(base, p.report) : resolve(base);
+    const dir = which === 'all' || flags.out === undefined ? resolve(base, p.report) : resolve(base);
     const jobs = studyJobs(p.config);
     checkStudyDir(dir, 'reproduce', p.config, flags.force === true);
     say(`reproduce ${p.report} into ${dir}: ${jobs.length} runs, ${p.config.workers} worker${p.config.workers === 1 ? '' : 's'}; ${backendReason()}`);
@@ -166,7 +189,7 @@ export async function reproduceCommand(which: string, flags: ReproduceFlags): Pr
     for (const l of p.protocol) say(`  - ${l}`);
     const shortNote = p.changes.length > 0 ? `protocol ${p.shortened ? 'SHORTENED' : 'CHANGED'}: ${p.changes.join(', ')}; the comparison with the published figures is indicative only` : null;
     if (shortNote !== null) say(shortNote);
-    const r = await stage({ dir, kind: 'reproduce', config: p.config, jobs, force: flags.force === true, mnistDir: flags.mnistDir, name: `reproduce-${p.report}` });
+    const r = await stage({ dir, kind: 'reproduce', config: p.config, jobs, force: flags.force === true, mnistDir: flags.mnistDir, name: `reproduce-${p.report}`, yes });
     const page = await finish(r, { baseline: p.config.baseline }, shortNote !== null ? ['', shortNote] : ['', 'full protocol: the report\'s epochs and rounds']);
     if (r.stopped) {
       stoppedMessage(r);
@@ -187,18 +210,22 @@ export interface GridFlags extends Omit<GridOptions, 'seed' | 'workers'> {
   out?: string;
   mnistDir?: string;
   force?: boolean;
+  yes?: boolean;
 }
 
 export async function gridCommand(flags: GridFlags): Promise<void> {
-  const { out, mnistDir, force, seed, workers, ...rest } = flags;
+  const { out, mnistDir, force, seed, workers, yes, ...rest } = flags;
   const config = gridConfig({ ...rest, seed: seed ?? 1, workers: workers ?? defaultWorkers() });
   const dir = resolve(out ?? 'studies/grid');
   const search = searchJobs(config);
   checkStudyDir(dir, 'grid', config, force === true);
   const g = config.extra!['grid'] as { k: number };
-  say(`grid search (carparelli2019's protocol) into ${dir}: ${config.models.length} model${config.models.length === 1 ? '' : 's'}, ${search.length} search runs (${g.k} seed${g.k === 1 ? '' : 's'} per combination, 70/30 split of the training pairs, selection on the 30% only), then ${config.rounds} final rounds per model on all training pairs`);
+  say(`grid search (carparelli2019's protocol) into ${dir}: ${plural(config.models.length, 'model')}, ${plural(search.length, 'search run')} (${g.k} seed${g.k === 1 ? '' : 's'} per combination, 70/30 split of the training pairs, selection on the 30% only), then ${plural(config.rounds ?? 0, 'final round')} per model on all training pairs`);
   const base = { dir, kind: 'grid' as const, config, force: force === true, mnistDir, name: 'grid' };
-  const s1 = await stage({ ...base, jobs: search });
+  // the final rounds counted in the plan with each model's largest hidden layer (the winners are not known yet)
+  const g0 = gridSettings(config);
+  const laterJobs = finalJobs(config, config.models.map((model) => ({ model, best: { hidden: Math.max(...g0.hidden), lr: g0.lrs[0]!, lambda: model.endsWith('-aux') ? g0.lambdas[0]! : null }, complete: true, scores: [] })));
+  const s1 = await stage({ ...base, jobs: search, laterJobs, yes: yes === true });
   if (s1.stopped) {
     await finish(s1, { filter: (x: StudyRecord) => x.grid?.stage === 'final' });
     stoppedMessage(s1);
@@ -211,8 +238,8 @@ export async function gridCommand(flags: GridFlags): Promise<void> {
   say(`grid results: ${gridJson} (and grid.md)`);
   say('');
   const finals = finalJobs(config, winners);
-  say(`final rounds: ${finals.length} runs (${winners.map((w) => `${w.model.slice('carparelli2019/'.length)}: ${comboText(w.best)}`).join('; ')})`);
-  const s2 = await stage({ ...base, force: false, jobs: finals });
+  say(`final rounds: ${plural(finals.length, 'run')} (${winners.map((w) => `${w.model.slice('carparelli2019/'.length)}: ${w.best === null ? 'no winner' : comboText(w.best)}`).join('; ')})`);
+  const s2 = await stage({ ...base, force: false, jobs: finals, yes: true });
   await finish(s2, { baseline: config.baseline, models: winnerDescriptions(winners), filter: (r: StudyRecord) => r.grid?.stage === 'final' }, ['', 'final rounds with each model\'s grid winner, trained on all training pairs; the search runs are in runs.jsonl (grid.stage = "search")']);
   if (s2.stopped) {
     stoppedMessage(s2);

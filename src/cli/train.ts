@@ -5,7 +5,12 @@ import { getModel } from '../models/registry.js';
 import { runSeed } from '../study/seeds.js';
 import { describe } from '../study/stats.js';
 import { trainRun } from '../train/run.js';
-import { int, optimizerText, pct } from './format.js';
+import { int, pairCountText, plural, optimizerText, pct } from './format.js';
+import type { RunRecord } from '../train/types.js';
+
+function pairCounts(r: RunRecord): { trainPairs: number; validationPairs: number; testPairs: number } {
+  return { trainPairs: r.trainPairs ?? 0, validationPairs: r.validationPairs ?? 0, testPairs: r.testPairs ?? 0 };
+}
 
 export interface TrainFlags {
   epochs?: number;
@@ -29,10 +34,11 @@ export function trainCommand(id: string, o: TrainFlags): void {
     (o.json ? process.stderr : process.stdout).write(s + '\n');
   };
   if (!o.json) {
-    say(`${spec.id}: ${int(spec.params)} parameters, ${epochs} epochs${epochs !== spec.recipe.epochs ? ` (recipe: ${spec.recipe.epochs})` : ''}, batch ${batch}, ${optimizerText(spec.recipe)}; ${backendReason()}`);
+    say(`${spec.id}: ${int(spec.params)} parameters, ${plural(epochs, 'epoch')}${epochs !== spec.recipe.epochs ? ` (recipe: ${spec.recipe.epochs})` : ''}, batch ${batch}, ${optimizerText(spec.recipe)}; ${backendReason()}`);
   }
   const rounds: { round: number; seed: number; testAccuracy: number; trainSeconds: number }[] = [];
   let params = spec.params;
+  let counts = { trainPairs: 0, validationPairs: 0, testPairs: 0 };
   for (let round = 0; round < o.rounds; round++) {
     const seed = runSeed(o.seed, spec.id, round);
     const r = trainRun({
@@ -45,22 +51,24 @@ export function trainCommand(id: string, o: TrainFlags): void {
       ...(o.trainPairs !== undefined ? { trainPairs: o.trainPairs } : {}),
       ...(o.testPairs !== undefined ? { testPairs: o.testPairs } : {}),
       ...(o.verbose && !o.json
-        ? { onEpoch: (m) => say(`    epoch ${String(m.epoch).padStart(String(epochs).length)}/${epochs} ${m.phase === 'pretrain' ? '(digits) ' : ''}loss ${m.trainLoss.toFixed(4)}  train ${pct(m.trainAccuracy)}  test ${pct(m.testAccuracy)}  ${m.seconds.toFixed(2)} s`) }
+        ? { onEpoch: (m) => say(`    epoch ${String(m.epoch).padStart(String(epochs).length)}/${epochs} ${m.phase === 'pretrain' ? '(digits) ' : ''}loss ${m.trainLoss.toFixed(4)}  ${m.phase === 'pretrain' ? 'train digits' : 'train'} ${pct(m.trainAccuracy)}  test ${pct(m.testAccuracy)}  ${m.seconds.toFixed(2)} s`) }
         : {}),
     });
     params = r.params;
+    counts = pairCounts(r);
     rounds.push({ round, seed, testAccuracy: r.testAccuracy, trainSeconds: r.trainSeconds });
     if (!o.json) {
       const best = spec.recipe.bestEpoch ? `  best epoch ${pct(r.bestTestAccuracy)} (epoch ${r.bestEpoch}, chosen on the test set)` : '';
-      say(`round ${String(round + 1).padStart(String(o.rounds).length)}/${o.rounds}  seed ${seed}  test ${pct(r.testAccuracy)}${best}  ${r.trainSeconds.toFixed(1)} s`);
+      // rounds are numbered from 0, as in a study and in the JSON
+      say(`[${String(round + 1).padStart(String(o.rounds).length)}/${o.rounds}] round ${round}  seed ${seed}  test ${pct(r.testAccuracy)}${best}  ${r.trainSeconds.toFixed(1)} s`);
     }
   }
   const s = describe(rounds.map((r) => r.testAccuracy));
   if (o.json) {
-    const obj = { model: spec.id, params, epochs, backend: getBackend().name, rounds, meanAccuracy: s.mean, sdAccuracy: s.sd };
+    const obj = { model: spec.id, params, epochs, backend: getBackend().name, ...counts, rounds, meanAccuracy: s.mean, sdAccuracy: s.sd };
     process.stdout.write(JSON.stringify(obj) + '\n');
   } else {
     const sd = s.sd === null ? '(no sd: one round)' : `± ${((s.sd ?? 0) * 100).toFixed(2)} (sample sd, n-1)`;
-    say(`${spec.id}: test accuracy ${((s.mean ?? 0) * 100).toFixed(2)}% ${sd} over ${o.rounds} round${o.rounds === 1 ? '' : 's'}`);
+    say(`${spec.id}: test accuracy ${((s.mean ?? 0) * 100).toFixed(2)}% ${sd} over ${o.rounds} round${o.rounds === 1 ? '' : 's'}; ${pairCountText(counts)}`);
   }
 }

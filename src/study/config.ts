@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
+import { roundsOf } from './plan.js';
 import { MAX_SEED } from './seeds.js';
 import type { StudyConfig, StudyKind, StudyMeta } from './types.js';
 
@@ -85,12 +86,11 @@ export function checkBaseline(baseline: string | undefined, models: readonly str
 }
 
 // what makes two studies the same: everything that changes the planned runs or their results
-// (not the worker count, nor the baseline of the Welch tests, nor the name)
+// (not the worker count, nor the baseline of the Welch tests, nor the name). Models and rounds may
+// grow: the runs already there stay what they are (see growthDifferences)
 function identity(kind: StudyKind, c: StudyConfig): Record<string, unknown> {
   return {
     kind,
-    models: c.models,
-    rounds: c.rounds,
     epochs: c.epochs,
     seed: c.seed,
     batchSize: c.batchSize,
@@ -110,5 +110,17 @@ export function configDifferences(old: StudyMeta, kind: StudyKind, c: StudyConfi
   for (const k of Object.keys(b)) {
     if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push(`${k} ${show(a[k])} there, ${show(b[k])} here`);
   }
+  return [...out, ...growthDifferences(old.config, c)];
+}
+
+// a study may gain models and rounds (its finished runs are kept and the new ones added); it may not lose them
+function growthDifferences(old: StudyConfig, c: StudyConfig): string[] {
+  const out: string[] = [];
+  const missing = old.models.filter((m) => !c.models.includes(m));
+  if (missing.length > 0) out.push(`models ${missing.join(',')} there, not here (models can be added, not removed)`);
+  const r = (v: number | null): string => (v === null ? 'recipe default' : String(v));
+  // rounds per model, the recipe's where the study follows it: none may go down
+  const grows = old.rounds === c.rounds || old.models.every((m) => !c.models.includes(m) || roundsOf(c, m) >= roundsOf(old, m));
+  if (!grows) out.push(`rounds ${r(old.rounds)} there, ${r(c.rounds)} here (rounds can be added, not removed)`);
   return out;
 }

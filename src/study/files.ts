@@ -1,7 +1,7 @@
 // reading a study directory: study.json (StudyMeta) and runs.jsonl (one RunRecord per line).
 // runs.jsonl is append-only; a process killed mid-write can leave a torn last line, which is
 // skipped (and reported), never an error. A bad line anywhere else is an error.
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PairbenchError } from '../errors.js';
 import type { RunRecord } from '../train/types.js';
@@ -127,4 +127,11 @@ export function ensureDir(dir: string): void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
+}
+
+// a whole file or none: written beside the target, then renamed over it (readers never see half)
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }

@@ -3,13 +3,13 @@
 // on the other 30% (validation, final epoch); the best mean validation accuracy wins (ties: the
 // first in list order); then the final rounds on all 1000 training pairs with the winner.
 // The test pairs are never used to select.
-import { writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { PairbenchError } from '../errors.js';
 import { getModel, modelsOfReport } from '../models/registry.js';
-import { carparelliSpec, GRID_VALIDATION_FRACTION, isCarparelliId, type GridTag, type RunJob, type StudyRecord } from './job.js';
+import { carparelliSpec, GRID_VALIDATION_FRACTION, isCarparelliId, runKey, type GridTag, type RunJob, type StudyRecord } from './job.js';
+import { writeFileAtomic } from './files.js';
 import { runSeed } from './seeds.js';
-import type { StudyConfig } from './types.js';
+import type { StudyConfig, StudyMeta } from './types.js';
 
 // the report's lists
 export const GRID_DEFAULTS = {
@@ -110,7 +110,9 @@ export function searchJobs(c: StudyConfig): RunJob[] {
 }
 
 export interface ComboScore extends Combo { n: number; validation: number; sd: number | null }
-export interface GridWinner { model: string; best: Combo; scores: ComboScore[] }
+// best: null when no combination of the model has a finished search run; complete: every
+// combination has its k seeds (otherwise the winner is provisional)
+export interface GridWinner { model: string; best: Combo | null; complete: boolean; scores: ComboScore[] }
 
 const sameCombo = (g: GridTag, c: Combo): boolean => g.hidden === c.hidden && g.lr === c.lr && g.lambda === c.lambda;
 
@@ -127,16 +129,27 @@ export function gridWinners(c: StudyConfig, records: readonly StudyRecord[]): Gr
       const sd = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : null;
       return { ...hp, n, validation: mean, sd };
     });
-    let best = scores[0]!;
-    for (const s of scores) if (s.validation > best.validation || !Number.isFinite(best.validation)) best = s;
-    return { model, best: { hidden: best.hidden, lr: best.lr, lambda: best.lambda }, scores };
+    let best: ComboScore | null = null;
+    for (const s of scores) if (s.n > 0 && (best === null || s.validation > best.validation || !Number.isFinite(best.validation))) best = s;
+    const complete = scores.every((s) => s.n >= g.k);
+    return { model, best: best === null ? null : { hidden: best.hidden, lr: best.lr, lambda: best.lambda }, complete, scores };
   });
+}
+
+// what the study page shows of a grid search: the winners and how far the search stage got
+export interface GridPageInfo { winners: GridWinner[]; searchDone: number; searchPlanned: number; k: number }
+
+export function gridPageInfo(meta: StudyMeta, records: readonly StudyRecord[]): GridPageInfo {
+  const planned = meta.runs.filter((r) => (r as { grid?: GridTag }).grid?.stage === 'search').length;
+  const searchPlanned = planned > 0 ? planned : searchJobs(meta.config).length;
+  const done = new Set(records.filter((r) => r.grid?.stage === 'search').map((r) => runKey(r))).size;
+  return { winners: gridWinners(meta.config, records), searchDone: done, searchPlanned, k: gridSettings(meta.config).k };
 }
 
 export function finalJobs(c: StudyConfig, winners: readonly GridWinner[]): RunJob[] {
   const jobs: RunJob[] = [];
   for (let round = 0; round < c.rounds!; round++) {
-    for (const w of winners) jobs.push({ model: w.model, round, seed: runSeed(c.seed, w.model, round), ...common(c), grid: { stage: 'final', ...w.best } });
+    for (const w of winners) if (w.best !== null) jobs.push({ model: w.model, round, seed: runSeed(c.seed, w.model, round), ...common(c), grid: { stage: 'final', ...w.best } });
   }
   return jobs;
 }
@@ -148,19 +161,22 @@ export function comboText(c: Combo): string {
 // the winners and each model's top combinations, as text (terminal and grid.md)
 export function gridText(winners: readonly GridWinner[], top = 5): string {
   const out: string[] = [];
+  const partial = winners.filter((w) => !w.complete).length;
+  if (partial > 0) out.push(`partial grid search: ${partial} of ${winners.length} model${winners.length === 1 ? '' : 's'} not fully searched; their winners are provisional (among the combinations trained so far)`);
   for (const w of winners) {
-    out.push(`${w.model}: best ${comboText(w.best)}`);
-    const sorted = [...w.scores].sort((a, b) => (b.validation || 0) - (a.validation || 0)).slice(0, top);
+    if (w.best === null) {
+      out.push(`${w.model}: no winner (no search run finished)`);
+      continue;
+    }
+    out.push(`${w.model}: ${w.complete ? 'best' : 'provisional best'} ${comboText(w.best)}`);
+    const sorted = [...w.scores].filter((s) => s.n > 0).sort((a, b) => (b.validation || 0) - (a.validation || 0)).slice(0, top);
     for (const s of sorted) out.push(`    ${comboText(s).padEnd(34)} validation ${(s.validation * 100).toFixed(2)}%${s.sd === null ? '' : ` ± ${(s.sd * 100).toFixed(2)}`} (${s.n} seed${s.n === 1 ? '' : 's'})`);
   }
   return out.join('\n');
 }
 
 export function writeGridFiles(dir: string, winners: readonly GridWinner[]): string {
-  const write = (p: string, t: string): void => {
-    writeFileSync(`${p}.tmp-${process.pid}`, t);
-    renameSync(`${p}.tmp-${process.pid}`, p);
-  };
+  const write = writeFileAtomic;
   const json = join(dir, 'grid.json');
   write(json, JSON.stringify({ selection: 'mean final-epoch validation accuracy over the seeds (30% of the training pairs); test pairs not used', winners }, null, 2) + '\n');
   write(join(dir, 'grid.md'), `# Grid search\n\nSelected on the mean final-epoch validation accuracy (30% of the training pairs) over the seeds; the test pairs are not used.\n\n\`\`\`\n${gridText(winners, Infinity)}\n\`\`\`\n`);
@@ -169,6 +185,10 @@ export function writeGridFiles(dir: string, winners: readonly GridWinner[]): str
 
 export function winnerDescriptions(winners: readonly GridWinner[]): { id: string; params: number; description: string; ours: string[] }[] {
   return winners.map((w) => {
+    if (w.best === null) {
+      const m = getModel(w.model);
+      return { id: m.id, params: m.params, description: `${m.description} (no grid winner: no search run finished)`, ours: m.ours };
+    }
     const s = carparelliSpec(w.model, w.best);
     return { id: s.id, params: s.params, description: `${s.description} (grid winner: ${comboText(w.best)})`, ours: s.ours.filter((o) => !o.startsWith('H = ')) };
   });

@@ -4,8 +4,9 @@ import cliProgress from 'cli-progress';
 import type { RunJob, StudyRecord } from './job.js';
 
 export interface Progress {
-  // the runs this invocation will train (with their epochs); done: runs already finished before
-  begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number): void;
+  // the runs this invocation will train (with their epochs); done: runs already finished before;
+  // cost: a job's estimated seconds per epoch (weights the ETA of models with no finished run yet)
+  begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number, cost?: (job: RunJob) => number): void;
   runStart(job: RunJob, epochs: number, worker: number): void;
   epoch(job: RunJob, epoch: number, testAccuracy: number, worker: number): void;
   runDone(job: RunJob, record: StudyRecord, worker: number): void;
@@ -42,8 +43,15 @@ abstract class Base implements Progress {
   private pending = new Map<string, number>(); // model -> epochs not started yet
   private rate = new Map<string, { seconds: number; epochs: number }>();
   private workers = 1;
+  private estimated = new Map<string, number>(); // model -> estimated seconds per epoch
 
-  begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number): void {
+  begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number, cost?: (job: RunJob) => number): void {
+    if (cost !== undefined) {
+      for (const j of jobs) {
+        const c = cost(j.job);
+        if (Number.isFinite(c) && !this.estimated.has(j.job.model)) this.estimated.set(j.job.model, c);
+      }
+    }
     this.total = jobs.length;
     this.epochsTotal = Math.max(1, jobs.reduce((a, j) => a + j.epochs, 0));
     for (const j of jobs) this.pending.set(j.job.model, (this.pending.get(j.job.model) ?? 0) + j.epochs);
@@ -78,19 +86,26 @@ abstract class Base implements Progress {
   protected elapsed(): number {
     return (performance.now() - this.started) / 1000;
   }
-  protected eta(): number {
-    if (this.epochsDone === 0) return NaN;
+  eta(): number {
+    if (this.epochsDone === 0 && this.estimated.size === 0) return NaN;
     let known = 0;
     let knownEpochs = 0;
     for (const r of this.rate.values()) {
       known += r.seconds;
       knownEpochs += r.epochs;
     }
-    // models with no finished run yet: the mean rate of the others, else the overall wall-clock rate
-    const fallback = knownEpochs > 0 ? known / knownEpochs : (this.elapsed() * this.workers) / this.epochsDone;
+    // models with no finished run yet: their estimated cost, scaled by how the finished models
+    // compare with their estimates; without an estimate the mean rate of the others, else the
+    // overall wall-clock rate
+    const fallback = knownEpochs > 0 ? known / knownEpochs : this.epochsDone > 0 ? (this.elapsed() * this.workers) / this.epochsDone : NaN;
+    let estKnown = 0;
+    for (const [model, r] of this.rate) estKnown += (this.estimated.get(model) ?? NaN) * r.epochs;
+    const scale = knownEpochs > 0 && Number.isFinite(estKnown) && estKnown > 0 ? known / estKnown : 1;
     const perEpoch = (model: string): number => {
       const r = this.rate.get(model);
-      return r !== undefined && r.epochs > 0 ? r.seconds / r.epochs : fallback;
+      if (r !== undefined && r.epochs > 0) return r.seconds / r.epochs;
+      const e = this.estimated.get(model);
+      return e !== undefined ? e * scale : fallback;
     };
     let work = 0;
     for (const [model, epochs] of this.pending) work += Math.max(0, epochs) * perEpoch(model);
@@ -126,8 +141,8 @@ class BarProgress extends Base {
       last: this.lastAcc === null ? '-' : `${(this.lastAcc * 100).toFixed(1)}%`,
     };
   }
-  override begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number): void {
-    super.begin(jobs, done, workers);
+  override begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number, cost?: (job: RunJob) => number): void {
+    super.begin(jobs, done, workers, cost);
     this.bar.start(this.epochsTotal, 0, this.payload());
   }
   protected update(): void {
@@ -148,8 +163,8 @@ class LineProgress extends Base {
   constructor(private readonly write: (s: string) => void, private readonly heartbeatSeconds = 30) {
     super();
   }
-  override begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number): void {
-    super.begin(jobs, done, workers);
+  override begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number, cost?: (job: RunJob) => number): void {
+    super.begin(jobs, done, workers, cost);
     this.lastLine = performance.now();
     this.timer = setInterval(() => {
       if (performance.now() - this.lastLine >= this.heartbeatSeconds * 1000) this.line(`… ${this.before + this.runsDone}/${this.before + this.total} runs, ${Math.floor((100 * this.epochsDone) / this.epochsTotal)}% of epochs, elapsed ${clock(this.elapsed())}, ETA ${clock(this.eta())} | ${this.current()}`);

@@ -43,7 +43,7 @@ export function reproducePlan(report: string, o: ReproduceOptions): ReproducePla
   const r0 = models[0]!.recipe;
   const protocol = [
     `${models.length} models: ${models.map((m) => m.id.slice(report.length + 1)).join(', ')}`,
-    `${range(recipeEpochs)} epochs, ${range(recipeRounds)} rounds of fresh pairs, batch ${range(models.map((m) => m.recipe.batchSize))}, ${r0.optimizer.kind === 'adam' ? 'Adam' : 'SGD'} lr ${r0.optimizer.lr} (per model: pairbench models ${report} --describe)`,
+    `${range(recipeEpochs)} epoch${range(recipeEpochs) === '1' ? '' : 's'}, ${range(recipeRounds)} round${range(recipeRounds) === '1' ? '' : 's'} of fresh pairs, batch ${range(models.map((m) => m.recipe.batchSize))}, ${r0.optimizer.kind === 'adam' ? 'Adam' : 'SGD'} lr ${r0.optimizer.lr} (per model: pairbench models ${report} --describe)`,
   ];
   if (models.some((m) => m.recipe.testSplit === 'half-validation')) protocol.push('test pairs split 500 validation / 500 test; accuracy on the 500 test pairs');
   if (models.some((m) => m.recipe.bestEpoch)) protocol.push('the report\'s figure is the best epoch of each run, chosen on the test set: compared with our best-epoch figure, the final epoch shown beside it');

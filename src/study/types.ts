@@ -17,6 +17,7 @@ export interface StudyConfig {
   shortened?: boolean; // reproduce: rounds/epochs cut below the report's protocol
   trainPairs?: number;
   testPairs?: number;
+  mnistDir?: string; // the directory of the MNIST idx files the study was created with (absolute)
   extra?: Record<string, unknown>; // anything else the runner wants to keep (grid lists...)
 }
 
@@ -87,6 +88,15 @@ export interface ModelSummary {
   bestTest: SampleStats; // best-epoch test accuracy (selected on the test set)
   meanBestEpoch: number | null;
   published: PublishedComparison | null;
+  pairs: PairCounts | null; // the pair counts of its runs (null: none recorded); varied = runs differ
+}
+
+// how many pairs a run trained on, validated on and was tested on (as recorded in its run record)
+export interface PairCounts {
+  train: number;
+  validation: number;
+  test: number;
+  varied?: boolean; // the runs of the model did not all use these counts (the first run's are shown)
 }
 
 export interface WelchRow {

@@ -105,6 +105,11 @@ export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean,
   return { accuracy: correct / set.n, digitAccuracy: hasDigits ? digitCorrect / (2 * set.n) : null, pairCounts, errorCounts };
 }
 
+// batch norm layers are the modules with running statistics
+export function usesBatchNorm(net: PairNetwork): boolean {
+  return net.namedBuffers().some(([name]) => name.endsWith('runningMean'));
+}
+
 export function trainRun(opts: RunOptions): RunRecord {
   const spec = typeof opts.model === 'string' ? getModel(opts.model) : opts.model;
   const recipe: Recipe = { ...spec.recipe, ...(opts.recipe ?? {}) };
@@ -117,10 +122,10 @@ export function trainRun(opts: RunOptions): RunRecord {
   const rng = new Rng(opts.seed);
   const ds = opts.data ?? loadMnist();
   const stats = trainStats(ds);
-  const drawn = generatePairSets(opts.trainPairs ?? 1000, rng.split('data'), ds);
+  // the test pairs have their own count; for equal counts the draw is the one of the course helper
+  const drawn = generatePairSets(opts.trainPairs ?? 1000, rng.split('data'), ds, opts.testPairs ?? 1000);
   const train = opts.train ?? standardise(drawn.train, stats);
   let test = standardise(drawn.test, stats);
-  if (opts.testPairs !== undefined && opts.testPairs < test.n) test = splitPairs(test, opts.testPairs)[0];
   let validation = opts.validation ?? null;
   if (recipe.testSplit === 'half-validation') {
     const [v, t] = splitPairs(test, Math.floor(test.n / 2));
@@ -138,6 +143,10 @@ export function trainRun(opts: RunOptions): RunRecord {
   let last: Evaluation | null = null;
   const timing = { setupSeconds: (performance.now() - started) / 1000, trainSeconds: 0, evalSeconds: 0 };
 
+  const pairPhaseFollows = phases.some((p) => p.kind === 'pairs');
+  // batch norm cannot normalise one sample in training mode: an incomplete last batch of one is dropped
+  const dropSingle = usesBatchNorm(net);
+  if (dropSingle && train.n < 2) throw new PairbenchError('bad_argument', `${spec.id} uses batch norm: it needs at least 2 training pairs, got ${train.n}`, { field: 'trainPairs', value: train.n });
   for (const phase of phases) {
     const phaseParams = phase.kind === 'digits' ? net.digitPhaseParameters() : phases.length === 1 ? net.parameters() : net.pairPhaseParameters();
     if (opt === null || phase.freshOptimizer) opt = makeOptimizer(recipe, phaseParams);
@@ -155,6 +164,7 @@ export function trainRun(opts: RunOptions): RunRecord {
       let seen = 0;
       if (digitSet !== null) {
         for (const b of digitBatches(digitSet, batchSize, shuffle)) {
+          if (dropSingle && b.n === 1) continue;
           const logits = net.forwardDigits!(new Tensor(b.input, [b.n, 1, 14, 14]));
           const loss = digitLoss(logits, b.classes, recipe.auxLoss?.onSigmoid ?? false);
           opt.zeroGrad();
@@ -169,6 +179,7 @@ export function trainRun(opts: RunOptions): RunRecord {
         }
       } else {
         for (const b of pairBatches(train, batchSize, shuffle)) {
+          if (dropSingle && b.n === 1) continue;
           const { out, loss, terms } = pairStep(net, opt, recipe, b, epoch, epochs);
           for (const [k, v] of Object.entries(terms)) sums[k] = (sums[k] ?? 0) + v;
           total += loss;
@@ -183,7 +194,8 @@ export function trainRun(opts: RunOptions): RunRecord {
       last = evaluate(net, test, recipe.compareInCode);
       const val = validation === null ? null : evaluate(net, validation, recipe.compareInCode);
       timing.evalSeconds += (performance.now() - t1) / 1000;
-      if (last.accuracy > best.acc) best = { acc: last.accuracy, epoch: epoch + 1 };
+      // a digit-pretraining phase (a pair phase follows) leaves the pair head untrained: not a candidate
+      if ((phase.kind === 'pairs' || !pairPhaseFollows) && last.accuracy > best.acc) best = { acc: last.accuracy, epoch: epoch + 1 };
       const lossTerms: Record<string, number> = {};
       for (const [k, v] of Object.entries(sums)) lossTerms[k] = v / batches;
       const m: EpochMetrics = {
@@ -220,6 +232,9 @@ export function trainRun(opts: RunOptions): RunRecord {
     timing,
     pairCounts: last!.pairCounts,
     errorCounts: last!.errorCounts,
+    trainPairs: train.n,
+    validationPairs: validation?.n ?? 0,
+    testPairs: test.n,
     standardisation: { mean: stats.mean, std: stats.std },
   };
 }

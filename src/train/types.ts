@@ -36,5 +36,8 @@ export interface RunRecord {
   timing?: RunTiming; // where trainSeconds went (absent in records written before it existed)
   pairCounts: number[][]; // 10x10 test pairs per (digit1, digit2)
   errorCounts: number[][]; // 10x10 misclassified test pairs per (digit1, digit2)
+  trainPairs?: number; // pairs trained on, validation pairs and test pairs: the real counts
+  validationPairs?: number; // (absent in records written before they were recorded)
+  testPairs?: number;
   standardisation?: { mean: number; std: number }; // the input standardisation the run used
 }

@@ -24,7 +24,8 @@ test('train --json prints exactly one JSON object on stdout', () => {
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 1, r.stdout);
   const o = JSON.parse(lines[0]!) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(o), ['model', 'params', 'epochs', 'backend', 'rounds', 'meanAccuracy', 'sdAccuracy']);
+  assert.deepEqual(Object.keys(o), ['model', 'params', 'epochs', 'backend', 'trainPairs', 'validationPairs', 'testPairs', 'rounds', 'meanAccuracy', 'sdAccuracy']);
+  assert.deepEqual([o['trainPairs'], o['validationPairs'], o['testPairs']], [200, 0, 200]);
   assert.equal(o['model'], 'kropfhamer2022/feedforward');
   assert.equal(o['params'], 66945);
   assert.equal(o['epochs'], 1);
@@ -42,7 +43,7 @@ test('train --json prints exactly one JSON object on stdout', () => {
   // human output: per round and mean ± sd
   const h = cli(['train', 'kropfhamer2022/feedforward', '--rounds', '2', ...SMALL]);
   assert.equal(h.status, 0, h.stderr);
-  assert.match(h.stdout, /round 1\/2 .*test \d+\.\d+%/);
+  assert.match(h.stdout, /^\[1\/2\] round 0 .*test \d+\.\d+%/m);
   assert.match(h.stdout, /test accuracy \d+\.\d+% ± \d+\.\d+ \(sample sd, n-1\) over 2 rounds/);
 });
 
@@ -76,13 +77,25 @@ test('study writes study.json, runs.jsonl, summary.*, index.html; a rerun resume
   assert.match(again.stdout, /all 4 planned runs were already finished/);
   assert.equal(readLines(dir).length, 4);
 
-  // different config: refused, nothing touched
+  // fewer rounds: refused, nothing touched
   const before = readFileSync(join(dir, 'study.json'), 'utf8');
-  const other = cli(withRounds('3'));
+  const other = cli(withRounds('1'));
   assert.equal(other.status, 1);
-  assert.match(other.stderr, /^pairbench: .*holds a different study \(rounds 2 there, 3 here\).*--force.*\[study_conflict\]\n$/);
+  assert.match(other.stderr, /^pairbench: .*holds a different study \(rounds 2 there, 1 here \(rounds can be added, not removed\)\).*--force.*\[study_conflict\]\n$/);
   assert.equal(readFileSync(join(dir, 'study.json'), 'utf8'), before);
   assert.equal(readLines(dir).length, 4);
+
+  // more rounds: the study grows, the finished runs are kept; study.json keeps its workers
+  const grown = cli([...withRounds('3'), '--workers', '1']);
+  assert.equal(grown.status, 0, grown.stderr);
+  assert.match(grown.stdout, /resuming .*: 4 of 6 runs already finished, 2 to go/);
+  const lines6 = readLines(dir);
+  assert.equal(lines6.length, 6);
+  assert.deepEqual(lines6.slice(0, 4), readLines(dir).slice(0, 4));
+  const meta3 = JSON.parse(readFileSync(join(dir, 'study.json'), 'utf8'));
+  assert.equal(meta3.runs.length, 6);
+  assert.equal(meta3.config.rounds, 3);
+  assert.equal(meta3.config.workers, 2);
 
   // --force replaces it; the old runs are kept aside
   const forced = cli(['study', '--models', 'kropfhamer2022/feedforward', '--rounds', '1', '--workers', '1', '--out', dir, '--force', ...SMALL]);

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/train/types.js';
 import type { StudyMeta } from '../../src/study/types.js';
-import { describe, fiveNumbers, formatSummary, meanCi, summarizeStudy, summaryCsv, summaryMarkdown, welch, writeSummary } from '../../src/study/stats.js';
+import { describe, fiveNumbers, meanCi, summarizeStudy, welch } from '../../src/study/stats.js';
+import { formatSummary, summaryCsv, summaryMarkdown, writeSummary } from '../../src/report/summary.js';
 import { parseRuns, readMetaIfPresent, readRuns, readRunsFile } from '../../src/study/files.js';
 
 const close = (a: number | null | undefined, b: number, tol = 1e-9, what = ''): void => {

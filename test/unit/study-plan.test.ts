@@ -52,13 +52,22 @@ test('config file: zod names unknown keys and bad values', () => {
 test('conflicts: what changes the runs differs; workers and baseline do not', () => {
   const meta = { name: 's', kind: 'study', config: cfg(), runs: [], environment: {} } as unknown as StudyMeta;
   assert.deepEqual(configDifferences(meta, 'study', cfg({ workers: 7, baseline: 'kropfhamer2022/feedforward' })), []);
-  assert.deepEqual(configDifferences(meta, 'study', cfg({ rounds: 4, seed: 2 })), ['rounds 3 there, 4 here', 'seed 1 there, 2 here']);
+  assert.deepEqual(configDifferences(meta, 'study', cfg({ rounds: 4, seed: 2 })), ['seed 1 there, 2 here']);
+  // a study grows (more rounds, more models); it does not shrink
+  assert.deepEqual(configDifferences(meta, 'study', cfg({ rounds: 9, models: [...meta.config.models, 'pillonel2020/model1'] })), []);
+  assert.deepEqual(configDifferences(meta, 'study', cfg({ rounds: 2 })), ['rounds 3 there, 2 here (rounds can be added, not removed)']);
+  // the recipe's rounds (reproduce) against a number: growth when no model gets fewer
+  const recipe = { ...meta, config: cfg({ rounds: null, models: ['lenet-transfer/cnn'] }) } as StudyMeta; // recipe: 15 rounds
+  assert.deepEqual(configDifferences(recipe, 'study', cfg({ rounds: 20, models: ['lenet-transfer/cnn'] })), []);
+  assert.deepEqual(configDifferences(recipe, 'study', cfg({ rounds: 5, models: ['lenet-transfer/cnn'] })), ['rounds recipe default there, 5 here (rounds can be added, not removed)']);
+  assert.deepEqual(configDifferences(meta, 'study', cfg({ models: meta.config.models.slice(1) })), [`models ${meta.config.models[0]} there, not here (models can be added, not removed)`]);
   assert.deepEqual(configDifferences(meta, 'reproduce', cfg()), ['kind study there, reproduce here']);
   assert.deepEqual(configDifferences(meta, 'study', cfg({ epochs: null })), ['epochs 2 there, recipe default here']);
   const dir = mkdtempSync(join(tmpdir(), 'pairbench-plan-'));
   writeFileSync(join(dir, 'study.json'), JSON.stringify(meta));
-  throwsCode(() => checkStudyDir(dir, 'study', cfg({ rounds: 9 }), false), 'study_conflict', /holds a different study \(rounds 3 there, 9 here\)/);
-  assert.equal(checkStudyDir(dir, 'study', cfg({ rounds: 9 }), true).existing, null);
+  throwsCode(() => checkStudyDir(dir, 'study', cfg({ rounds: 1 }), false), 'study_conflict', /holds a different study \(rounds 3 there, 1 here/);
+  assert.equal(checkStudyDir(dir, 'study', cfg({ rounds: 1 }), true).existing, null);
+  assert.notEqual(checkStudyDir(dir, 'study', cfg({ rounds: 9 }), false).existing, null);
   assert.notEqual(checkStudyDir(dir, 'study', cfg(), false).existing, null);
 });
 
