@@ -112,6 +112,7 @@ export function runWholeRunBench(opts: BenchOptions): void {
   const theirsCpu: Record<string, number[]> = {};
   let info: TorchWhole | null = null;
   const oursAcc: Record<string, number> = {};
+  const oursSplit: Record<string, { setupSeconds: number; trainSeconds: number; evalSeconds: number }[]> = {};
   try {
     for (const [name, set] of [['train', train], ['test', test]] as const) {
       writeFileSync(join(dir, `${name}-input.f32`), set.input);
@@ -134,6 +135,7 @@ export function runWholeRunBench(opts: BenchOptions): void {
         (ours[spec.id] ??= []).push((performance.now() - t0) / 1000);
         (oursCpu[spec.id] ??= []).push((c.user + c.system) / 1e6);
         oursAcc[spec.id] = rec.testAccuracy;
+        if (rec.timing) (oursSplit[spec.id] ??= []).push(rec.timing);
       }
       const t = runTorchWhole(dir, models.map((m) => m.spec));
       if (!t.ok) { info = t; break; }
@@ -149,13 +151,15 @@ export function runWholeRunBench(opts: BenchOptions): void {
   const fair = /openblas|mkl|blis/i.test(info?.blas ?? '');
   console.log(`PyTorch ${info?.torch}: BLAS ${info?.blas}, torch.mm 2048x2048 ${info?.mmGflops?.toFixed(1)} GFLOP/s, 1 thread` +
     (fair ? '' : ' — not OpenBLAS/MKL/BLIS (the slow reference BLAS?): the ratios below are NOT a fair comparison and are refused'));
-  const head = ['model', 'epochs', 'pairbench s/run', 'pytorch s/run', 'speed-up', 'cpu-time speed-up', 'target', 'acc pairbench', 'acc pytorch'];
+  const head = ['model', 'epochs', 'pairbench s/run', '(setup/train/eval)', 'pytorch s/run', 'speed-up', 'cpu-time speed-up', 'target', 'acc pairbench', 'acc pytorch'];
   const lines = [head];
   const ratio = (a: number[] | undefined, b: number[] | undefined): string => (fair && a && b ? `${(median(b) / median(a)).toFixed(2)}x` : fair ? '-' : 'refused');
   for (const { spec, epochs } of models) {
     const a = median(ours[spec.id]!), b = theirs[spec.id] ? median(theirs[spec.id]!) : NaN;
     const conv = JSON.stringify(exportArch(spec.build({ init: new Rng(0), dropout: new Rng(1) }) as unknown as Module)).includes('"conv"');
-    lines.push([spec.id, String(epochs), a.toFixed(3), Number.isFinite(b) ? b.toFixed(3) : '-', ratio(ours[spec.id], theirs[spec.id]),
+    const split = oursSplit[spec.id] ?? [];
+    const part = (k: 'setupSeconds' | 'trainSeconds' | 'evalSeconds'): string => (split.length > 0 ? median(split.map((t) => t[k])).toFixed(2) : '-');
+    lines.push([spec.id, String(epochs), a.toFixed(3), `${part('setupSeconds')}/${part('trainSeconds')}/${part('evalSeconds')}`, Number.isFinite(b) ? b.toFixed(3) : '-', ratio(ours[spec.id], theirs[spec.id]),
       ratio(oursCpu[spec.id], theirsCpu[spec.id]), `${conv ? CONV_TARGET : MLP_TARGET}x`, oursAcc[spec.id]!.toFixed(3), info?.accuracy?.[spec.id]?.toFixed(3) ?? '-']);
   }
   const widths = head.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
