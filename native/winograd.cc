@@ -1,5 +1,5 @@
 // Winograd F(2x2,3x3) for 3x3 stride-1 convolutions (Lavin & Gray 2016): forward, backward-input
-// (a forward convolution of dy with the flipped, transposed kernel) and backward-weight. Each 2x2
+// (the forward's adjoint over the same tiles) and backward-weight. Each 2x2
 // output tile costs 16 multiply-adds per channel pair instead of 36. The 16 transform positions
 // are 16 independent GEMMs run by the same micro-kernel as the direct path; transforms work on 16
 // tiles at a time (one micro-panel), lane-parallel. Fixed operation order: same inputs, same bits.
