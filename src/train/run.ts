@@ -73,7 +73,7 @@ export function pairStep(net: PairNetwork, opt: Optimizer, recipe: Recipe, b: Pa
 
 interface Evaluation { accuracy: number; digitAccuracy: number | null; pairCounts: number[][]; errorCounts: number[][] }
 
-export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean, chunk = EVAL_CHUNK): Evaluation {
+export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean): Evaluation {
   const wasTraining = net.training;
   net.eval();
   const pairCounts = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
@@ -82,8 +82,8 @@ export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean,
   let digitCorrect = 0;
   let hasDigits = false;
   noGrad(() => {
-    for (let s = 0; s < set.n; s += chunk) {
-      const e = Math.min(set.n, s + chunk);
+    for (let s = 0; s < set.n; s += EVAL_CHUNK) {
+      const e = Math.min(set.n, s + EVAL_CHUNK);
       const x = new Tensor(set.input.subarray(s * 392, e * 392), [e - s, 2, 14, 14]);
       const { pred, digits } = predictPairs(net.forwardPair(x), compareInCode);
       for (let i = 0; i < e - s; i++) {
