@@ -6,6 +6,7 @@
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
 //   A^T = [1 1 1 0; 0 1 -1 -1]                       Y = A^T [(G g G^T) . (B^T d B)] A
 #include "pb.h"
+#include <xmmintrin.h>
 #include <algorithm>
 
 namespace pb {
@@ -54,13 +55,22 @@ void patchOffsets(long imageStride, long w, const Tiles& tl, long t0, long nt, l
   }
 }
 
-// d[16][L]: the 4x4 patches at off[] in one channel plane of a padded input; lanes without a tile are zero
-void gatherPatches(const float* x, long w, const long off[L], float d[16][L]) {
-  for (long l = 0; l < L; ++l) {
-    if (off[l] < 0) { for (int p = 0; p < 16; ++p) d[p][l] = 0.0f; continue; }
-    const float* s = x + off[l];
-    for (int i = 0; i < 4; ++i)
-      for (int j = 0; j < 4; ++j) d[i * 4 + j][l] = s[i * w + j];
+// d[16][L]: lane l's 4x4 patch at src[l] (rows w apart; nullptr: zeros), four lanes at a time:
+// each patch row is one 4-float load and a 4x4 transpose turns four lanes' rows into positions
+void gatherPatches(const float* const src[L], long w, float d[16][L]) {
+  const __m128 zero = _mm_setzero_ps();
+  for (long l0 = 0; l0 < L; l0 += 4) {
+    for (int i = 0; i < 4; ++i) {
+      __m128 r0 = src[l0] ? _mm_loadu_ps(src[l0] + i * w) : zero;
+      __m128 r1 = src[l0 + 1] ? _mm_loadu_ps(src[l0 + 1] + i * w) : zero;
+      __m128 r2 = src[l0 + 2] ? _mm_loadu_ps(src[l0 + 2] + i * w) : zero;
+      __m128 r3 = src[l0 + 3] ? _mm_loadu_ps(src[l0 + 3] + i * w) : zero;
+      _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+      _mm_storeu_ps(d[i * 4] + l0, r0);
+      _mm_storeu_ps(d[i * 4 + 1] + l0, r1);
+      _mm_storeu_ps(d[i * 4 + 2] + l0, r2);
+      _mm_storeu_ps(d[i * 4 + 3] + l0, r3);
+    }
   }
 }
 
@@ -112,7 +122,10 @@ void winogradCore(Ctx& ctx, float* out, const float* x, const float* U, const fl
     long off[L];
     patchOffsets(c * PHW, px.wp, tl, t0, nt, off);
     for (long ci = 0; ci < c; ++ci) {
-      gatherPatches(px.x + ci * PHW, px.wp, off, d);
+      const float* plane = px.x + ci * PHW;
+      const float* src[L];
+      for (long l = 0; l < L; ++l) src[l] = off[l] < 0 ? nullptr : plane + off[l];
+      gatherPatches(src, px.wp, d);
       inputTransform(d, Vp + ci * L, vStride);
     }
     for (int p = 0; p < 16; ++p)
@@ -310,12 +323,9 @@ void winogradBackwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x
       float* panel = Bp + c0 * tc;
       for (long t = 0; t < tc; ++t) {
         const long off = patchOffset(C * PHW, px.wp, tl, t0 + t);
-        for (long l = 0; l < L; ++l) {
-          if (c0 + l >= C) { for (int p = 0; p < 16; ++p) v[p][l] = 0.0f; continue; }
-          const float* s = px.x + (c0 + l) * PHW + off;
-          for (int i = 0; i < 4; ++i)
-            for (int j = 0; j < 4; ++j) v[i * 4 + j][l] = s[i * px.wp + j];
-        }
+        const float* src[L];
+        for (long l = 0; l < L; ++l) src[l] = c0 + l >= C ? nullptr : px.x + (c0 + l) * PHW + off;
+        gatherPatches(src, px.wp, v);
         inputTransform(v, panel + t * L, bStride);
       }
     }
