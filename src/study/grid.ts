@@ -52,7 +52,7 @@ export function gridConfig(o: GridOptions): StudyConfig {
     if (!isCarparelliId(id)) throw new PairbenchError('bad_config', `the grid search takes carparelli2019 models only, got '${id}'`, { field: 'models', value: id });
   }
   if (new Set(models).size !== models.length) throw new PairbenchError('bad_config', 'a model is listed twice in --models', { field: 'models' });
-  for (const lr of o.lrs ?? []) if (!(lr < 10)) throw new PairbenchError('bad_argument', `learning rate ${lr} is out of range (must be below 10)`, { field: 'lrs', value: lr });
+  for (const lr of o.lrs ?? []) if (!(lr > 0 && lr < 10)) throw new PairbenchError('bad_argument', `learning rate ${lr} is out of range (must be above 0 and below 10)`, { field: 'lrs', value: lr });
   const grid: GridSettings = {
     lambdas: o.lambdas ?? GRID_DEFAULTS.lambdas,
     lrs: o.lrs ?? GRID_DEFAULTS.lrs,

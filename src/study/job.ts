@@ -1,4 +1,5 @@
 // one planned run as a worker executes it: a model id and seed (+ the grid search's hyperparameters)
+import { hostname } from 'node:os';
 import { trainStats } from '../data/mnist.js';
 import { generatePairSets, randomSplitPairs, standardise } from '../data/pairs.js';
 import type { MnistDataset } from '../data/types.js';
@@ -28,8 +29,8 @@ export interface RunJob {
   grid?: GridTag;
 }
 
-// a runs.jsonl line: the run record, plus the grid tag for grid-search studies
-export type StudyRecord = RunRecord & { grid?: GridTag };
+// a runs.jsonl line: the run record, plus the grid tag for grid-search studies and the machine that trained it
+export type StudyRecord = RunRecord & { grid?: GridTag; host?: string };
 
 // the validation part of the training pairs in the grid search (carparelli2019: 70/30)
 export const GRID_VALIDATION_FRACTION = 0.3;
@@ -64,7 +65,8 @@ export function executeJob(job: RunJob, data: MnistDataset, onEpoch?: (m: EpochM
     ...(job.testPairs !== undefined ? { testPairs: job.testPairs } : {}),
     ...(onEpoch !== undefined ? { onEpoch } : {}),
   };
-  if (job.grid === undefined) return trainRun(opts);
+  const host = hostname();
+  if (job.grid === undefined) return { ...trainRun(opts), host };
   if (job.grid.stage === 'search') {
     // the same training pairs trainRun would draw from this seed, split 70/30: train on 70%,
     // select on the 30% (validationAccuracy); the test pairs are drawn as usual and not used to select
@@ -75,5 +77,5 @@ export function executeJob(job: RunJob, data: MnistDataset, onEpoch?: (m: EpochM
     opts.train = fit;
     opts.validation = validation;
   }
-  return { ...trainRun(opts), grid: job.grid };
+  return { ...trainRun(opts), grid: job.grid, host };
 }

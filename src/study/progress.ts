@@ -160,7 +160,7 @@ class BarProgress extends Base {
 class LineProgress extends Base {
   private timer: NodeJS.Timeout | null = null;
   private lastLine = 0;
-  constructor(private readonly write: (s: string) => void, private readonly heartbeatSeconds = 30) {
+  constructor(private readonly write: (s: string) => void, private readonly heartbeatSeconds = 30, private readonly hosts = false) {
     super();
   }
   override begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number, cost?: (job: RunJob) => number): void {
@@ -181,7 +181,7 @@ class LineProgress extends Base {
     const all = this.before + this.total;
     const g = record.grid;
     const hp = g === undefined ? '' : g.stage === 'search' ? ` [H ${g.hidden}, lr ${g.lr}${g.lambda === null ? '' : `, λ ${g.lambda}`}; validation ${((record.validationAccuracy ?? NaN) * 100).toFixed(2)}%]` : ' [final]';
-    this.line(`[${String(n).padStart(String(all).length)}/${all}] ${record.model}${hp} round ${record.round}: test ${(record.testAccuracy * 100).toFixed(2)}% (${record.trainSeconds.toFixed(1)} s) · elapsed ${clock(this.elapsed())} · ETA ${clock(this.eta())}`);
+    this.line(`[${String(n).padStart(String(all).length)}/${all}] ${record.model}${hp} round ${record.round}: test ${(record.testAccuracy * 100).toFixed(2)}% (${record.trainSeconds.toFixed(1)} s${this.hosts && record.host !== undefined ? ` on ${record.host}` : ''}) · elapsed ${clock(this.elapsed())} · ETA ${clock(this.eta())}`);
   }
   end(): void {
     if (this.timer !== null) clearInterval(this.timer);
@@ -190,8 +190,9 @@ class LineProgress extends Base {
 }
 
 // a bar when stdout is a terminal, else plain lines on stdout
-export function makeProgress(opts: { tty?: boolean; quiet?: boolean } = {}): Progress {
+// hosts: name the machine of each finished run (a queue study)
+export function makeProgress(opts: { tty?: boolean; quiet?: boolean; hosts?: boolean } = {}): Progress {
   if (opts.quiet) return new (class extends Base { protected update(): void {} protected finished(): void {} end(): void {} })();
   const tty = opts.tty ?? process.stdout.isTTY === true;
-  return tty ? new BarProgress() : new LineProgress((s) => process.stdout.write(s));
+  return tty ? new BarProgress() : new LineProgress((s) => process.stdout.write(s), 30, opts.hosts === true);
 }

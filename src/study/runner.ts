@@ -2,16 +2,18 @@
 // runs.jsonl as one line (then src/report/finish.ts writes the summary and the page). Rerunning the
 // same directory resumes (finished runs matched by model + round + seed are skipped); a different study there is
 // refused unless forced. Ctrl-C (SIGINT/SIGTERM) stops the workers and leaves every written line whole.
-import { accessSync, appendFileSync, constants, existsSync, renameSync, statSync, truncateSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, existsSync, readFileSync, renameSync, statSync, truncateSync } from 'node:fs';
 import { availableParallelism, cpus, release, platform, arch } from 'node:os';
 import { join, resolve } from 'node:path';
 import { backendReason } from '../backend/select.js';
 import { loadMnist, toShared } from '../data/mnist.js';
 import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
-import { ensureDir, readMetaIfPresent, readRunsFile, RUNS_FILE, STUDY_FILE, writeFileAtomic } from './files.js';
+import { ensureDir, parseRuns, readMetaIfPresent, readRunsFile, RUNS_FILE, STUDY_FILE, writeFileAtomic } from './files.js';
 import { runKey, type RunJob, type StudyRecord } from './job.js';
-import { runPool } from './pool.js';
+import { holdStudyLock } from './lock.js';
+import { runPool, type PoolCallbacks, type PoolHandle } from './pool.js';
+import type { SharedMnistDescriptor } from '../data/mnist.js';
 import { makeProgress, type Progress } from './progress.js';
 import { configDifferences } from './config.js';
 import { checkConfirmed, estimatePlan, planText } from './estimate.js';
@@ -118,10 +120,16 @@ export interface StudyRequest {
   mnistDir?: string | undefined;
   progress?: Progress;
   log?: (line: string) => void;
+  executor?: RunExecutor; // who trains the runs (default: worker threads here; --queue: workers anywhere)
+  runsFile?: string; // where this process appends (default runs.jsonl; a --shard its own file)
+  only?: (job: RunJob) => boolean; // the planned runs this process trains (a --shard: every N-th); default all
   laterJobs?: RunJob[]; // runs of a later stage (the grid's final rounds), counted in the plan printed first
   yes?: boolean; // start a plan estimated over an hour without asking (needed on a terminal)
   interactive?: boolean; // a person at a terminal (default: stdin and stdout are TTYs)
 }
+
+// runPool's shape: trains the jobs, hands each record to cb.onDone on this thread
+export type RunExecutor = (jobs: readonly RunJob[], workers: number, mnist: SharedMnistDescriptor, cb: PoolCallbacks) => PoolHandle;
 
 export interface StageResult {
   dir: string;
@@ -133,9 +141,9 @@ export interface StageResult {
 }
 
 // repairs a torn tail of runs.jsonl (a kill mid-append) and returns the finished records
-export function repairRuns(dir: string, log: (s: string) => void): StudyRecord[] {
-  const rf = readRunsFile(dir);
-  const path = join(dir, RUNS_FILE);
+export function repairRuns(dir: string, log: (s: string) => void, file = RUNS_FILE): StudyRecord[] {
+  const path = join(dir, file);
+  const rf = file === RUNS_FILE ? readRunsFile(dir) : existsSync(path) ? parseRuns(readFileSync(path, 'utf8'), path) : { runs: [], tornLastLine: false, validBytes: 0, needsNewline: false };
   if (rf.tornLastLine) {
     truncateSync(path, rf.validBytes);
     log(`repaired ${path}: dropped an incomplete last line (a run killed mid-write; it will be rerun)`);
@@ -162,7 +170,7 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   // the plan and its estimate, before anything is written: a day-long job asks for --yes first
   const before = existsSync(join(dir, RUNS_FILE)) && state.existing !== null ? (readRunsFile(dir).runs as StudyRecord[]) : [];
   const finishedBefore = new Set(before.map((r) => runKey(r)));
-  const toTrain = req.jobs.filter((j) => !finishedBefore.has(runKey(j)));
+  const toTrain = req.jobs.filter((j) => !finishedBefore.has(runKey(j)) && (req.only?.(j) ?? true));
   const estimate = estimatePlan([...toTrain, ...(req.laterJobs ?? [])], req.config.workers, () => ds, before);
   if (toTrain.length > 0) log(planText(estimate, req.config.workers, req.laterJobs?.length ? 'plan (this stage and the next)' : 'plan'));
   checkConfirmed(estimate, { yes: req.yes === true, interactive: req.interactive ?? (process.stdin.isTTY === true && process.stdout.isTTY === true) });
@@ -172,6 +180,7 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   } catch (e) {
     throw ioError('cannot create study directory', dir, e);
   }
+  await holdStudyLock(dir, req.runsFile === undefined ? '' : req.runsFile.replace(/\.jsonl$/, ''));
   let meta: StudyMeta;
   if (state.existing === null) {
     const runsPath = join(dir, RUNS_FILE);
@@ -197,22 +206,23 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
     }
   }
 
-  const records = repairRuns(dir, log);
+  const records = req.runsFile === undefined ? repairRuns(dir, log) : [...repairRuns(dir, log), ...repairRuns(dir, log, req.runsFile)];
   const have = new Set(records.map((r) => runKey(r)));
-  const todo = req.jobs.filter((j) => !have.has(runKey(j)));
-  const skipped = req.jobs.length - todo.length;
+  const mine = req.only === undefined ? req.jobs : req.jobs.filter(req.only);
+  const todo = mine.filter((j) => !have.has(runKey(j)));
+  const skipped = mine.length - todo.length;
   if (todo.length === 0) return { dir, meta, records, stopped: false, trainedNow: 0, skipped };
-  if (skipped > 0) log(`resuming ${dir}: ${skipped} of ${req.jobs.length} run${req.jobs.length === 1 ? '' : 's'} already finished, ${todo.length} to go`);
+  if (skipped > 0) log(`resuming ${dir}: ${skipped} of ${mine.length} run${mine.length === 1 ? '' : 's'} already finished, ${todo.length} to go`);
 
   const workers = Math.max(1, Math.min(req.config.workers, todo.length));
   const cores = availableParallelism();
   if (req.config.workers > cores) log(`note: ${req.config.workers} workers on ${cores} core${cores === 1 ? '' : 's'}: they share the cores, no faster than ${cores} (each worker also holds its own engine in memory)`);
   const progress = req.progress ?? makeProgress();
-  const runsPath = join(dir, RUNS_FILE);
+  const runsPath = join(dir, req.runsFile ?? RUNS_FILE);
   const epochsOf = new Map<RunJob, number>(todo.map((j) => [j, jobEpochs(j)]));
   let trained = 0;
   progress.begin(todo.map((job) => ({ job, epochs: epochsOf.get(job) ?? 1 })), skipped, workers, estimate.costs);
-  const handle = runPool(todo, workers, toShared(ds), {
+  const handle = (req.executor ?? runPool)(todo, workers, toShared(ds), {
     onStart: (job, w) => progress.runStart(job, epochsOf.get(job) ?? 1, w),
     onEpoch: (job, e, acc, w) => progress.epoch(job, e, acc, w),
     onDone: (job, record, w) => {

@@ -1,8 +1,7 @@
 // the plan printed before a study: its estimate from the per-machine cost table, --yes over an
 // hour on a terminal, and the ETA weighted by each model's cost
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { PairbenchError } from '../../src/errors.js';
@@ -12,9 +11,10 @@ import { studyJobs } from '../../src/study/plan.js';
 import { makeProgress } from '../../src/study/progress.js';
 import { runStage } from '../../src/study/runner.js';
 import type { StudyConfig } from '../../src/study/types.js';
+import { tempDirUntilExit } from '../helpers/tmp.js';
 
 delete process.env['PAIRBENCH_MNIST_DIR'];
-const cacheDir = mkdtempSync(join(tmpdir(), 'pairbench-cost-'));
+const cacheDir = tempDirUntilExit('cost');
 process.env['PAIRBENCH_CACHE_DIR'] = cacheDir;
 // a cost table as if measured: seconds per epoch at the measurement's size (200 + 200 pairs)
 writeFileSync(join(cacheDir, 'model-cost.json'), JSON.stringify({ [machineKey()]: { 'lenet-transfer/cnn': 0.1, 'pillonel2020/model4': 1 } }));
@@ -58,7 +58,7 @@ test('over an hour: refused on a terminal without --yes; scripts, pipes and --ye
 });
 
 test('a day-long study on a terminal stops before it writes anything', async () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'pairbench-big-')), 'out');
+  const dir = join(tempDirUntilExit('big'), 'out');
   const c = config({ rounds: 100, epochs: 100 });
   const lines: string[] = [];
   await assert.rejects(

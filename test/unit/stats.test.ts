@@ -2,14 +2,14 @@
 // scipy.stats.ttest_ind(x, y, equal_var=False), scipy.stats.t.ppf)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/train/types.js';
 import type { StudyMeta } from '../../src/study/types.js';
 import { describe, fiveNumbers, meanCi, summarizeStudy, welch } from '../../src/study/stats.js';
 import { formatSummary, summaryCsv, summaryMarkdown, writeSummary } from '../../src/report/summary.js';
 import { parseRuns, readMetaIfPresent, readRuns, readRunsFile } from '../../src/study/files.js';
+import { tempDirUntilExit } from '../helpers/tmp.js';
 
 const close = (a: number | null | undefined, b: number, tol = 1e-9, what = ''): void => {
   assert.ok(a !== null && a !== undefined && Math.abs(a - b) <= tol, `${what}: ${a} != ${b} (tol ${tol})`);
@@ -165,7 +165,7 @@ test('summary writers and terminal table', () => {
   assert.ok(csv[0]!.startsWith('model,planned,n,params'));
   assert.match(csv[1]!, /^r\/a,3,2,1234,10,0\.82(0000+\d)?,/);
   assert.match(summaryMarkdown(s), /^\| model \| runs \|/m);
-  const dir = mkdtempSync(join(tmpdir(), 'pairbench-stats-'));
+  const dir = tempDirUntilExit('stats');
   const paths = writeSummary(dir, s);
   assert.equal(JSON.parse(readFileSync(paths.json, 'utf8')).models.length, 3);
 });
@@ -184,7 +184,7 @@ test('runs.jsonl: torn last line skipped, bad middle line refused, missing files
   assert.equal(noNl.runs.length, 2);
   assert.equal(noNl.needsNewline, true);
   assert.throws(() => parseRuns(`${a}\n{oops\n${b}\n`), (e: Error & { code?: string }) => e.code === 'bad_config' && /line 2/.test(e.message));
-  const dir = mkdtempSync(join(tmpdir(), 'pairbench-files-'));
+  const dir = tempDirUntilExit('files');
   assert.deepEqual(readRuns(dir), []);
   assert.equal(readMetaIfPresent(dir), null);
   writeFileSync(join(dir, 'runs.jsonl'), `${a}\n${b.slice(0, 10)}`);

@@ -2,8 +2,7 @@
 // the grid search's combinations and selection
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PairbenchError } from '../../src/errors.js';
 import { runSeed } from '../../src/study/seeds.js';
@@ -14,6 +13,7 @@ import { combos, gridConfig, gridWinners, searchJobs, finalJobs } from '../../sr
 import { reproducePlan, reportIds } from '../../src/study/reproduce.js';
 import { runKey, type StudyRecord } from '../../src/study/job.js';
 import type { StudyConfig, StudyMeta } from '../../src/study/types.js';
+import { tempDirUntilExit } from '../helpers/tmp.js';
 
 const cfg = (o: Partial<StudyConfig> = {}): StudyConfig => ({ models: ['lenet-transfer/cnn', 'kropfhamer2022/feedforward'], rounds: 3, epochs: 2, seed: 1, workers: 2, batchSize: null, ...o });
 
@@ -63,7 +63,7 @@ test('conflicts: what changes the runs differs; workers and baseline do not', ()
   assert.deepEqual(configDifferences(meta, 'study', cfg({ models: meta.config.models.slice(1) })), [`models ${meta.config.models[0]} there, not here (models can be added, not removed)`]);
   assert.deepEqual(configDifferences(meta, 'reproduce', cfg()), ['kind study there, reproduce here']);
   assert.deepEqual(configDifferences(meta, 'study', cfg({ epochs: null })), ['epochs 2 there, recipe default here']);
-  const dir = mkdtempSync(join(tmpdir(), 'pairbench-plan-'));
+  const dir = tempDirUntilExit('plan');
   writeFileSync(join(dir, 'study.json'), JSON.stringify(meta));
   throwsCode(() => checkStudyDir(dir, 'study', cfg({ rounds: 1 }), false), 'study_conflict', /holds a different study \(rounds 3 there, 1 here/);
   assert.equal(checkStudyDir(dir, 'study', cfg({ rounds: 1 }), true).existing, null);
@@ -72,7 +72,7 @@ test('conflicts: what changes the runs differs; workers and baseline do not', ()
 });
 
 test('runs.jsonl repair: a torn tail is truncated, a missing final newline added', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pairbench-repair-'));
+  const dir = tempDirUntilExit('repair');
   const rec = (round: number): string => JSON.stringify({ model: 'm', round, seed: round, testAccuracy: 0.5, metrics: [] });
   const path = join(dir, 'runs.jsonl');
   writeFileSync(path, `${rec(0)}\n${rec(1)}\n{"model":"m","rou`);
