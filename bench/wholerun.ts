@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setBackend } from '../src/backend/select.js';
+import { availableBackends, setBackend } from '../src/backend/select.js';
 import { loadMnist, trainStats } from '../src/data/mnist.js';
 import { generatePairSets, standardise } from '../src/data/pairs.js';
 import type { PairSet } from '../src/data/types.js';
@@ -101,6 +101,7 @@ export function runWholeRunBench(opts: BenchOptions): void {
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
   console.log(`\n## Whole runs vs PyTorch (trainRun: training + test evaluation after every epoch; median of ${rounds} round(s) each side, interleaved)`);
   if (probe.status !== 0) { console.log('skipped: /usr/bin/python3 has no torch (apt-get install python3-torch libopenblas0-pthread)'); return; }
+  if (!availableBackends().some((b) => b.name === 'native')) { console.log('skipped: the native addon is not loaded (npm install builds it)'); return; }
   setBackend('native');
   const seed = 1;
   const models = WHOLE_RUN_MODELS.map((m) => ({ spec: getModel(m.id), epochs: opts.quick ? 2 : m.epochs }));
