@@ -529,21 +529,31 @@ void sgdStep(float* param, const float* grad, float* buf, long n, double lr, dou
 namespace pb {
 static inline uint32_t rotl32(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
 
-// the Rng's xoshiro128** draws (src/tensor/random.ts fillU32), compared with p * 2^32 in double as there
+// the Rng's xoshiro128** draws (src/tensor/random.ts fillU32), dropped below p * 2^32 as there (for an
+// integer draw r, r < p * 2^32 is r < ceil(p * 2^32)). Two passes: the draws (one serial chain),
+// then mask and product without branches (a branch per element mispredicted at every p)
 void dropout(float* out, float* mask, const float* x, uint32_t* state, long n, double p) {
   uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
-  const double threshold = p * 4294967296.0;
-  const float keep = static_cast<float>(1.0 / (1.0 - p));
+  uint32_t* draws = reinterpret_cast<uint32_t*>(mask);
   for (long i = 0; i < n; ++i) {
-    const uint32_t r = rotl32(b * 5u, 7) * 9u;
+    draws[i] = rotl32(b * 5u, 7) * 9u;
     const uint32_t t = b << 9;
     c ^= a; d ^= b; b ^= c; a ^= d;
     c ^= t;
     d = rotl32(d, 11);
-    const float m = static_cast<double>(r) < threshold ? 0.0f : keep;
+  }
+  state[0] = a; state[1] = b; state[2] = c; state[3] = d;
+  const double limit = std::ceil(p * 4294967296.0);
+  const float keep = static_cast<float>(1.0 / (1.0 - p));
+  if (limit > 4294967295.0) {  // every draw is below p * 2^32
+    for (long i = 0; i < n; ++i) { mask[i] = 0.0f; out[i] = x[i] * 0.0f; }
+    return;
+  }
+  const uint32_t lim = static_cast<uint32_t>(limit);
+  for (long i = 0; i < n; ++i) {
+    const float m = draws[i] < lim ? 0.0f : keep;
     mask[i] = m;
     out[i] = x[i] * m;
   }
-  state[0] = a; state[1] = b; state[2] = c; state[3] = d;
 }
 } // namespace pb
