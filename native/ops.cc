@@ -126,8 +126,54 @@ void sumAxis(float* out, const float* x, long outer, long dim, long inner) {
   }
 }
 
+#if defined(__SSE2__)
+// small even output widths (6, 2): the windows run as a sequence of adjacent pairs (4 input floats
+// in each of two rows) across rows and planes, so 4 windows per step whatever the row length
+static void maxPool2x2Pairs(float* out, int32_t* argmax, const float* x, long planes, long H, long W, long OH, long OW) {
+  const long HW = H * W, half = OW / 2, pairs = planes * OH * half;
+  auto base = [&](long k) { const long r = k / half, j = k % half; return (r / OH) * HW + 2 * (r % OH) * W + 4 * j; };
+  const __m128i off1 = _mm_set1_epi32(1), offW = _mm_set1_epi32(static_cast<int32_t>(W)), offW1 = _mm_set1_epi32(static_cast<int32_t>(W + 1));
+  long k = 0;
+  for (; k + 2 <= pairs; k += 2) {
+    const long s0 = base(k), s1 = base(k + 1);
+    const __m128 a0 = _mm_loadu_ps(x + s0), b0 = _mm_loadu_ps(x + s1);
+    const __m128 a1 = _mm_loadu_ps(x + s0 + W), b1 = _mm_loadu_ps(x + s1 + W);
+    // as maxPool2x2 below: first maximum wins, max_ps(v, best) is `v > best ? v : best`
+    __m128 best = _mm_shuffle_ps(a0, b0, _MM_SHUFFLE(2, 0, 2, 0));
+    __m128i bi = _mm_setzero_si128();
+    __m128 v = _mm_shuffle_ps(a0, b0, _MM_SHUFFLE(3, 1, 3, 1));
+    __m128i g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
+    best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, off1), _mm_andnot_si128(g, bi));
+    v = _mm_shuffle_ps(a1, b1, _MM_SHUFFLE(2, 0, 2, 0));
+    g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
+    best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, offW), _mm_andnot_si128(g, bi));
+    v = _mm_shuffle_ps(a1, b1, _MM_SHUFFLE(3, 1, 3, 1));
+    g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
+    best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, offW1), _mm_andnot_si128(g, bi));
+    _mm_storeu_ps(out + 2 * k, best);
+    const __m128i starts = _mm_setr_epi32(static_cast<int32_t>(s0), static_cast<int32_t>(s0 + 2), static_cast<int32_t>(s1), static_cast<int32_t>(s1 + 2));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(argmax + 2 * k), _mm_add_epi32(starts, bi));
+  }
+  for (; k < pairs; ++k) {
+    for (long e = 0; e < 2; ++e) {
+      const long s0 = base(k) + 2 * e;
+      const float* r0 = x + s0;
+      float best = r0[0]; int32_t bi = 0;
+      float v = r0[1]; bool g = v > best; best = g ? v : best; bi = g ? 1 : bi;
+      v = r0[W]; g = v > best; best = g ? v : best; bi = g ? static_cast<int32_t>(W) : bi;
+      v = r0[W + 1]; g = v > best; best = g ? v : best; bi = g ? static_cast<int32_t>(W + 1) : bi;
+      out[2 * k + e] = best;
+      argmax[2 * k + e] = static_cast<int32_t>(s0) + bi;
+    }
+  }
+}
+#endif
+
 static void maxPool2x2(float* out, int32_t* argmax, const float* x, long planes, long H, long W, long OH, long OW) {
   const long HW = H * W, P = OH * OW;
+#if defined(__SSE2__)
+  if (OW % 2 == 0 && OW < 8) { maxPool2x2Pairs(out, argmax, x, planes, H, W, OH, OW); return; }
+#endif
   for (long nc = 0; nc < planes; ++nc) {
     const float* src = x + nc * HW;
     float* dst = out + nc * P;
