@@ -17,6 +17,8 @@ export interface ErrorDetails {
   bad_fixture: { file?: string } & Extra;
   io_error: { path?: string; file?: string; code?: string | undefined } & Extra;
   study_conflict: { path?: string } & Extra;
+  // lines of runs.jsonl that are not run records (resume moves them to runs.rejected.jsonl)
+  damaged_runs: { path: string; lines: readonly number[] } & Extra;
   // another process holds the study directory's lock: who
   study_locked: { path: string; pid?: number; host?: string } & Extra;
   // the --queue Redis cannot be reached, or a queued run failed or sent malformed results

@@ -1,7 +1,7 @@
 // runStudy(options): a study from code, as `pairbench study` runs it (same directory layout, resume,
 // lock, seeds), without terminal output unless asked; optionally trained by queue workers.
 import { resolve } from 'node:path';
-import { checkBaseline, checkModelIds, parseStudyFile } from './study/config.js';
+import { checkBaseline, checkModelIds, parseStudyFile, resolveModelEntries, type ModelEntry } from './study/config.js';
 import type { StudyRecord } from './study/job.js';
 import { releaseStudyLock } from './study/lock.js';
 import { studyJobs } from './study/plan.js';
@@ -10,7 +10,7 @@ import { defaultWorkers, runStage } from './study/runner.js';
 import type { StudyConfig, StudySummary } from './study/types.js';
 
 export interface RunStudyOptions {
-  models: string[];
+  models: ModelEntry[]; // zoo ids, or variants: { id, as, set: { lr: 0.01 } }
   out: string; // the study directory; a second call with the same options resumes it
   rounds?: number; // default 10
   epochs?: number; // default: each model's recipe
@@ -39,10 +39,12 @@ export interface StudyResult {
 export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
   const { models, out, force, queue, verbose, ...rest } = o;
   const f = parseStudyFile({ models, out, ...rest }, 'runStudy'); // the config file's rules, field by field
-  checkModelIds(f.models!);
-  checkBaseline(f.baseline, f.models!);
+  const { models: names, variants } = resolveModelEntries(f.models!);
+  checkModelIds(names, variants);
+  checkBaseline(f.baseline, names);
   const config: StudyConfig = {
-    models: f.models!,
+    models: names,
+    ...(Object.keys(variants).length > 0 ? { variants } : {}),
     rounds: f.rounds ?? 10,
     epochs: f.epochs ?? null,
     seed: f.seed ?? 1,

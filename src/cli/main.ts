@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { isPairbenchError } from '../errors.js';
-import { GRID_DEFAULTS } from '../study/grid.js';
+import { gridReports, REPORTS, startReport } from '../models/registry.js';
 import { pairbenchVersion } from '../study/version.js';
 import { idList, nonEmpty, positiveInt, positiveIntList, positiveNumberList, seedArg } from './options.js';
 import { Stopped } from './stopped.js';
@@ -39,7 +39,7 @@ export function buildProgram(): Command {
   program
     .command('train')
     .description('train one model for R rounds (fresh pairs and initialisation each round); per-round and mean ± sd test accuracy')
-    .argument('<id>', 'model id, e.g. lenet-transfer/cnn (pairbench models lists them)')
+    .argument('<id>', `model id, e.g. ${startReport().models()[1]?.id ?? '<report>/<model>'} (pairbench models lists them)`)
     .addOption(new Option('--epochs <n>', "epochs per round (default: the model's recipe)").argParser(positiveInt(10000)))
     .addOption(new Option('--rounds <n>', 'rounds').argParser(positiveInt(100000)).default(1))
     .addOption(new Option('--seed <n>', 'seed; round r uses a seed derived from (seed, model, r), as a study does').argParser(seedArg).default(1))
@@ -47,6 +47,7 @@ export function buildProgram(): Command {
     .addOption(trainPairsOpt())
     .addOption(testPairsOpt())
     .addOption(mnistOpt())
+    .addOption(new Option('--set <key=value>', "set a hyperparameter (repeatable; pairbench models <report> --describe lists each model's)").argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
     .option('--json', 'print one JSON object on stdout and nothing else there')
     .option('-v, --verbose', 'a line per epoch')
     .action(async (id: string, o) => (await import('./train.js')).trainCommand(id, o));
@@ -55,7 +56,7 @@ export function buildProgram(): Command {
     .command('study')
     .description('several models x many rounds in worker threads, resumable; writes study.json, runs.jsonl, summary.*, index.html')
     .addOption(new Option('--config <file>', 'JSON config (keys: name, models, rounds, epochs, seed, workers, out, baseline, batchSize, trainPairs, testPairs, mnistDir); flags override it').argParser(nonEmpty('--config')))
-    .addOption(new Option('--models <ids>', 'comma-separated model ids; a report name (e.g. lenet-transfer) stands for all its models').argParser(idList))
+    .addOption(new Option('--models <ids>', `comma-separated model ids; a report name (e.g. ${startReport().id}) stands for all its models`).argParser(idList))
     .addOption(new Option('--rounds <n>', 'rounds per model (default 10)').argParser(positiveInt(100000)))
     .addOption(new Option('--epochs <n>', "epochs per run (default: each model's recipe)").argParser(positiveInt(10000)))
     .addOption(new Option('--seed <n>', 'study seed (default 1); per-run seeds derive from (seed, model, round)').argParser(seedArg))
@@ -76,7 +77,7 @@ export function buildProgram(): Command {
   program
     .command('reproduce')
     .description("run a report's own protocol (models, epochs, rounds, batch, optimizer, best-epoch figure) and compare with its published figures")
-    .argument('<report>', 'kropfhamer2022, carparelli2019, siebert2022, pillonel2020, lenet-transfer, or all')
+    .argument('<report>', `${REPORTS.join(', ')}, or all`)
     .addOption(new Option('--rounds <n>', "rounds per model (default: the report's; fewer = shortened)").argParser(positiveInt(100000)))
     .addOption(new Option('--epochs <n>', "epochs per run (default: the report's; fewer = shortened)").argParser(positiveInt(10000)))
     .addOption(new Option('--seed <n>', 'study seed (default 1)').argParser(seedArg))
@@ -91,20 +92,23 @@ export function buildProgram(): Command {
     .option('--yes', 'start a plan estimated over an hour without asking (on a terminal it is refused without)')
     .action(async (report: string, o) => (await study()).reproduceCommand(report, o));
 
-  program
+  // the grid search of the report that has one (src/models/ descriptors): its axes become the options
+  const gridSpace = gridReports()[0];
+  const grid = program
     .command('grid')
-    .description("carparelli2019's grid search: 70/30 split of the training pairs, every combination over k seeds, best on validation, then final rounds with the winner")
-    .addOption(new Option('--models <ids>', 'carparelli2019 model ids (default: all 16)').argParser(idList))
-    .addOption(new Option('--lambdas <list>', `aux loss weights (default ${GRID_DEFAULTS.lambdas.join(',')}; aux models only)`).argParser(positiveNumberList))
-    .addOption(new Option('--lrs <list>', `learning rates (default ${GRID_DEFAULTS.lrs.join(',')})`).argParser(positiveNumberList))
-    .addOption(new Option('--hidden <list>', `hidden units H (default ${GRID_DEFAULTS.hidden.join(',')})`).argParser(positiveIntList))
-    .addOption(new Option('--k <n>', `seeds per combination (default ${GRID_DEFAULTS.k}, ours: the report does not say)`).argParser(positiveInt(1000)))
-    .addOption(new Option('--rounds <n>', `final rounds with the winner (default ${GRID_DEFAULTS.rounds})`).argParser(positiveInt(100000)))
-    .addOption(new Option('--epochs <n>', 'epochs per run (default 25, the recipe)').argParser(positiveInt(10000)))
+    .description(gridSpace === undefined ? 'a grid search (no report defines one)' : `${gridSpace.id}'s grid search: ${100 - Math.round(gridSpace.grid.validationFraction * 100)}/${Math.round(gridSpace.grid.validationFraction * 100)} split of the training pairs, every combination over k seeds, best on validation, then final rounds with the winner`)
+    .addOption(new Option('--models <ids>', `${gridSpace?.id ?? 'the report\'s'} model ids (default: all of them)`).argParser(idList));
+  for (const a of gridSpace?.grid.axes ?? []) {
+    grid.addOption(new Option(`--${a.flag} <list>`, `${a.about} (default ${a.values.join(',')})`).argParser(a.integer ? positiveIntList : positiveNumberList));
+  }
+  grid
+    .addOption(new Option('--k <n>', `seeds per combination (default ${gridSpace?.grid.k ?? 3}, ours: the report does not say)`).argParser(positiveInt(1000)))
+    .addOption(new Option('--rounds <n>', `final rounds with the winner (default ${gridSpace?.grid.rounds ?? 30})`).argParser(positiveInt(100000)))
+    .addOption(new Option('--epochs <n>', 'epochs per run (default: the recipe)').argParser(positiveInt(10000)))
     .addOption(new Option('--seed <n>', 'study seed (default 1)').argParser(seedArg))
     .addOption(workersOpt())
     .addOption(new Option('--out <dir>', 'study directory (default studies/grid)').argParser(nonEmpty('--out')))
-    .addOption(new Option('--batch-size <n>', 'batch size (default 100)').argParser(positiveInt(100000)))
+    .addOption(new Option('--batch-size <n>', 'batch size (default: the recipe)').argParser(positiveInt(100000)))
     .addOption(trainPairsOpt())
     .addOption(testPairsOpt())
     .addOption(mnistOpt())
@@ -145,7 +149,7 @@ export function buildProgram(): Command {
 
   program
     .command('start')
-    .description("the headline study: lenet-transfer's six models, 10 rounds of 25 epochs, all cores, into studies/headline")
+    .description(`the headline study: ${startReport().id}'s ${startReport().models().length} models, ${startReport().start.rounds} rounds of ${startReport().start.epochs} epochs, all cores, into ${startReport().start.out}`)
     .addOption(workersOpt())
     .addOption(new Option('--out <dir>', 'study directory (default studies/headline)').argParser(nonEmpty('--out')))
     .addOption(mnistOpt())

@@ -27,6 +27,7 @@ export function modelsCommand(report: string | undefined, o: { describe?: boolea
       out.push(`  ${m.description}`);
       const rng = new Rng(0);
       for (const l of recipeLines(m.recipe, usesBatchNorm(m.build({ init: rng.split('init'), dropout: rng.split('dropout') })))) out.push(`  ${l}`);
+      out.push(`  hyperparameters (train --set key=value, or "set" in a study config): ${m.hyperSpace.map((p) => (m.hyper[p.key] === undefined ? `${p.key} (with sgd)` : `${p.key} ${m.hyper[p.key]}`)).join(', ')}`);
       const p = publishedLine(m);
       if (p !== null) out.push(`  ${p}`);
       if (m.ours.length > 0) {

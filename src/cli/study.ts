@@ -3,11 +3,11 @@
 import { backendReason } from '../backend/select.js';
 import { dirname, resolve } from 'node:path';
 import { PairbenchError } from '../errors.js';
-import { checkBaseline, checkModelIds, readStudyFile, type StudyFile } from '../study/config.js';
-import { readMeta, readRunsFile } from '../study/files.js';
+import { checkBaseline, checkModelIds, readStudyFile, resolveModelEntries, type ModelEntry, type StudyFile } from '../study/config.js';
+import { readMeta, readRunsFile, rejectedText } from '../study/files.js';
 import { loadMnist } from '../data/mnist.js';
 import { checkConfirmed, estimatePlan, planText } from '../study/estimate.js';
-import { finalJobs, gridConfig, gridSettings, gridText, gridWinners, searchJobs, winnerDescriptions, writeGridFiles, comboText, type GridOptions } from '../study/grid.js';
+import { costliestCombo, finalJobs, gridConfig, gridReport, gridSettings, gridText, gridWinners, searchJobs, winnerDescriptions, writeGridFiles, comboText, type GridOptions } from '../study/grid.js';
 import { runKey, type StudyRecord } from '../study/job.js';
 import { studyJobs } from '../study/plan.js';
 import { reportIds, reproducePlan } from '../study/reproduce.js';
@@ -15,7 +15,7 @@ import { checkStudyDir, defaultWorkers, runStage, type StageResult, type StudyRe
 import type { FinishOptions } from '../report/finish.js';
 import { clock } from '../study/progress.js';
 import type { StudyConfig, StudyKind } from '../study/types.js';
-import { modelsOfReport } from '../models/registry.js';
+import { startReport } from '../models/registry.js';
 
 import { plural } from './format.js';
 import { expandReports } from './options.js';
@@ -32,7 +32,7 @@ function shellQuote(a: string): string {
 
 // printed last when a study was stopped: what is kept and the command that resumes it
 function stoppedMessage(r: StageResult): void {
-  const done = new Set(r.records.map((x) => `${x.model}|${x.round}|${x.seed}|${x.grid?.stage ?? ''}|${x.grid?.hidden ?? ''}|${x.grid?.lr ?? ''}|${x.grid?.lambda ?? ''}`)).size;
+  const done = new Set(r.records.map(runKey)).size;
   say('');
   const inFlight = queued ? 'the queued runs stay with the workers, and the same command collects them' : 'the runs in flight were dropped';
   say(`stopped: ${done} finished run${done === 1 ? '' : 's'} kept in ${resolve(r.dir, 'runs.jsonl')}; ${inFlight}.`);
@@ -87,14 +87,20 @@ export interface StudyFlags {
   yes?: boolean;
 }
 
+// a config's models: a report name stands for its models; a variant ({id, as, set}) stays as it is
+function expandReportEntries(entries: readonly ModelEntry[]): ModelEntry[] {
+  return entries.flatMap((e): ModelEntry[] => (typeof e === 'string' ? expandReports([e]) : [e]));
+}
+
 // flags override the file, the file overrides the defaults
 export function studyConfigFrom(flags: StudyFlags): { config: StudyConfig; out: string; name: string | undefined; mnistDir: string | undefined } {
   const file: StudyFile = flags.config !== undefined ? readStudyFile(flags.config) : {};
-  const models = flags.models ?? (file.models !== undefined ? expandReports(file.models) : undefined);
-  if (models === undefined) {
+  const entries = flags.models ?? (file.models !== undefined ? expandReportEntries(file.models) : undefined);
+  if (entries === undefined) {
     throw new PairbenchError('bad_config', 'no models: give --models id,id,... or a config file with "models" (pairbench models lists the ids)', { field: 'models' });
   }
-  checkModelIds(models);
+  const { models, variants } = resolveModelEntries(entries);
+  checkModelIds(models, variants);
   const baseline = flags.baseline ?? file.baseline;
   checkBaseline(baseline, models);
   const trainPairs = flags.trainPairs ?? file.trainPairs;
@@ -109,6 +115,7 @@ export function studyConfigFrom(flags: StudyFlags): { config: StudyConfig; out: 
     ...(baseline !== undefined ? { baseline } : {}),
     ...(trainPairs !== undefined ? { trainPairs } : {}),
     ...(testPairs !== undefined ? { testPairs } : {}),
+    ...(Object.keys(variants).length > 0 ? { variants } : {}),
   };
   const name = flags.name ?? file.name;
   // paths in a config file are relative to the file
@@ -137,25 +144,22 @@ export async function studyCommand(flags: StudyFlags): Promise<void> {
   await runPlainStudy('study', c, flags.force === true, [], flags.yes === true, { ...(flags.queue !== undefined ? { queue: flags.queue } : {}), ...(flags.shard !== undefined ? { shard: flags.shard } : {}) });
 }
 
-export const HEADLINE = { rounds: 10, epochs: 25, out: 'studies/headline' };
-
+// the headline study: the one a report descriptor marks as `start` (src/models/)
 export async function startCommand(flags: { workers?: number; out?: string; mnistDir?: string; force?: boolean }): Promise<void> {
-  const models = modelsOfReport('lenet-transfer').map((m) => m.id);
+  const report = startReport();
+  const h = report.start;
   const c = studyConfigFrom({
-    models,
-    rounds: HEADLINE.rounds,
-    epochs: HEADLINE.epochs,
-    seed: 1,
-    baseline: 'lenet-transfer/baseline',
-    out: flags.out ?? HEADLINE.out,
-    name: 'headline',
+    models: report.models().map((m) => m.id),
+    rounds: h.rounds,
+    epochs: h.epochs,
+    seed: h.seed,
+    baseline: h.baseline,
+    out: flags.out ?? h.out,
+    name: h.name,
     ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
     ...(flags.mnistDir !== undefined ? { mnistDir: flags.mnistDir } : {}),
   });
-  await runPlainStudy('study', c, flags.force === true, [
-    `the headline study: lenet-transfer's six models, ${HEADLINE.rounds} rounds of ${HEADLINE.epochs} epochs each. The report trained 100 epochs over 15 rounds;`,
-    "this one is shortened to finish in minutes (pairbench reproduce lenet-transfer runs the report's full protocol).",
-  ], true);
+  await runPlainStudy('study', c, flags.force === true, h.lines, true);
 }
 
 export interface ReproduceFlags {
@@ -226,7 +230,8 @@ export async function reproduceCommand(which: string, flags: ReproduceFlags): Pr
   }
 }
 
-export interface GridFlags extends Omit<GridOptions, 'seed' | 'workers'> {
+export interface GridFlags extends Omit<GridOptions, 'seed' | 'workers' | 'axes'> {
+  [axisFlag: string]: unknown; // --hidden, --lrs, --lambdas...: the report's grid axes
   seed?: number;
   workers?: number;
   out?: string;
@@ -238,19 +243,21 @@ export interface GridFlags extends Omit<GridOptions, 'seed' | 'workers'> {
 }
 
 export async function gridCommand(flags: GridFlags): Promise<void> {
-  const { out, mnistDir, force, seed, workers, yes, queue, shard, ...rest } = flags;
+  const { out, mnistDir, force, seed, workers, yes, queue, shard, report, models, k, rounds, epochs, batchSize, trainPairs, testPairs } = flags;
   if (shard !== undefined) throw new PairbenchError('bad_argument', 'grid: --shard is not supported (the final rounds depend on every search run); spread a grid with --queue', { field: '--shard' });
   const d: DistributeFlags = queue !== undefined ? { queue } : {};
-  const config = gridConfig({ ...rest, seed: seed ?? 1, workers: workers ?? defaultWorkers() });
+  const space = gridReport(report).grid;
+  const axes = Object.fromEntries(space.axes.map((a) => [a.flag, flags[a.flag] as number[] | undefined]));
+  const config = gridConfig({ report, models, k, rounds, epochs, batchSize, trainPairs, testPairs, axes, seed: seed ?? 1, workers: workers ?? defaultWorkers() });
   const dir = resolve(out ?? 'studies/grid');
   const search = searchJobs(config);
   checkStudyDir(dir, 'grid', config, force === true);
-  const g = config.extra!['grid'] as { k: number };
-  say(`grid search (carparelli2019's protocol) into ${dir}: ${plural(config.models.length, 'model')}, ${plural(search.length, 'search run')} (${g.k} seed${g.k === 1 ? '' : 's'} per combination, 70/30 split of the training pairs, selection on the 30% only), then ${plural(config.rounds ?? 0, 'final round')} per model on all training pairs`);
+  const g = gridSettings(config);
+  const pct = Math.round(g.validationFraction * 100);
+  say(`grid search (${config.report}'s protocol) into ${dir}: ${plural(config.models.length, 'model')}, ${plural(search.length, 'search run')} (${g.k} seed${g.k === 1 ? '' : 's'} per combination, ${100 - pct}/${pct} split of the training pairs, selection on the ${pct}% only), then ${plural(config.rounds ?? 0, 'final round')} per model on all training pairs`);
   const base = { dir, kind: 'grid' as const, config, force: force === true, mnistDir, name: 'grid' };
-  // the final rounds counted in the plan with each model's largest hidden layer (the winners are not known yet)
-  const g0 = gridSettings(config);
-  const laterJobs = finalJobs(config, config.models.map((model) => ({ model, best: { hidden: Math.max(...g0.hidden), lr: g0.lrs[0]!, lambda: model.endsWith('-aux') ? g0.lambdas[0]! : null }, complete: true, scores: [] })));
+  // the final rounds counted in the plan with each model's largest value of every axis (the winners are not known yet)
+  const laterJobs = finalJobs(config, config.models.map((model) => ({ model, best: costliestCombo(model, g), complete: true, scores: [] })));
   const s1 = await stage({ ...base, jobs: search, laterJobs, yes: yes === true }, d);
   if (s1.stopped) {
     await finish(s1, { filter: (x: StudyRecord) => x.grid?.stage === 'final' });
@@ -258,13 +265,13 @@ export async function gridCommand(flags: GridFlags): Promise<void> {
     throw new Stopped(130);
   }
   const winners = gridWinners(config, s1.records);
-  const gridJson = writeGridFiles(s1.dir, winners);
+  const gridJson = writeGridFiles(s1.dir, config, winners);
   say('');
   say(gridText(winners));
   say(`grid results: ${gridJson} (and grid.md)`);
   say('');
   const finals = finalJobs(config, winners);
-  say(`final rounds: ${plural(finals.length, 'run')} (${winners.map((w) => `${w.model.slice('carparelli2019/'.length)}: ${w.best === null ? 'no winner' : comboText(w.best)}`).join('; ')})`);
+  say(`final rounds: ${plural(finals.length, 'run')} (${winners.map((w) => `${w.model.slice(config.report!.length + 1)}: ${w.best === null ? 'no winner' : comboText(w.best, w.model)}`).join('; ')})`);
   const s2 = await stage({ ...base, force: false, jobs: finals, yes: true }, d);
   await finish(s2, { baseline: config.baseline, models: winnerDescriptions(winners), filter: (r: StudyRecord) => r.grid?.stage === 'final' }, ['', 'final rounds with each model\'s grid winner, trained on all training pairs; the search runs are in runs.jsonl (grid.stage = "search")']);
   if (s2.stopped) {
@@ -278,6 +285,7 @@ export async function reportCommand(dir: string): Promise<void> {
   const meta = readMeta(dir);
   const rf = readRunsFile(dir);
   if (rf.tornLastLine) say(`note: ${resolve(dir, 'runs.jsonl')} ends in an incomplete line (a killed run); it is skipped`);
+  if (rf.rejected.length > 0) say(`note: skipped ${rejectedText(rf.rejected)} of ${resolve(dir, 'runs.jsonl')}; resuming the study moves them to runs.rejected.jsonl and trains those runs again`);
   const isGrid = meta.kind === 'grid';
   if (isGrid) {
     const winners = gridWinners(meta.config, rf.runs as StudyRecord[]);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { RunRecord } from '../train/types.js';
 import { ensureDir, readMetaIfPresent, readRunsFile, writeFileAtomic } from '../study/files.js';
 import { fiveNumbers, groupRuns, summarizeStudy } from '../study/stats.js';
-import { ciText, intText, meanSd, pairCountsText, pct, pp, pValueText, rangeText, secondsText } from './summary.js';
+import { ciText, flaggedNote, intText, meanSd, pairCountsText, pct, pp, pValueText, rangeText, runsText, secondsText } from './summary.js';
 import { comboText, type GridPageInfo } from '../study/grid.js';
 import type { ModelDescription, ModelSummary, PublishedFigure, SampleStats, StudyMeta, StudySummary } from '../study/types.js';
 import { boxplotOption, colorFor, costOption, curveBandOption, HEAT, heatmapOption } from './charts.js';
@@ -22,10 +22,11 @@ export interface StudyPageInput {
   generated?: string; // ISO time of rendering (default: now)
   tornLastLine?: boolean; // runs.jsonl ended in a torn line (skipped)
   grid?: GridPageInfo; // a grid search: its search stage (the runs above are its final rounds)
+  rejectedLines?: number[]; // damaged lines of runs.jsonl that were skipped
 }
 
 // what writeStudyPage takes: meta and runs are read from the directory unless given
-export type StudyPageOptions = Omit<StudyPageInput, 'meta' | 'runs' | 'tornLastLine'> & { meta?: StudyMeta | null; runs?: RunRecord[] };
+export type StudyPageOptions = Omit<StudyPageInput, 'meta' | 'runs' | 'tornLastLine' | 'rejectedLines'> & { meta?: StudyMeta | null; runs?: RunRecord[] };
 
 const WIDTH = 960;
 
@@ -169,8 +170,7 @@ function summarySection(s: StudySummary, models: readonly Model[]): string {
   };
   const head: (string | Cell)[] = ['model', num('runs'), num('test acc. % mean ± sd'), num('95% CI of mean'), num('median'), num('min–max'), num('best epoch % ¹'), num('s / run'), num('params')];
   const rows = s.models.map((m) => {
-    const runs = m.planned > 0 ? `${m.n} / ${m.planned}` : String(m.n);
-    return [name(m.model), num(runs), { html: `<strong>${esc(meanSd(m.test))}</strong>`, num: true }, num(ciText(m.test.ci95)), num(pct(m.test.median)), num(rangeText(m.test)), num(meanSd(m.bestTest)), num(secondsText(m.meanSeconds)), num(intText(m.params))];
+    return [name(m.model), num(runsText(m, ' / ')), { html: `<strong>${esc(meanSd(m.test))}</strong>`, num: true }, num(ciText(m.test.ci95)), num(pct(m.test.median)), num(rangeText(m.test)), num(meanSd(m.bestTest)), num(secondsText(m.meanSeconds)), num(intText(m.params))];
   });
   let published = '';
   const pubs = s.models.filter((m) => m.published !== null);
@@ -200,7 +200,7 @@ ${table(phead, prow, 'published')}
   }
   return `<section id="summary"><h2>Summary</h2>
 ${table(head, rows, 'summary')}
-<p class="notes">Accuracy on the test pairs at the final epoch, in %. sd is the <em>sample</em> standard deviation (n−1); the 95% confidence interval of the mean uses the t distribution with n−1 degrees of freedom (shown once a model has 3 runs, clamped to 0–100%). ¹ Best epoch: the best epoch of each run, chosen on the test set, as some reports did; it is optimistic and is shown only for comparison with them. For context: public results on this task reach about 87–88% using the binary target alone and about 97–98% when the digit labels are used for training.</p>
+${flaggedNote(s) !== '' ? `<p class="notes"><strong>${esc(flaggedNote(s))}.</strong></p>\n` : ''}<p class="notes">Accuracy on the test pairs at the final epoch, in %. sd is the <em>sample</em> standard deviation (n−1); the 95% confidence interval of the mean uses the t distribution with n−1 degrees of freedom (shown once a model has 3 runs, clamped to 0–100%). ¹ Best epoch: the best epoch of each run, chosen on the test set, as some reports did; it is optimistic and is shown only for comparison with them. For context: public results on this task reach about 87–88% using the binary target alone and about 97–98% when the digit labels are used for training.</p>
 ${published}
 </section>`;
 }
@@ -208,12 +208,13 @@ ${published}
 function gridSection(g: GridPageInfo, labels: Map<string, string>): string {
   const name = (id: string): string => labels.get(id) ?? id;
   const score = (v: number, sd: number | null): string => (Number.isFinite(v) ? `${pct(v)}${sd === null ? '' : ` ± ${pct(sd)}`}` : '–');
+  const same = (x: Readonly<Record<string, unknown>>, c: Readonly<Record<string, unknown>>): boolean => g.axes.every((a) => (x[a.tag] ?? null) === (c[a.tag] ?? null));
   const winners = g.winners.map((w) => {
-    const best = w.best === null ? null : w.scores.find((x) => x.hidden === w.best!.hidden && x.lr === w.best!.lr && x.lambda === w.best!.lambda) ?? null;
+    const best = w.best === null ? null : w.scores.find((x) => same(x, w.best!)) ?? null;
     const trained = w.scores.filter((x) => x.n > 0).length;
     return [
       name(w.model),
-      w.best === null ? { html: '<em>no winner (no search run finished)</em>' } : { html: `${esc(comboText(w.best))}${w.complete ? '' : ' <span class="tag">provisional</span>'}` },
+      w.best === null ? { html: '<em>no winner (no search run finished)</em>' } : { html: `${esc(comboText(w.best, w.model))}${w.complete ? '' : ' <span class="tag">provisional</span>'}` },
       num(best === null ? '–' : score(best.validation, best.sd)),
       num(`${trained} / ${w.scores.length}`),
     ];
@@ -222,14 +223,16 @@ function gridSection(g: GridPageInfo, labels: Map<string, string>): string {
     [...w.scores]
       .sort((a, b) => (Number.isFinite(b.validation) ? b.validation : -1) - (Number.isFinite(a.validation) ? a.validation : -1))
       .map((x) => {
-        const win = w.best !== null && x.hidden === w.best.hidden && x.lr === w.best.lr && x.lambda === w.best.lambda;
-        return [name(w.model), num(String(x.hidden)), num(String(x.lr)), num(x.lambda === null ? '–' : String(x.lambda)), { html: win ? `<strong>${esc(score(x.validation, x.sd))}</strong>` : esc(score(x.validation, x.sd)), num: true }, num(`${x.n} / ${g.k}`)];
+        const win = w.best !== null && same(x, w.best);
+        return [name(w.model), ...g.axes.map((a) => num(x[a.tag] === null || x[a.tag] === undefined ? '–' : String(x[a.tag]))), { html: win ? `<strong>${esc(score(x.validation, x.sd))}</strong>` : esc(score(x.validation, x.sd)), num: true }, num(`${x.n} / ${g.k}`)];
       }),
   );
+  const part = Math.round(g.validationFraction * 100);
+  const names = g.axes.map((a) => a.name);
   return `<section id="grid"><h2>Grid search</h2>
-${table(['model', 'winner (H, lr, λ)', num('validation % mean ± sd'), num('combinations trained')], winners, 'grid')}
-<p class="notes">Each combination of hidden units H, learning rate and λ (auxiliary-loss models only) trained on 70% of the training pairs over ${g.k} seed${g.k === 1 ? '' : 's'} and scored on the other 30% at the final epoch (the test pairs are never used to select); the best mean validation accuracy wins. The summary above holds the final rounds with each winner, trained on all training pairs. ${esc(`${g.searchDone} of ${g.searchPlanned} search runs finished.`)}</p>
-<details><summary>Every combination (${all.length})</summary>${table(['model', num('H'), num('lr'), num('λ'), num('validation % mean ± sd'), num('seeds')], all, 'grid-all')}</details>
+${table(['model', `winner (${g.axes.map((a) => a.key).join(', ')})`, num('validation % mean ± sd'), num('combinations trained')], winners, 'grid')}
+<p class="notes">Each combination of ${esc(names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names.join(''))} (where the model has it) trained on ${100 - part}% of the training pairs over ${g.k} seed${g.k === 1 ? '' : 's'} and scored on the other ${part}% at the final epoch (the test pairs are never used to select); the best mean validation accuracy wins. The summary above holds the final rounds with each winner, trained on all training pairs. ${esc(`${g.searchDone} of ${g.searchPlanned} search runs finished.`)}</p>
+<details><summary>Every combination (${all.length})</summary>${table(['model', ...g.axes.map((a) => num(a.key)), num('validation % mean ± sd'), num('seeds')], all, 'grid-all')}</details>
 </section>`;
 }
 
@@ -291,6 +294,8 @@ function configSection(meta: StudyMeta | null, models: readonly Model[]): string
   if (c.trainPairs !== undefined) rows.push(['train pairs', String(c.trainPairs)]);
   if (c.testPairs !== undefined) rows.push(['test pairs', String(c.testPairs)]);
   for (const [k, v] of Object.entries(c.extra ?? {})) rows.push([k, typeof v === 'string' ? v : JSON.stringify(v)]);
+  for (const [name, v] of Object.entries(c.variants ?? {})) rows.push([`variant ${name}`, `${v.id} with ${Object.entries(v.set).map(([k, x]) => `${k} ${x}`).join(', ') || 'its defaults'}`]);
+  if (c.grid !== undefined) rows.push(['grid', `${Object.entries(c.grid.axes).map(([k, xs]) => `${k} ${xs.join(', ')}`).join('; ')}; ${c.grid.k} seeds per combination; ${Math.round(c.grid.validationFraction * 100)}% of the training pairs to select on`]);
   const e = meta.environment;
   const env: [string, string][] = e
     ? [
@@ -417,6 +422,7 @@ export function renderStudyPage(input: StudyPageInput): string {
   if (grid && planned === 0) banners.push('The final rounds have not started: the figures below fill in once the winners train.');
   if (planned > 0 && finished < planned) banners.push(`Partial study: ${finished} of ${planned} runs finished so far. Figures cover the finished runs only.`);
   if (meta?.config.shortened) banners.push("Shortened protocol: fewer rounds or epochs than the report used; its published figures are not directly comparable.");
+  if ((input.rejectedLines ?? []).length > 0) banners.push(`runs.jsonl has damaged lines (${input.rejectedLines!.join(', ')}) that were skipped; resuming the study moves them to runs.rejected.jsonl and trains those runs again.`);
   if (input.tornLastLine) banners.push('runs.jsonl ended in an incomplete line (a run interrupted while being written); it was skipped.');
   if (meta === null) banners.push('study.json is missing: configuration and planned runs unknown.');
   const generated = input.generated ?? new Date().toISOString();
@@ -450,8 +456,8 @@ ${configSection(meta, models)}
 export function writeStudyPage(dir: string, opts: StudyPageOptions = {}): string {
   const { meta: givenMeta, runs: givenRuns, ...rest } = opts;
   const meta = givenMeta !== undefined ? givenMeta : readMetaIfPresent(dir);
-  const rf = givenRuns !== undefined ? { runs: givenRuns, tornLastLine: false } : readRunsFile(dir);
-  const html = renderStudyPage({ ...rest, meta, runs: rf.runs, tornLastLine: rf.tornLastLine });
+  const rf = givenRuns !== undefined ? { runs: givenRuns, tornLastLine: false, rejected: [] } : readRunsFile(dir);
+  const html = renderStudyPage({ ...rest, meta, runs: rf.runs, tornLastLine: rf.tornLastLine, rejectedLines: rf.rejected.map((r) => r.line) });
   ensureDir(dir);
   const path = join(dir, 'index.html');
   writeFileAtomic(path, html);

@@ -69,13 +69,28 @@ export interface Table {
   align?: ('l' | 'r')[];
 }
 
+// '10/10', '10/10, 2 diverged, 1 collapsed': the finished runs and the flagged ones beside them
+export function runsText(m: Pick<ModelSummary, 'n' | 'planned' | 'diverged' | 'collapsed'>, sep = '/'): string {
+  const parts = [m.planned > 0 ? `${m.n}${sep}${m.planned}` : String(m.n)];
+  if ((m.diverged ?? 0) > 0) parts.push(`${m.diverged} diverged`);
+  if ((m.collapsed ?? 0) > 0) parts.push(`${m.collapsed} collapsed`);
+  return parts.join(', ');
+}
+
+// said under the tables when a run diverged or collapsed ('' otherwise)
+export function flaggedNote(s: StudySummary): string {
+  const out: string[] = [];
+  if (s.models.some((m) => (m.diverged ?? 0) > 0)) out.push('diverged = the loss became NaN or infinite and the run stopped: counted, kept in runs.jsonl, left out of every mean, sd and test');
+  if (s.models.some((m) => (m.collapsed ?? 0) > 0)) out.push('collapsed = the run ends predicting one class for every test pair: included in the figures');
+  return out.join('; ');
+}
+
 export function summaryTable(s: StudySummary): Table {
   const anyPub = s.models.some((m) => m.published !== null);
   const head = ['model', 'runs', 'test acc % (mean ± sd)', '95% CI', 'median', 'min–max', 'best-epoch %', 's/run', 'params'];
   if (anyPub) head.push('published %', 'ours − published (pp)');
   const rows = s.models.map((m) => {
-    const runs = m.planned > 0 ? `${m.n}/${m.planned}` : String(m.n);
-    const row = [m.model, runs, meanSd(m.test), ciText(m.test.ci95), pct(m.test.median), rangeText(m.test), meanSd(m.bestTest), secondsText(m.meanSeconds), intText(m.params)];
+    const row = [m.model, runsText(m), meanSd(m.test), ciText(m.test.ci95), pct(m.test.median), rangeText(m.test), meanSd(m.bestTest), secondsText(m.meanSeconds), intText(m.params)];
     if (anyPub) {
       const c = m.published;
       row.push(c ? `${publishedText(c.figure)}${c.figure.bestEpoch ? ' (best epoch)' : ''}` : '', c ? publishedDiffText(c) : '');
@@ -178,6 +193,7 @@ export function wrapWords(text: string, width = TABLE_WIDTH): string[] {
 // the terminal table: summary, then the Welch tests
 export function formatSummary(s: StudySummary): string {
   const out = [formatTable(summaryTable(s)), '', ...wrapWords(summaryNotes())];
+  if (flaggedNote(s) !== '') out.push(...wrapWords(flaggedNote(s)));
   const pairs = pairCountsText(s.models);
   if (pairs !== null) out.push(...wrapWords(`pairs per run: ${pairs}`));
   if (s.welch.length > 0) {
@@ -194,6 +210,7 @@ function mdTable(t: Table): string {
 
 export function summaryMarkdown(s: StudySummary): string {
   const out = [`# Study ${s.study}`.trimEnd(), '', mdTable(summaryTable(s)), '', summaryNotes()];
+  if (flaggedNote(s) !== '') out.push('', flaggedNote(s));
   if (s.welch.length > 0) {
     out.push('', `## Welch's t-test against ${s.baseline}`, '', mdTable(welchTable(s)));
   }
@@ -206,6 +223,7 @@ const CSV_HEAD = [
   'best_mean', 'best_sd', 'best_median', 'best_min', 'best_max', 'best_ci95_low', 'best_ci95_high', 'mean_best_epoch',
   'published_mean', 'published_sd', 'published_min', 'published_max', 'published_best_epoch', 'diff_mean',
   'welch_baseline', 'welch_diff', 'welch_ci95_low', 'welch_ci95_high', 'welch_df', 'welch_t', 'welch_p',
+  'diverged', 'collapsed',
 ];
 
 // one row per model; fractions, not percentages; sd is sample (n-1); empty cell = not available
@@ -223,6 +241,7 @@ export function summaryCsv(s: StudySummary): string {
       num(m.bestTest.mean), num(m.bestTest.sd), num(m.bestTest.median), num(m.bestTest.min), num(m.bestTest.max), num(m.bestTest.ci95?.[0]), num(m.bestTest.ci95?.[1]), num(m.meanBestEpoch),
       num(f?.mean), num(f?.sd), num(f?.min), num(f?.max), f ? String(f.bestEpoch) : '', num(m.published?.diffMean),
       w ? q(w.baseline) : '', num(w?.diff), num(w?.ci95?.[0]), num(w?.ci95?.[1]), num(w?.df), num(w?.t), num(w?.p),
+      num(m.diverged), num(m.collapsed),
     ].join(','));
   }
   return lines.join('\n') + '\n';

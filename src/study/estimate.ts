@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import { getBackend } from '../backend/select.js';
 import type { MnistDataset } from '../data/types.js';
 import { PairbenchError } from '../errors.js';
-import { getModel } from '../models/registry.js';
 import { writeFileAtomic } from './files.js';
-import { executeJob, type RunJob } from './job.js';
+import { executeJob, jobSpec, type RunJob } from './job.js';
 import type { RunRecord } from '../train/types.js';
 import { pairbenchVersion } from './version.js';
 
@@ -20,13 +19,15 @@ const EVAL_SHARE = 1 / 3;
 // plans smaller than this many pair-epochs are not measured (they take seconds)
 export const ESTIMATE_FROM_PAIR_EPOCHS = 100_000;
 
-// what the cost of a run depends on beyond its size: the model (and the grid's hidden units)
+// what the cost of a run depends on beyond its size: the model (a variant: its hyperparameters; a
+// grid combination: the size of its network)
 export function costKey(job: RunJob): string {
-  return job.grid === undefined ? job.model : `${job.model}|H${job.grid.hidden}`;
+  if (job.grid !== undefined) return `${job.model}|p${jobSpec(job).params}`;
+  return job.variant === undefined ? job.model : `${job.model}|${JSON.stringify(job.variant)}`;
 }
 
 export function jobEpochCount(job: RunJob): number {
-  return job.epochs ?? getModel(job.model).recipe.epochs;
+  return job.epochs ?? jobSpec(job).recipe.epochs;
 }
 
 // training pairs and test pairs of one epoch of the job, in units of the measurement's

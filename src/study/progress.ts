@@ -1,6 +1,7 @@
 // study progress: a cli-progress bar on a terminal (overall, ETA, runs in flight, last accuracy),
 // plain lines otherwise (one per finished run, and a heartbeat when nothing finished for a while)
 import cliProgress from 'cli-progress';
+import { comboText } from './grid.js';
 import type { RunJob, StudyRecord } from './job.js';
 
 export interface Progress {
@@ -25,7 +26,7 @@ export function clock(seconds: number): string {
 function short(job: RunJob): string {
   const name = job.model.includes('/') ? job.model.slice(job.model.indexOf('/') + 1) : job.model;
   const g = job.grid;
-  const hp = g === undefined ? '' : g.stage === 'search' ? ` H${g.hidden} lr${g.lr}${g.lambda === null ? '' : ` λ${g.lambda}`}` : ' final';
+  const hp = g === undefined ? '' : g.stage === 'search' ? ` ${comboText(g, job.model)}` : ' final';
   return `${name}${hp} r${job.round}`;
 }
 
@@ -180,7 +181,7 @@ class LineProgress extends Base {
     const n = this.before + this.runsDone;
     const all = this.before + this.total;
     const g = record.grid;
-    const hp = g === undefined ? '' : g.stage === 'search' ? ` [H ${g.hidden}, lr ${g.lr}${g.lambda === null ? '' : `, λ ${g.lambda}`}; validation ${((record.validationAccuracy ?? NaN) * 100).toFixed(2)}%]` : ' [final]';
+    const hp = g === undefined ? '' : g.stage === 'search' ? ` [${comboText(g, record.model)}; validation ${((record.validationAccuracy ?? NaN) * 100).toFixed(2)}%]` : ' [final]';
     this.line(`[${String(n).padStart(String(all).length)}/${all}] ${record.model}${hp} round ${record.round}: test ${(record.testAccuracy * 100).toFixed(2)}% (${record.trainSeconds.toFixed(1)} s${this.hosts && record.host !== undefined ? ` on ${record.host}` : ''}) · elapsed ${clock(this.elapsed())} · ETA ${clock(this.eta())}`);
   }
   end(): void {

@@ -8,9 +8,8 @@ import { join, resolve } from 'node:path';
 import { backendReason } from '../backend/select.js';
 import { loadMnist, toShared } from '../data/mnist.js';
 import { PairbenchError } from '../errors.js';
-import { getModel } from '../models/registry.js';
-import { ensureDir, parseRuns, readMetaIfPresent, readRunsFile, RUNS_FILE, STUDY_FILE, writeFileAtomic } from './files.js';
-import { runKey, type RunJob, type StudyRecord } from './job.js';
+import { ensureDir, parseRuns, readMetaIfPresent, readRunsFile, REJECTED_FILE, rejectedText, RUNS_FILE, STUDY_FILE, writeFileAtomic, type RejectedLine } from './files.js';
+import { jobSpec, runKey, type RunJob, type StudyRecord } from './job.js';
 import { holdStudyLock } from './lock.js';
 import { runPool, type PoolCallbacks, type PoolHandle } from './pool.js';
 import type { SharedMnistDescriptor } from '../data/mnist.js';
@@ -40,7 +39,7 @@ export function environment(): StudyEnvironment {
 
 // the epochs a job trains (its own, or its model's recipe)
 export function jobEpochs(job: RunJob): number {
-  return job.epochs ?? getModel(job.model).recipe.epochs;
+  return job.epochs ?? jobSpec(job).recipe.epochs;
 }
 
 export function plannedRun(job: RunJob): PlannedRun & { grid?: RunJob['grid'] } {
@@ -140,10 +139,28 @@ export interface StageResult {
   skipped: number;
 }
 
+// damaged lines: appended to runs.rejected.jsonl (kept there, as they were) before runs.jsonl is
+// rewritten without them, so a kill in between loses nothing
+function moveRejected(dir: string, file: string, rejected: readonly RejectedLine[]): string {
+  const path = join(dir, file);
+  const aside = file === RUNS_FILE ? REJECTED_FILE : `${file.replace(/\.jsonl$/, '')}.rejected.jsonl`;
+  appendFileSync(join(dir, aside), rejected.map((r) => r.text + '\n').join(''));
+  const drop = new Set(rejected.map((r) => r.line));
+  const lines = readFileSync(path, 'utf8').split('\n');
+  writeFileAtomic(path, lines.filter((_, i) => !drop.has(i + 1)).join('\n'));
+  return aside;
+}
+
 // repairs a torn tail of runs.jsonl (a kill mid-append) and returns the finished records
 export function repairRuns(dir: string, log: (s: string) => void, file = RUNS_FILE): StudyRecord[] {
   const path = join(dir, file);
-  const rf = file === RUNS_FILE ? readRunsFile(dir) : existsSync(path) ? parseRuns(readFileSync(path, 'utf8'), path) : { runs: [], tornLastLine: false, validBytes: 0, needsNewline: false };
+  const read = (): ReturnType<typeof parseRuns> => (existsSync(path) ? parseRuns(readFileSync(path, 'utf8'), path) : { runs: [], rejected: [], tornLastLine: false, validBytes: 0, needsNewline: false });
+  let rf = read();
+  if (rf.rejected.length > 0) {
+    const aside = moveRejected(dir, file, rf.rejected);
+    log(`moved ${rf.rejected.length} unreadable line${rf.rejected.length === 1 ? '' : 's'} of ${path} to ${aside}: ${rejectedText(rf.rejected)}; ${rf.rejected.length === 1 ? 'its run' : 'their runs'} will be trained again`);
+    rf = read();
+  }
   if (rf.tornLastLine) {
     truncateSync(path, rf.validBytes);
     log(`repaired ${path}: dropped an incomplete last line (a run killed mid-write; it will be rerun)`);

@@ -121,16 +121,25 @@ export function describeAccuracy(values: readonly number[]): SampleStats {
   return { ...s, ci95: [Math.max(0, s.ci95[0]), Math.min(1, s.ci95[1])] };
 }
 
-export function summarizeModel(model: string, runs: readonly RunRecord[], planned: number, fig?: PublishedFigure): ModelSummary {
+// a diverged run's accuracy is that of a network with NaN weights: kept in runs.jsonl, counted, not averaged
+export function statRuns(runs: readonly RunRecord[]): RunRecord[] {
+  return runs.filter((r) => r.diverged === undefined);
+}
+
+export function summarizeModel(model: string, all: readonly RunRecord[], planned: number, fig?: PublishedFigure): ModelSummary {
+  const runs = statRuns(all);
   const test = describeAccuracy(runs.map((r) => r.testAccuracy));
   const bestTest = describeAccuracy(runs.map((r) => r.bestTestAccuracy));
-  const secs = runs.map((r) => r.trainSeconds).filter((s) => Number.isFinite(s));
+  // a diverged run stopped early: its seconds say nothing of a run, unless no run finished otherwise
+  const secs = (runs.length > 0 ? runs : all).map((r) => r.trainSeconds).filter((s) => Number.isFinite(s));
   const epochs = runs.map((r) => r.bestEpoch).filter((e) => Number.isFinite(e));
   return {
     model,
     planned,
-    n: runs.length,
-    params: runs.length > 0 ? runs[0]!.params : null,
+    n: all.length,
+    diverged: all.length - runs.length,
+    collapsed: runs.filter((r) => r.collapsed === true).length,
+    params: all.length > 0 ? all[0]!.params : null,
     meanSeconds: secs.length > 0 ? ssMean(secs) : null,
     test,
     bestTest,
@@ -161,13 +170,26 @@ export function summarizeStudy(meta: StudyMeta | null, runs: readonly RunRecord[
   if (baseline !== null && !ids.includes(baseline)) baseline = ids[0] ?? null;
   const welchRows: WelchRow[] = [];
   if (baseline !== null) {
-    const y = (groups.get(baseline) ?? []).map((r) => r.testAccuracy);
+    const yRuns = statRuns(groups.get(baseline) ?? []);
+    const y = yRuns.map((r) => r.testAccuracy);
     for (const id of ids) {
       if (id === baseline) continue;
-      const x = (groups.get(id) ?? []).map((r) => r.testAccuracy);
+      const xRuns = statRuns(groups.get(id) ?? []);
+      const x = xRuns.map((r) => r.testAccuracy);
       const w = welch(x, y);
-      // a difference of accuracies lies in -1..1: its CI is clamped there
-      welchRows.push({ model: id, baseline, ...w, ci95: w.ci95 === null ? null : [Math.max(-1, w.ci95[0]), Math.min(1, w.ci95[1])] });
+      const excluded = [id, baseline].map((m) => ((groups.get(m) ?? []).length - statRuns(groups.get(m) ?? []).length));
+      const collapsed = [xRuns, yRuns].map((rs) => rs.filter((r) => r.collapsed === true).length);
+      const said: string[] = [];
+      if (excluded[0]! + excluded[1]! > 0) said.push(`diverged runs excluded: ${countText(excluded[0]!, excluded[1]!)}`);
+      if (collapsed[0]! + collapsed[1]! > 0) said.push(`collapsed runs included: ${countText(collapsed[0]!, collapsed[1]!)}`);
+      welchRows.push({
+        model: id, baseline, ...w,
+        // a difference of accuracies lies in -1..1: its CI is clamped there
+        ci95: w.ci95 === null ? null : [Math.max(-1, w.ci95[0]), Math.min(1, w.ci95[1])],
+        divergedExcluded: [excluded[0]!, excluded[1]!],
+        collapsedIncluded: [collapsed[0]!, collapsed[1]!],
+        note: [w.note, ...said].filter((t) => t !== '').join('; '),
+      });
     }
   }
   return {
@@ -180,4 +202,9 @@ export function summarizeStudy(meta: StudyMeta | null, runs: readonly RunRecord[
     models,
     welch: welchRows,
   };
+}
+
+// counts for the Welch notes: model side, baseline side
+function countText(model: number, baseline: number): string {
+  return `${model} (model), ${baseline} (baseline)`;
 }

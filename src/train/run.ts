@@ -13,7 +13,7 @@ import { noGrad } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
 import { digitLoss, pairLoss } from './losses.js';
 import { resolvePhases } from './phases.js';
-import type { EpochMetrics, RunRecord } from './types.js';
+import type { Diverged, EpochMetrics, RunRecord } from './types.js';
 
 export interface RunOptions {
   model: ModelSpec | string;
@@ -35,7 +35,8 @@ const EVAL_CHUNK = 200;
 
 export function makeOptimizer(recipe: Recipe, params: Tensor[]): Optimizer {
   const o = recipe.optimizer;
-  return o.kind === 'adam' ? new Adam(params, { lr: o.lr }) : new SGD(params, { lr: o.lr, momentum: o.momentum });
+  const wd = o.weightDecay !== undefined ? { weightDecay: o.weightDecay } : {};
+  return o.kind === 'adam' ? new Adam(params, { lr: o.lr, ...wd }) : new SGD(params, { lr: o.lr, momentum: o.momentum, ...wd });
 }
 
 function argmaxRow(t: Tensor, row: number): number {
@@ -71,7 +72,7 @@ export function pairStep(net: PairNetwork, opt: Optimizer, recipe: Recipe, b: Pa
   return { out, loss: total.item(), terms };
 }
 
-interface Evaluation { accuracy: number; digitAccuracy: number | null; pairCounts: number[][]; errorCounts: number[][] }
+interface Evaluation { accuracy: number; digitAccuracy: number | null; pairCounts: number[][]; errorCounts: number[][]; predictedOnes: number; n: number }
 
 export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean): Evaluation {
   const wasTraining = net.training;
@@ -79,6 +80,7 @@ export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean)
   const pairCounts = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   const errorCounts = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   let correct = 0;
+  let predictedOnes = 0;
   let digitCorrect = 0;
   let hasDigits = false;
   noGrad(() => {
@@ -91,6 +93,7 @@ export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean)
         const c0 = set.classes[2 * p]!;
         const c1 = set.classes[2 * p + 1]!;
         pairCounts[c0]![c1]! += 1;
+        predictedOnes += pred[i]!;
         if (pred[i] === set.target[p]) correct++;
         else errorCounts[c0]![c1]! += 1;
         if (digits !== null) {
@@ -102,7 +105,7 @@ export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean)
     }
   });
   net.train(wasTraining);
-  return { accuracy: correct / set.n, digitAccuracy: hasDigits ? digitCorrect / (2 * set.n) : null, pairCounts, errorCounts };
+  return { accuracy: correct / set.n, digitAccuracy: hasDigits ? digitCorrect / (2 * set.n) : null, pairCounts, errorCounts, predictedOnes, n: set.n };
 }
 
 // batch norm layers are the modules with running statistics
@@ -142,19 +145,21 @@ export function trainRun(opts: RunOptions): RunRecord {
   let best = { acc: -1, epoch: 0 };
   let last: Evaluation | null = null;
   const timing = { setupSeconds: (performance.now() - started) / 1000, trainSeconds: 0, evalSeconds: 0 };
+  let diverged: Diverged | null = null;
 
   const pairPhaseFollows = phases.some((p) => p.kind === 'pairs');
   // batch norm cannot normalise one sample in training mode: an incomplete last batch of one is dropped
   const dropSingle = usesBatchNorm(net);
   if (dropSingle && train.n < 2) throw new PairbenchError('bad_argument', `${spec.id} uses batch norm: it needs at least 2 training pairs, got ${train.n}`, { field: 'trainPairs', value: train.n });
   for (const phase of phases) {
+    if (diverged !== null) break;
     const phaseParams = phase.kind === 'digits' ? net.digitPhaseParameters() : phases.length === 1 ? net.parameters() : net.pairPhaseParameters();
     if (opt === null || phase.freshOptimizer) opt = makeOptimizer(recipe, phaseParams);
     if (phase.kind === 'digits' && net.forwardDigits === null) {
       throw new PairbenchError('bad_config', `${spec.id}: a digit phase needs a network with digit outputs`, { model: spec.id });
     }
     const digitSet = phase.kind === 'digits' ? digitsOf(train) : null;
-    for (let pe = 0; pe < phase.epochs; pe++, epoch++) {
+    for (let pe = 0; pe < phase.epochs && diverged === null; pe++, epoch++) {
       const t0 = performance.now();
       net.train();
       const sums: Record<string, number> = {};
@@ -176,6 +181,10 @@ export function trainRun(opts: RunOptions): RunRecord {
           batches++;
           for (let i = 0; i < b.n; i++) if (argmaxRow(logits, i) === b.classes[i]) correct++;
           seen += b.n;
+          if (!Number.isFinite(v)) {
+            diverged = { epoch: epoch + 1, term: 'digits' };
+            break;
+          }
         }
       } else {
         for (const b of pairBatches(train, batchSize, shuffle)) {
@@ -187,6 +196,10 @@ export function trainRun(opts: RunOptions): RunRecord {
           const { pred } = predictPairs(out, recipe.compareInCode);
           for (let i = 0; i < b.n; i++) if (pred[i] === b.target[i]) correct++;
           seen += b.n;
+          if (!Number.isFinite(loss)) {
+            diverged = { epoch: epoch + 1, term: Object.keys(terms).find((k) => !Number.isFinite(terms[k]!)) ?? 'total' };
+            break;
+          }
         }
       }
       const t1 = performance.now();
@@ -214,8 +227,11 @@ export function trainRun(opts: RunOptions): RunRecord {
     }
   }
   const final = metrics[metrics.length - 1]!;
+  // a run that ends predicting one class for every test pair has learnt nothing of the task
+  const collapsed = last !== null && (last.predictedOnes === 0 || last.predictedOnes === last.n);
   return {
     model: spec.id,
+    ...(spec.variantOf !== undefined && Object.keys(spec.variantOf.set).length > 0 ? { variantOf: spec.variantOf } : {}),
     round: opts.round ?? 0,
     seed: opts.seed,
     params,
@@ -236,6 +252,8 @@ export function trainRun(opts: RunOptions): RunRecord {
     validationPairs: validation?.n ?? 0,
     testPairs: test.n,
     standardisation: { mean: stats.mean, std: stats.std },
+    ...(diverged !== null ? { diverged } : {}),
+    ...(collapsed ? { collapsed: true as const } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 // the record of one training run: what runs.jsonl holds, one object per line
+import type { HyperValues } from '../models/types.js';
 
 export interface EpochMetrics {
   epoch: number; // 1-based, counted over all phases
@@ -19,7 +20,8 @@ export interface RunTiming {
 }
 
 export interface RunRecord {
-  model: string; // REPORTS.md id, e.g. 'lenet-transfer/cnn'
+  model: string; // the zoo id, e.g. 'lenet-transfer/cnn', or a variant's name
+  variantOf?: { id: string; set: HyperValues }; // a variant: the zoo id and the hyperparameters set
   round: number; // 0-based
   seed: number; // the run's own seed (derived from the study seed)
   params: number;
@@ -40,4 +42,12 @@ export interface RunRecord {
   validationPairs?: number; // (absent in records written before they were recorded)
   testPairs?: number;
   standardisation?: { mean: number; std: number }; // the input standardisation the run used
+  diverged?: Diverged; // the loss became NaN or infinite: the run stopped there
+  collapsed?: true; // the final epoch predicts one class for every test pair
+}
+
+// where a run's loss stopped being finite: 1-based epoch, and the first loss term that did (or 'total')
+export interface Diverged {
+  epoch: number;
+  term: string;
 }

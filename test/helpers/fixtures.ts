@@ -22,14 +22,38 @@ export function fixturesDir(): string {
   return process.env['PAIRBENCH_FIXTURES'] ?? join(repoRoot(), 'test', 'fixtures');
 }
 
-// every fixture file (name without .json/.json.gz) in a subdirectory
-export function listFixtures(sub: string): { name: string; path: string }[] {
-  const dir = join(fixturesDir(), sub);
-  if (!existsSync(dir)) return [];
+export type FixtureKind = 'ops' | 'optim' | 'models' | 'data';
+const KIND_FIELD: Record<FixtureKind, string[]> = { ops: ['op'], optim: ['optim'], models: ['model', 'model_grads'], data: ['data'] };
+
+function jsonFiles(dir: string): { name: string; path: string }[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json') || f.endsWith('.json.gz'))
     .sort()
     .map((f) => ({ name: f.replace(/\.json(\.gz)?$/, ''), path: join(dir, f) }));
+}
+
+// every fixture file (name without .json/.json.gz) of a kind: <dir>/<kind>/*, or, in a directory
+// without kind subdirectories (PAIRBENCH_FIXTURES=<a directory of cases>), the files whose "kind" is it
+export function listFixtures(sub: FixtureKind): { name: string; path: string }[] {
+  const root = fixturesDir();
+  const dir = join(root, sub);
+  if (existsSync(dir)) return jsonFiles(dir);
+  if (!existsSync(root) || (Object.keys(KIND_FIELD) as FixtureKind[]).some((k) => existsSync(join(root, k)))) return [];
+  return jsonFiles(root).filter((f) => KIND_FIELD[sub].includes(String(readFixture<{ kind?: unknown }>(f.path).kind)));
+}
+
+// the project's own fixtures have every kind; a PAIRBENCH_FIXTURES directory may hold some kinds only:
+// the `skip` option for the tests of an absent kind (reported by name), false when there are cases
+export function skipAbsentKind(sub: FixtureKind): false | string {
+  if (listFixtures(sub).length > 0 || process.env['PAIRBENCH_FIXTURES'] === undefined) return false;
+  const msg = `no ${sub} fixtures in PAIRBENCH_FIXTURES=${fixturesDir()}`;
+  console.log(`# skipping: ${msg}`);
+  return msg;
+}
+
+// cases of any kind: a fixture directory with none at all is an error, whatever the kinds a test reads
+export function anyFixtures(): boolean {
+  return (['ops', 'optim', 'models'] as FixtureKind[]).some((k) => listFixtures(k).length > 0);
 }
 
 // a fixture file, checked: valid JSON, a known `kind`, every tensor's data as long as its shape says;

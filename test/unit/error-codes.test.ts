@@ -87,7 +87,7 @@ test('bad_fixture: not JSON, not gzip, an unknown kind, a tensor whose data does
 
 test('every committed fixture passes the reader\'s checks', () => {
   let n = 0;
-  for (const sub of ['ops', 'optim', 'models', 'data']) {
+  for (const sub of ['ops', 'optim', 'models', 'data'] as const) {
     for (const { path } of listFixtures(sub)) { readFixture(path); n++; }
   }
   assert.ok(n >= 39, `${n} fixtures`);

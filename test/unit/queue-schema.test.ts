@@ -19,7 +19,7 @@ test('parseQueueJob: a valid job passes; extra keys, unknown models, bad numbers
   bad({ ...job, run: { ...run, trainPairs: 10 ** 9 } }, /run\.trainPairs/);
   bad({ ...job, study: '../x' }, /study/);
   bad({ ...job, run: { ...run, model: 'nope/none' } }, /nope\/none/);
-  bad({ ...job, run: { ...run, grid: { stage: 'search', hidden: 8, lr: 0.1, lambda: null } } }, /not a carparelli2019 model/);
+  bad({ ...job, run: { ...run, grid: { stage: 'search', hidden: 8, lr: 0.1, lambda: null } } }, /whose report has no grid search/);
 });
 
 test('checkResult: a record of another run, or not a record, is rejected with the reason', () => {
@@ -49,4 +49,10 @@ test('shards: i/N parsed 1-based; the shards of a plan cover every run exactly o
   const parts = [1, 2, 3].map((i) => shardJobs(jobs, { index: i, count: 3 }));
   assert.deepEqual(parts.map((p) => p.length), [4, 3, 3]);
   assert.deepEqual(parts.flat().map((j) => `${j.model}|${j.round}`).sort(), jobs.map((j) => `${j.model}|${j.round}`).sort());
+});
+
+test('parseQueueJob: a variant job carries its zoo id and hyperparameters, checked by the zoo', () => {
+  const job = { pairbench: '0.1.0', study: '0123456789abcdef', run: { model: 'cnn-lr1e-2', round: 0, seed: 1, epochs: 1, batchSize: null, variant: { id: 'lenet-transfer/cnn', set: { lr: 0.01 } } } };
+  assert.deepEqual(parseQueueJob(job).run.variant, { id: 'lenet-transfer/cnn', set: { lr: 0.01 } });
+  assert.throws(() => parseQueueJob({ ...job, run: { ...job.run, variant: { id: 'lenet-transfer/cnn', set: { depth: 2 } } } }), /no hyperparameter 'depth'/);
 });

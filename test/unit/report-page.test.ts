@@ -13,7 +13,7 @@ import { formatSummary, formatTable } from '../../src/report/summary.js';
 import type { StudyMeta } from '../../src/study/types.js';
 import type { RunRecord } from '../../src/train/types.js';
 
-const config = gridConfig({ models: ['carparelli2019/mlp-sharing-aux', 'carparelli2019/mlp-sharing-noaux'], lambdas: [0.5, 1], lrs: [1e-3], hidden: [10, 20], k: 2, rounds: 2, seed: 4, workers: 1 });
+const config = gridConfig({ models: ['carparelli2019/mlp-sharing-aux', 'carparelli2019/mlp-sharing-noaux'], axes: { lambdas: [0.5, 1], lrs: [1e-3], hidden: [10, 20] }, k: 2, rounds: 2, seed: 4, workers: 1 });
 const search = searchJobs(config);
 const meta: StudyMeta = { name: 'grid', kind: 'grid', config, runs: search.map(plannedRun), environment: { node: 'v20', pairbench: '0', os: 'x', cpu: 'y', cores: 2, backend: 'native', created: 'now' } };
 const record = (j: (typeof search)[number], acc: number): StudyRecord =>
@@ -51,7 +51,7 @@ test('the grid page: its title, the search stage counted, a table of search resu
   assert.match(html, /provisional/);
   assert.match(html, /Every combination \(6\)/);
   assert.doesNotMatch(html, /&amp;quot;|&amp;lt;|&amp;amp;/);
-  assert.match(html, /\{&quot;lambdas&quot;:\[0\.5,1\]/);
+  assert.match(html, /hidden 10, 20; lrs 0\.001; lambdas 0\.5, 1; 2 seeds per combination/);
   assert.doesNotMatch(html, /1000 freshly drawn pairs and is tested on 1000/);
 });
 

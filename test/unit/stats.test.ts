@@ -170,7 +170,7 @@ test('summary writers and terminal table', () => {
   assert.equal(JSON.parse(readFileSync(paths.json, 'utf8')).models.length, 3);
 });
 
-test('runs.jsonl: torn last line skipped, bad middle line refused, missing files', () => {
+test('runs.jsonl: torn last line skipped, bad middle lines set apart (an error for the strict reader), missing files', () => {
   const a = JSON.stringify(run('r/a', 0, 0.8));
   const b = JSON.stringify(run('r/a', 1, 0.82));
   const ok = parseRuns(`${a}\n${b}\n`);
@@ -183,8 +183,13 @@ test('runs.jsonl: torn last line skipped, bad middle line refused, missing files
   const noNl = parseRuns(`${a}\n${b}`);
   assert.equal(noNl.runs.length, 2);
   assert.equal(noNl.needsNewline, true);
-  assert.throws(() => parseRuns(`${a}\n{oops\n${b}\n`), (e: Error & { code?: string }) => e.code === 'bad_config' && /line 2/.test(e.message));
+  const bad = parseRuns(`${a}\n{oops\n{"x":1}\n${b}\n`);
+  assert.equal(bad.runs.length, 2);
+  assert.deepEqual(bad.rejected.map((r) => [r.line, r.text, r.reason.slice(0, 14)]), [[2, '{oops', 'not valid JSON'], [3, '{"x":1}', 'not a run reco']]);
   const dir = tempDirUntilExit('files');
+  writeFileSync(join(dir, 'runs.jsonl'), `${a}\n{oops\n${b}\n`);
+  assert.throws(() => readRuns(dir), (e: Error & { code?: string }) => e.code === 'damaged_runs' && /line 2 \(not valid JSON\)/.test(e.message));
+  writeFileSync(join(dir, 'runs.jsonl'), '');
   assert.deepEqual(readRuns(dir), []);
   assert.equal(readMetaIfPresent(dir), null);
   writeFileSync(join(dir, 'runs.jsonl'), `${a}\n${b.slice(0, 10)}`);

@@ -20,7 +20,7 @@ const NOAUX = 'carparelli2019/mlp-sharing-noaux';
 
 // search records with a validation accuracy per combination (k seeds each); absent combos get no record
 function records(models: string[], score: (model: string, c: Combo) => number | undefined): { config: ReturnType<typeof gridConfig>; recs: StudyRecord[] } {
-  const config = gridConfig({ models, lambdas: [0.5, 1], lrs: [1e-3, 1e-2], hidden: [10, 20], k: 2, rounds: 1, seed: 4, workers: 1 });
+  const config = gridConfig({ models, axes: { lambdas: [0.5, 1], lrs: [1e-3, 1e-2], hidden: [10, 20] }, k: 2, rounds: 1, seed: 4, workers: 1 });
   const recs = searchJobs(config).flatMap((j) => {
     const v = score(j.model, j.grid as unknown as Combo);
     return v === undefined ? [] : [{ model: j.model, round: j.round, seed: j.seed, grid: j.grid, metrics: [], validationAccuracy: v, testAccuracy: 0.5 }];
@@ -51,10 +51,10 @@ test('grid: a combination with no records is reported with n = 0 and never wins,
 
 test('grid config: bad learning rates, duplicate models, other reports are refused by code', () => {
   const base = { seed: 1, workers: 1 };
-  throwsCode(() => gridConfig({ ...base, models: [NOAUX], lrs: [1e-3, 10] }), 'bad_argument', /learning rate 10 is out of range/);
-  throwsCode(() => gridConfig({ ...base, models: [NOAUX], lrs: [Number.NaN] }), 'bad_argument', /learning rate NaN is out of range/);
-  throwsCode(() => gridConfig({ ...base, models: [NOAUX], lrs: [0] }), 'bad_argument', /learning rate 0 is out of range/);
-  throwsCode(() => gridConfig({ ...base, models: [NOAUX], lrs: [-0.1] }), 'bad_argument', /learning rate -0\.1 is out of range/);
+  throwsCode(() => gridConfig({ ...base, models: [NOAUX], axes: { lrs: [1e-3, 10] } }), 'bad_argument', /learning rate 10 is out of range/);
+  throwsCode(() => gridConfig({ ...base, models: [NOAUX], axes: { lrs: [Number.NaN] } }), 'bad_argument', /learning rate NaN is out of range/);
+  throwsCode(() => gridConfig({ ...base, models: [NOAUX], axes: { lrs: [0] } }), 'bad_argument', /learning rate 0 is out of range/);
+  throwsCode(() => gridConfig({ ...base, models: [NOAUX], axes: { lrs: [-0.1] } }), 'bad_argument', /learning rate -0\.1 is out of range/);
   throwsCode(() => gridConfig({ ...base, models: [NOAUX, AUX, NOAUX] }), 'bad_config', /listed twice/);
   throwsCode(() => gridConfig({ ...base, models: ['pillonel2020/model1'] }), 'bad_config', /carparelli2019 models only/);
   throwsCode(() => gridConfig({ ...base, models: ['carparelli2019/mlp-sharing-auxx'] }), 'unknown_model', /nearest/);
@@ -63,7 +63,7 @@ test('grid config: bad learning rates, duplicate models, other reports are refus
 test('grid search job: validation is taken from the training pairs, never from the test pairs or other images', () => {
   delete process.env['PAIRBENCH_MNIST_DIR'];
   const ds = loadMnist();
-  const job = { ...searchJobs(gridConfig({ models: [NOAUX], lrs: [1e-2], hidden: [50], k: 1, seed: 9, workers: 1 }))[0]!, epochs: 4, trainPairs: 100, testPairs: 100 };
+  const job = { ...searchJobs(gridConfig({ models: [NOAUX], axes: { lrs: [1e-2], hidden: [50] }, k: 1, seed: 9, workers: 1 }))[0]!, epochs: 4, trainPairs: 100, testPairs: 100 };
   const base = executeJob(job, ds);
   const used = new Set(generatePairSets(100, new Rng(job.seed).split('data'), ds).train.indices);
   // every label of a training image outside the drawn pairs changed (the images stay: the standardisation

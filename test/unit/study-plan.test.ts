@@ -86,8 +86,8 @@ test('runs.jsonl repair: a torn tail is truncated, a missing final newline added
 });
 
 test('grid: lambda only for aux models; same seeds for every combination; winner on validation only', () => {
-  const c = gridConfig({ models: ['carparelli2019/mlp-sharing-aux', 'carparelli2019/mlp-sharing-noaux'], lambdas: [0.5, 1], lrs: [1e-3], hidden: [10, 20], k: 2, rounds: 3, seed: 4, workers: 1 });
-  const g = c.extra!['grid'] as Parameters<typeof combos>[1];
+  const c = gridConfig({ models: ['carparelli2019/mlp-sharing-aux', 'carparelli2019/mlp-sharing-noaux'], axes: { lambdas: [0.5, 1], lrs: [1e-3], hidden: [10, 20] }, k: 2, rounds: 3, seed: 4, workers: 1 });
+  const g = c.grid!;
   assert.equal(combos('carparelli2019/mlp-sharing-aux', g).length, 4);
   assert.deepEqual(combos('carparelli2019/mlp-sharing-noaux', g).map((x) => x.lambda), [null, null]);
   const jobs = searchJobs(c);

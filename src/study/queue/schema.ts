@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { PairbenchError } from '../../errors.js';
 import { getModel } from '../../models/registry.js';
 import { formatIssues, studyFileSchema } from '../config.js';
-import { isCarparelliId, runKey, type RunJob, type StudyRecord } from '../job.js';
+import { gridReports } from '../../models/registry.js';
+import { runKey, type RunJob, type StudyRecord } from '../job.js';
 
 const f = studyFileSchema.shape;
 const fraction = z.number().min(0).max(1);
@@ -24,6 +25,9 @@ export const runJobSchema = z.strictObject({
   trainPairs: f.trainPairs,
   testPairs: f.testPairs,
   grid: gridTagSchema.optional(),
+  validationFraction: fraction.optional(),
+  // a variant: the zoo id and the hyperparameters set (the zoo validates them when the worker builds it)
+  variant: z.strictObject({ id: z.string().min(1).max(200), set: z.record(z.string().max(50), z.union([z.number(), z.boolean(), z.string().max(50)])) }).optional(),
 });
 
 // the job's data in the queue
@@ -43,8 +47,9 @@ export function parseQueueJob(value: unknown): QueueJobData {
   const r = queueJobSchema.safeParse(value);
   if (!r.success) throw new PairbenchError('bad_config', `malformed job: ${formatIssues(r.error.issues)}`, {});
   const run = r.data.run;
-  getModel(run.model); // unknown ids: unknown_model, with the nearest ids
-  if (run.grid !== undefined && !isCarparelliId(run.model)) throw new PairbenchError('bad_config', `malformed job: a grid run of '${run.model}', which is not a carparelli2019 model`, { field: 'run.model' });
+  // unknown ids: unknown_model, with the nearest ids; a variant's hyperparameters: bad_config naming them
+  const spec = run.variant === undefined ? getModel(run.model) : getModel(run.variant.id).variant(run.variant.set, run.model);
+  if (run.grid !== undefined && !gridReports().some((g) => g.id === spec.report)) throw new PairbenchError('bad_config', `malformed job: a grid run of '${run.model}', whose report has no grid search`, { field: 'run.model' });
   return r.data as unknown as QueueJobData;
 }
 
