@@ -127,17 +127,19 @@ void sumAxis(float* out, const float* x, long outer, long dim, long inner) {
 }
 
 #if defined(__SSE2__)
-// small even output widths (6, 2): the windows run as a sequence of adjacent pairs (4 input floats
-// in each of two rows) across rows and planes, so 4 windows per step whatever the row length
-static void maxPool2x2Pairs(float* out, int32_t* argmax, const float* x, long planes, long H, long W, long OH, long OW) {
-  const long HW = H * W, half = OW / 2, pairs = planes * OH * half;
-  auto base = [&](long k) { const long r = k / half, j = k % half; return (r / OH) * HW + 2 * (r % OH) * W + 4 * j; };
+// small output widths (6, 3, 2...): the windows run as one sequence across rows and planes, 4 per
+// SSE step, each window's two 2-float rows loaded into vector halves
+static void maxPool2x2Windows(float* out, int32_t* argmax, const float* x, long planes, long H, long W, long OH, long OW) {
+  const long HW = H * W, total = planes * OH * OW;
+  auto start = [&](long q) { const long r = q / OW, ow = q % OW; return (r / OH) * HW + 2 * (r % OH) * W + 2 * ow; };
+  auto pair = [&](long s0, long s1) {  // [x[s0], x[s0 + 1], x[s1], x[s1 + 1]]
+    return _mm_loadh_pi(_mm_loadl_pi(_mm_setzero_ps(), reinterpret_cast<const __m64*>(x + s0)), reinterpret_cast<const __m64*>(x + s1));
+  };
   const __m128i off1 = _mm_set1_epi32(1), offW = _mm_set1_epi32(static_cast<int32_t>(W)), offW1 = _mm_set1_epi32(static_cast<int32_t>(W + 1));
-  long k = 0;
-  for (; k + 2 <= pairs; k += 2) {
-    const long s0 = base(k), s1 = base(k + 1);
-    const __m128 a0 = _mm_loadu_ps(x + s0), b0 = _mm_loadu_ps(x + s1);
-    const __m128 a1 = _mm_loadu_ps(x + s0 + W), b1 = _mm_loadu_ps(x + s1 + W);
+  long q = 0;
+  for (; q + 4 <= total; q += 4) {
+    const long s0 = start(q), s1 = start(q + 1), s2 = start(q + 2), s3 = start(q + 3);
+    const __m128 a0 = pair(s0, s1), b0 = pair(s2, s3), a1 = pair(s0 + W, s1 + W), b1 = pair(s2 + W, s3 + W);
     // as maxPool2x2 below: first maximum wins, max_ps(v, best) is `v > best ? v : best`
     __m128 best = _mm_shuffle_ps(a0, b0, _MM_SHUFFLE(2, 0, 2, 0));
     __m128i bi = _mm_setzero_si128();
@@ -150,21 +152,19 @@ static void maxPool2x2Pairs(float* out, int32_t* argmax, const float* x, long pl
     v = _mm_shuffle_ps(a1, b1, _MM_SHUFFLE(3, 1, 3, 1));
     g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
     best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, offW1), _mm_andnot_si128(g, bi));
-    _mm_storeu_ps(out + 2 * k, best);
-    const __m128i starts = _mm_setr_epi32(static_cast<int32_t>(s0), static_cast<int32_t>(s0 + 2), static_cast<int32_t>(s1), static_cast<int32_t>(s1 + 2));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(argmax + 2 * k), _mm_add_epi32(starts, bi));
+    _mm_storeu_ps(out + q, best);
+    const __m128i starts = _mm_setr_epi32(static_cast<int32_t>(s0), static_cast<int32_t>(s1), static_cast<int32_t>(s2), static_cast<int32_t>(s3));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(argmax + q), _mm_add_epi32(starts, bi));
   }
-  for (; k < pairs; ++k) {
-    for (long e = 0; e < 2; ++e) {
-      const long s0 = base(k) + 2 * e;
-      const float* r0 = x + s0;
-      float best = r0[0]; int32_t bi = 0;
-      float v = r0[1]; bool g = v > best; best = g ? v : best; bi = g ? 1 : bi;
-      v = r0[W]; g = v > best; best = g ? v : best; bi = g ? static_cast<int32_t>(W) : bi;
-      v = r0[W + 1]; g = v > best; best = g ? v : best; bi = g ? static_cast<int32_t>(W + 1) : bi;
-      out[2 * k + e] = best;
-      argmax[2 * k + e] = static_cast<int32_t>(s0) + bi;
-    }
+  for (; q < total; ++q) {
+    const long s0 = start(q);
+    const float* r0 = x + s0;
+    float best = r0[0]; int32_t bi = 0;
+    float v = r0[1]; bool g = v > best; best = g ? v : best; bi = g ? 1 : bi;
+    v = r0[W]; g = v > best; best = g ? v : best; bi = g ? static_cast<int32_t>(W) : bi;
+    v = r0[W + 1]; g = v > best; best = g ? v : best; bi = g ? static_cast<int32_t>(W + 1) : bi;
+    out[q] = best;
+    argmax[q] = static_cast<int32_t>(s0) + bi;
   }
 }
 #endif
@@ -172,7 +172,7 @@ static void maxPool2x2Pairs(float* out, int32_t* argmax, const float* x, long pl
 static void maxPool2x2(float* out, int32_t* argmax, const float* x, long planes, long H, long W, long OH, long OW) {
   const long HW = H * W, P = OH * OW;
 #if defined(__SSE2__)
-  if (OW % 2 == 0 && OW < 8) { maxPool2x2Pairs(out, argmax, x, planes, H, W, OH, OW); return; }
+  if (OW < 8) { maxPool2x2Windows(out, argmax, x, planes, H, W, OH, OW); return; }
 #endif
   for (long nc = 0; nc < planes; ++nc) {
     const float* src = x + nc * HW;
