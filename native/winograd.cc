@@ -132,6 +132,7 @@ void winogradCore(Ctx& ctx, float* out, const float* x, const float* U, const fl
       for (long o0 = 0; o0 < o; o0 += MR)
         ukr(c, U + p * Opad * c + o0 * c, Vp + p * vStride, Mp + p * mStride + o0 * L, L, 0.0f, std::min(MR, o - o0), L);
     // Y = A^T M A (+ bias), written where the tile lies inside the output
+    const bool whole = oh % 2 == 0 && ow % 2 == 0;
     long yoff[L];
     bool right[L], down[L];
     for (long l = 0; l < nt; ++l) {
@@ -156,7 +157,23 @@ void winogradCore(Ctx& ctx, float* out, const float* x, const float* U, const fl
         }
       const float b = bias ? bias[oi] : 0.0f;
       float* plane = out + oi * OP;
-      for (long l = 0; l < nt; ++l) {
+      long l = 0;
+      if (whole) {
+        // every tile inside: four lanes' 2x2 tiles transposed out of y, each tile row one 2-float store
+        const __m128 bv = _mm_set1_ps(b);
+        for (; l + 4 <= nt; l += 4) {
+          __m128 r0 = _mm_add_ps(_mm_loadu_ps(y[0] + l), bv), r1 = _mm_add_ps(_mm_loadu_ps(y[1] + l), bv);
+          __m128 r2 = _mm_add_ps(_mm_loadu_ps(y[2] + l), bv), r3 = _mm_add_ps(_mm_loadu_ps(y[3] + l), bv);
+          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+          const __m128* lanes[4] = {&r0, &r1, &r2, &r3};
+          for (int u = 0; u < 4; ++u) {
+            float* dst = plane + yoff[l + u];
+            _mm_storel_pi(reinterpret_cast<__m64*>(dst), *lanes[u]);
+            _mm_storeh_pi(reinterpret_cast<__m64*>(dst + ow), *lanes[u]);
+          }
+        }
+      }
+      for (; l < nt; ++l) {
         float* dst = plane + yoff[l];
         dst[0] = y[0][l] + b;
         if (right[l]) dst[1] = y[1][l] + b;
