@@ -3,6 +3,7 @@ import { PairbenchError } from '../errors.js';
 import { carparelliModels } from './carparelli2019.js';
 import { kropfhamerModels } from './kropfhamer2022.js';
 import { lenetTransferModels } from './lenet-transfer.js';
+import { pairbenchModels } from './pairbench.js';
 import { pillonelModels } from './pillonel2020.js';
 import { siebertModels } from './siebert2022.js';
 import type { ModelSpec } from './types.js';
@@ -13,7 +14,7 @@ export type ReportId = (typeof REPORTS)[number];
 let all: ModelSpec[] | null = null;
 
 export function allModels(): ModelSpec[] {
-  all ??= [...kropfhamerModels(), ...carparelliModels(), ...siebertModels(), ...pillonelModels(), ...lenetTransferModels()];
+  all ??= [...kropfhamerModels(), ...carparelliModels(), ...siebertModels(), ...pillonelModels(), ...lenetTransferModels(), ...pairbenchModels()];
   return all;
 }
 

@@ -7,7 +7,9 @@ import type { MnistDataset, PairSet } from '../data/types.js';
 import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
 import type { ModelSpec, PairNetwork, PairOutputs, Recipe } from '../models/types.js';
-import { Adam, SGD, type Optimizer } from '../optim/index.js';
+import { Adam, AdamW, LrScheduler, makeSchedule, SGD, type Optimizer } from '../optim/index.js';
+import { randomAffine } from '../data/augment.js';
+import { batchCount } from '../data/batches.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad, Tensor } from '../tensor/tensor.js';
 import { digitLoss, pairLoss } from './losses.js';
@@ -33,7 +35,16 @@ const EVAL_CHUNK = 500;
 
 export function makeOptimizer(recipe: Recipe, params: Tensor[]): Optimizer {
   const o = recipe.optimizer;
-  return o.kind === 'adam' ? new Adam(params, { lr: o.lr }) : new SGD(params, { lr: o.lr, momentum: o.momentum });
+  switch (o.kind) {
+    case 'adam': return new Adam(params, { lr: o.lr });
+    case 'adamw': return new AdamW(params, { lr: o.lr, weightDecay: o.weightDecay });
+    case 'sgd': return new SGD(params, { lr: o.lr, momentum: o.momentum });
+  }
+}
+
+// the recipe's schedule over a phase of `steps` optimizer steps, or null
+function makeScheduler(recipe: Recipe, opt: Optimizer, steps: number): LrScheduler | null {
+  return recipe.schedule === undefined ? null : new LrScheduler(opt, makeSchedule(recipe.schedule, recipe.optimizer.lr, steps));
 }
 
 function argmaxRow(t: Tensor, row: number): number {
@@ -131,13 +142,21 @@ export function trainRun(opts: RunOptions): RunRecord {
   const params = net.parameterCount();
   const metrics: EpochMetrics[] = [];
   let opt: Optimizer | null = null;
+  let scheduler: LrScheduler | null = null;
+  const augmentRng = rng.split('augment');
+  // standardised 0: the background outside an augmented image
+  const background = (0 - stats.mean) / stats.std;
   let epoch = 0;
   let best = { acc: -1, epoch: 0 };
   let last: Evaluation | null = null;
 
   for (const phase of phases) {
     const phaseParams = phase.kind === 'digits' ? net.digitPhaseParameters() : phases.length === 1 ? net.parameters() : net.pairPhaseParameters();
-    if (opt === null || phase.freshOptimizer) opt = makeOptimizer(recipe, phaseParams);
+    if (opt === null || phase.freshOptimizer) {
+      opt = makeOptimizer(recipe, phaseParams);
+      const perEpoch = batchCount(phase.kind === 'digits' ? 2 * train.n : train.n, batchSize);
+      scheduler = makeScheduler(recipe, opt, phase.epochs * perEpoch);
+    }
     if (phase.kind === 'digits' && net.forwardDigits === null) {
       throw new PairbenchError('bad_config', `${spec.id}: a digit phase needs a network with digit outputs`, { model: spec.id });
     }
@@ -152,11 +171,13 @@ export function trainRun(opts: RunOptions): RunRecord {
       let seen = 0;
       if (digitSet !== null) {
         for (const b of digitBatches(digitSet, batchSize, shuffle)) {
-          const logits = net.forwardDigits!(new Tensor(b.input, [b.n, 1, 14, 14]));
-          const loss = digitLoss(logits, b.classes, recipe.auxLoss?.onSigmoid ?? false);
+          const input = recipe.augment === undefined ? b.input : randomAffine(b.input, b.n, recipe.augment, augmentRng, background);
+          const logits = net.forwardDigits!(new Tensor(input, [b.n, 1, 14, 14]));
+          const loss = digitLoss(logits, b.classes, recipe.auxLoss?.onSigmoid ?? false, recipe.labelSmoothing);
           opt.zeroGrad();
           loss.backward();
           opt.step();
+          scheduler?.step();
           const v = loss.item();
           sums['digits'] = (sums['digits'] ?? 0) + v;
           total += v;
@@ -166,7 +187,9 @@ export function trainRun(opts: RunOptions): RunRecord {
         }
       } else {
         for (const b of pairBatches(train, batchSize, shuffle)) {
-          const { out, loss, terms } = pairStep(net, opt, recipe, b, epoch, epochs);
+          const batch = recipe.augment === undefined ? b : { ...b, input: randomAffine(b.input, 2 * b.n, recipe.augment, augmentRng, background) };
+          const { out, loss, terms } = pairStep(net, opt, recipe, batch, epoch, epochs);
+          scheduler?.step();
           for (const [k, v] of Object.entries(terms)) sums[k] = (sums[k] ?? 0) + v;
           total += loss;
           batches++;

@@ -2,7 +2,7 @@
 import { shapeMismatch } from '../../errors.js';
 import { bceGrad, bceWithLogitsGrad, nllGrad } from '../grad/losses.js';
 import { allocOut, backend, record, Tensor } from '../tensor.js';
-import { sub, square } from './elementwise.js';
+import { add, scale, square, sub } from './elementwise.js';
 import { logSoftmax } from './layers.js';
 import { mean } from './shape.js';
 import { sameShape } from '../shape.js';
@@ -26,10 +26,21 @@ export function nll(logp: Tensor, target: Int32Array): Tensor {
   return record(out, 'nll', [logp], nllGrad(target, rows, cols));
 }
 
+export interface CrossEntropyOptions {
+  // PyTorch's label_smoothing: the target is (1 - e) one-hot + e uniform over the classes
+  labelSmoothing?: number;
+}
+
 // logits: (rows, classes), target: class per row
-export function crossEntropy(logits: Tensor, target: Int32Array): Tensor {
+export function crossEntropy(logits: Tensor, target: Int32Array, opts: CrossEntropyOptions = {}): Tensor {
   checkTarget('crossEntropy', logits, target);
-  return nll(logSoftmax(logits, -1), target);
+  const e = opts.labelSmoothing ?? 0;
+  if (!(e >= 0 && e <= 1)) throw shapeMismatch('crossEntropy', `labelSmoothing must be in [0, 1], got ${e}`, { input: logits.shape });
+  const logp = logSoftmax(logits, -1);
+  if (e === 0) return nll(logp, target);
+  // (1 - e) * nll + e * mean over rows and classes of -log p
+  const uniform = scale(mean(logp), -e);
+  return add(scale(nll(logp, target), 1 - e), uniform);
 }
 
 function checkSame(op: string, x: Tensor, t: Tensor): void {
