@@ -1,13 +1,13 @@
 // pairbench models [report] [--describe]
 import { PairbenchError } from '../errors.js';
-import { allModels, REPORTS } from '../models/registry.js';
+import { allModels, GROUPS } from '../models/registry.js';
 import { columns, int, publishedLine, recipeLines } from './format.js';
 
 export function modelsCommand(report: string | undefined, o: { describe?: boolean }): void {
   let list = allModels();
   if (report !== undefined) {
-    if (!(REPORTS as readonly string[]).includes(report)) {
-      throw new PairbenchError('bad_argument', `unknown report '${report}'; one of: ${REPORTS.join(', ')}`, { field: 'report', value: report });
+    if (!(GROUPS as readonly string[]).includes(report)) {
+      throw new PairbenchError('bad_argument', `unknown report '${report}'; one of: ${GROUPS.join(', ')}`, { field: 'report', value: report });
     }
     list = list.filter((m) => m.report === report);
   }

@@ -116,9 +116,19 @@ export function pairbenchSpec(id: string, v: PairbenchVariant, description: stri
   return { id: `${REPORT}/${id}`, report: REPORT, description, ours: [], params, recipe: pairbenchRecipe(v), build };
 }
 
+// each ablation variant drops one ingredient of pairbench/binary (or pairbench/digits)
+export const ABLATIONS: { id: string; of: 'binary' | 'digits'; change: Partial<PairbenchVariant>; without: string }[] = [
+  { id: 'binary-mlp-head', of: 'binary', change: { head: 'mlp' }, without: 'the order-comparison head (an MLP on the two 128-feature vectors instead)' },
+  { id: 'binary-no-augment', of: 'binary', change: { augment: false }, without: 'augmentation' },
+  { id: 'binary-adam', of: 'binary', change: { oneCycle: false }, without: 'AdamW + one-cycle (Adam at a constant lr 1e-3 instead)' },
+  { id: 'binary-no-smoothing', of: 'binary', change: { labelSmoothing: 0 }, without: 'label smoothing' },
+  { id: 'digits-no-augment', of: 'digits', change: { augment: false }, without: 'augmentation' },
+];
+
 export function pairbenchModels(): ModelSpec[] {
   return [
     pairbenchSpec('binary', BINARY, 'binary target only: shared BN CNN branch, 10-way softmax bottleneck per digit, order-comparison head P(a <= b); augmentation, AdamW + one-cycle, label smoothing'),
     pairbenchSpec('digits', DIGITS, 'as pairbench/binary, plus the digit cross-entropy of the training pairs on the bottleneck'),
+    ...ABLATIONS.map((a) => pairbenchSpec(a.id, { ...(a.of === 'binary' ? BINARY : DIGITS), ...a.change }, `ablation: pairbench/${a.of} without ${a.without}`)),
   ];
 }

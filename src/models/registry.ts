@@ -10,6 +10,8 @@ import type { ModelSpec } from './types.js';
 
 export const REPORTS = ['kropfhamer2022', 'carparelli2019', 'siebert2022', 'pillonel2020', 'lenet-transfer'] as const;
 export type ReportId = (typeof REPORTS)[number];
+// the five reports and pairbench's own models (src/models/pairbench.ts)
+export const GROUPS = [...REPORTS, 'pairbench'] as const;
 
 let all: ModelSpec[] | null = null;
 
