@@ -82,7 +82,7 @@ export function studyConfigFrom(flags: StudyFlags): { config: StudyConfig; out: 
   const testPairs = flags.testPairs ?? file.testPairs;
   const config: StudyConfig = {
     models,
-    rounds: flags.rounds ?? file.rounds ?? 10,
+    rounds: flags.rounds ?? (file.rounds === 'recipe' ? null : (file.rounds ?? 10)),
     epochs: flags.epochs ?? file.epochs ?? null,
     seed: flags.seed ?? file.seed ?? 1,
     workers: flags.workers ?? file.workers ?? defaultWorkers(),
@@ -99,7 +99,7 @@ async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFr
   checkStudyDir(c.out, kind, c.config, force); // conflicts and unusable directories before anything is printed
   const req: StudyRequest = { dir: c.out, kind, config: c.config, jobs: studyJobs(c.config), force, mnistDir: c.mnistDir, ...(c.name !== undefined ? { name: c.name } : {}) };
   const e = c.config.epochs === null ? "each model's recipe epochs" : `${c.config.epochs} epoch${c.config.epochs === 1 ? '' : 's'}`;
-  say(`study ${resolve(c.out)}: ${c.config.models.length} model${c.config.models.length === 1 ? '' : 's'} x ${c.config.rounds} rounds = ${req.jobs.length} runs, ${e}, seed ${c.config.seed}, ${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}; ${backendReason()}`);
+  say(`study ${resolve(c.out)}: ${c.config.models.length} model${c.config.models.length === 1 ? '' : 's'} x ${c.config.rounds ?? "each recipe's"} rounds = ${req.jobs.length} runs, ${e}, seed ${c.config.seed}, ${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}; ${backendReason()}`);
   for (const n of notes) say(n);
   const r = await stage(req);
   await finish(r, { baseline: c.config.baseline }, c.config.epochs !== null ? ['', 'published figures come from the reports\' own protocols (their epochs and rounds), not from this study\'s'] : []);

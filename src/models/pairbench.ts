@@ -96,13 +96,17 @@ export interface PairbenchVariant {
 export const BINARY: PairbenchVariant = { labels: false, head: 'order', augment: true, oneCycle: true, labelSmoothing: 0.05, epochs: 30, width: 32, dropout: 0.2 };
 export const DIGITS: PairbenchVariant = { ...BINARY, labels: true };
 
-export function pairbenchRecipe(v: PairbenchVariant): Recipe {
+// rounds: the two models' study rounds; the ablation variants' (a study with "rounds": "recipe")
+export const ROUNDS = 10;
+export const ABLATION_ROUNDS = 3;
+
+export function pairbenchRecipe(v: PairbenchVariant, rounds = ROUNDS): Recipe {
   return recipe({
     optimizer: v.oneCycle ? { kind: 'adamw', lr: 4e-3, weightDecay: 5e-4 } : { kind: 'adam', lr: 1e-3 },
     ...(v.oneCycle ? { schedule: { kind: 'one-cycle' as const } } : {}),
     batchSize: 64,
     epochs: v.epochs,
-    rounds: 10,
+    rounds,
     mainLoss: 'ce',
     ...(v.labelSmoothing > 0 ? { labelSmoothing: v.labelSmoothing } : {}),
     ...(v.augment ? { augment: { rotate: 12, shift: 1.5, scale: 0.1 } } : {}),
@@ -110,10 +114,10 @@ export function pairbenchRecipe(v: PairbenchVariant): Recipe {
   });
 }
 
-export function pairbenchSpec(id: string, v: PairbenchVariant, description: string): ModelSpec {
+export function pairbenchSpec(id: string, v: PairbenchVariant, description: string, rounds = ROUNDS): ModelSpec {
   const build = (ctx: BuildContext): OrderPairNet => new OrderPairNet(ctx, v.head, v.width, v.dropout);
   const params = build({ init: new Rng(0), dropout: new Rng(1) }).parameterCount();
-  return { id: `${REPORT}/${id}`, report: REPORT, description, ours: [], params, recipe: pairbenchRecipe(v), build };
+  return { id: `${REPORT}/${id}`, report: REPORT, description, ours: [], params, recipe: pairbenchRecipe(v, rounds), build };
 }
 
 // each ablation variant drops one ingredient of pairbench/binary (or pairbench/digits)
@@ -129,6 +133,6 @@ export function pairbenchModels(): ModelSpec[] {
   return [
     pairbenchSpec('binary', BINARY, 'binary target only: shared BN CNN branch, 10-way softmax bottleneck per digit, order-comparison head P(a <= b); augmentation, AdamW + one-cycle, label smoothing'),
     pairbenchSpec('digits', DIGITS, 'as pairbench/binary, plus the digit cross-entropy of the training pairs on the bottleneck'),
-    ...ABLATIONS.map((a) => pairbenchSpec(a.id, { ...(a.of === 'binary' ? BINARY : DIGITS), ...a.change }, `ablation: pairbench/${a.of} without ${a.without}`)),
+    ...ABLATIONS.map((a) => pairbenchSpec(a.id, { ...(a.of === 'binary' ? BINARY : DIGITS), ...a.change }, `ablation: pairbench/${a.of} without ${a.without}`, ABLATION_ROUNDS)),
   ];
 }

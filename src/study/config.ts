@@ -13,7 +13,7 @@ const posInt = z.number().int().min(1);
 export const studyFileSchema = z.strictObject({
   name: z.string().min(1).optional(),
   models: z.array(z.string().min(1)).min(1).optional(),
-  rounds: posInt.optional(),
+  rounds: posInt.or(z.literal('recipe')).optional(), // 'recipe': each model's own recipe rounds
   epochs: posInt.optional(),
   seed: z.number().int().min(0).max(MAX_SEED).optional(),
   workers: posInt.max(256).optional(),

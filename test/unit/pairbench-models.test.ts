@@ -55,3 +55,20 @@ test('a pairbench recipe trains with augmentation, AdamW + one-cycle and label s
   assert.deepEqual(Object.keys(a.metrics[0]!.lossTerms), ['main', 'aux1', 'aux2']);
   assert.ok(BINARY.augment && BINARY.oneCycle && BINARY.labelSmoothing > 0);
 });
+
+test('the ablation study config: "rounds": "recipe" plans 10 rounds of the two models and 3 of each variant', async () => {
+  const { studyConfigFrom } = await import('../../src/cli/study.js');
+  const { studyJobs } = await import('../../src/study/plan.js');
+  const { repoRoot } = await import('../helpers/fixtures.js');
+  const { join } = await import('node:path');
+  const c = studyConfigFrom({ config: join(repoRoot(), 'examples', 'studies', 'pairbench-ablation.json'), workers: 1 });
+  assert.equal(c.config.rounds, null);
+  const jobs = studyJobs(c.config);
+  const count = (id: string): number => jobs.filter((j) => j.model === id).length;
+  assert.equal(count('pairbench/binary'), 10);
+  assert.equal(count('pairbench/digits'), 10);
+  assert.equal(count('pairbench/binary-no-augment'), 3);
+  assert.equal(jobs.length, 20 + 3 * ABLATIONS.length);
+  // round-major: every model's first rounds come before the two models' later ones
+  assert.equal(jobs[ABLATIONS.length + 1]!.round, 0);
+});
