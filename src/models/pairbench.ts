@@ -93,7 +93,7 @@ export interface PairbenchVariant {
   dropout: number;
 }
 
-export const BINARY: PairbenchVariant = { labels: false, head: 'order', augment: true, oneCycle: true, labelSmoothing: 0.05, epochs: 30, width: 32, dropout: 0.2 };
+export const BINARY: PairbenchVariant = { labels: false, head: 'order', augment: true, oneCycle: true, labelSmoothing: 0.05, epochs: 30, width: 16, dropout: 0.2 };
 export const DIGITS: PairbenchVariant = { ...BINARY, labels: true };
 
 // rounds: the two models' study rounds; the ablation variants' (a study with "rounds": "recipe")
