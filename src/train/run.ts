@@ -1,6 +1,7 @@
 // one training run: fresh pairs from the run's seed, the model built from it, its recipe's phases, per-epoch metrics
 import { getBackend } from '../backend/select.js';
-import { digitBatches, pairBatches, type PairBatch } from '../data/batches.js';
+import { randomAffine } from '../data/augment.js';
+import { batchCount, digitBatches, pairBatches, type PairBatch } from '../data/batches.js';
 import { loadMnist, trainStats } from '../data/mnist.js';
 import { digitsOf, generatePairSets, splitPairs, standardise } from '../data/pairs.js';
 import type { MnistDataset, PairSet } from '../data/types.js';
@@ -8,8 +9,6 @@ import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
 import type { ModelSpec, PairNetwork, PairOutputs, Recipe } from '../models/types.js';
 import { Adam, AdamW, LrScheduler, makeSchedule, SGD, type Optimizer } from '../optim/index.js';
-import { randomAffine } from '../data/augment.js';
-import { batchCount } from '../data/batches.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad, Tensor } from '../tensor/tensor.js';
 import { digitLoss, pairLoss } from './losses.js';
