@@ -1,5 +1,5 @@
 // losses with PyTorch semantics and mean reduction
-import { shapeMismatch } from '../../errors.js';
+import { PairbenchError, shapeMismatch } from '../../errors.js';
 import { bceGrad, bceWithLogitsGrad, nllGrad } from '../grad/losses.js';
 import { allocOut, backend, record, Tensor } from '../tensor.js';
 import { add, scale, square, sub } from './elementwise.js';
@@ -35,7 +35,7 @@ export interface CrossEntropyOptions {
 export function crossEntropy(logits: Tensor, target: Int32Array, opts: CrossEntropyOptions = {}): Tensor {
   checkTarget('crossEntropy', logits, target);
   const e = opts.labelSmoothing ?? 0;
-  if (!(e >= 0 && e <= 1)) throw shapeMismatch('crossEntropy', `labelSmoothing must be in [0, 1], got ${e}`, { input: logits.shape });
+  if (!(e >= 0 && e <= 1)) throw new PairbenchError('bad_argument', `crossEntropy: labelSmoothing must be in [0, 1], got ${e}`, { field: 'labelSmoothing', value: e });
   const logp = logSoftmax(logits, -1);
   if (e === 0) return nll(logp, target);
   // (1 - e) * nll + e * mean over rows and classes of -log p
