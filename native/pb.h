@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include "kernels.gen.h" // BinOp, UnOp: the op codes of src/backend/manifest.ts
 
 namespace pb {
 
@@ -82,8 +83,6 @@ double fmaPeakLoop(long iters, bool avx2);
 
 namespace pb {
 // elementwise, reductions, pooling, normalisation, losses, optimisers (ops.cc)
-enum class BinOp { Add = 0, Sub = 1, Mul = 2, Div = 3 };
-enum class UnOp { Relu = 0, LeakyRelu, Sigmoid, Tanh, Exp, Log, Neg, Square, Sqrt, Scale };
 
 void fill(float* out, long n, float v);
 void binary(BinOp op, float* out, const float* a, const float* b, long rank, const int32_t* shape, const int32_t* as, const int32_t* bs);

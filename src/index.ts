@@ -1,8 +1,8 @@
-// the public surface: what a user may import from 'pairbench'
+// the public surface: what a user may import from 'pairbench' (engine internals: 'pairbench/engine', src/engine.ts)
 export { PairbenchError, isPairbenchError, type ErrorCode } from './errors.js';
-export type { Backend, Buf, ConvDims, PoolDims } from './backend/backend.js';
 export { getBackend, setBackend, backendReason, availableBackends, type BackendName } from './backend/select.js';
-export { Tensor, noGrad, type DType } from './tensor/tensor.js';
+export { Tensor, type DType } from './tensor/tensor.js';
+export { noGrad } from './tensor/autograd.js';
 export { Rng } from './tensor/random.js';
 export * as ops from './tensor/ops/index.js';
 export * as nn from './nn/index.js';

@@ -61,7 +61,7 @@ export function randomAffine(images: Float32Array, count: number, a: AffineAugme
   checkAffineAugment(a);
   const px = side * side;
   if (images.length !== count * px) {
-    throw new PairbenchError('shape_mismatch', `augment: ${images.length} values are not ${count} images of ${side}x${side}`, { values: images.length, count, side });
+    throw new PairbenchError('shape_mismatch', `augment: ${images.length} values are not ${count} images of ${side}x${side}`, { op: 'randomAffine', shapes: { images: [images.length], expected: [count, side, side] } });
   }
   const out = new Float32Array(images.length);
   for (let i = 0; i < count; i++) {

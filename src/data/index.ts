@@ -1,35 +1,8 @@
-// the data layer: MNIST idx files, pooled splits (cached, shareable with workers), pair sets,
-// standardisation, splits, single-digit views, batches
+// the data layer as 'pairbench' exports it (namespace `data`): MNIST, pair sets, standardisation,
+// splits, batches. The idx reader, its magic numbers and the worker-sharing helpers are on
+// 'pairbench/engine'.
 export * from './types.js';
-export {
-  readIdx,
-  readIdxChunked,
-  parseIdx,
-  parseIdxHeader,
-  IDX_LABELS_MAGIC,
-  IDX_IMAGES_MAGIC,
-  type IdxFile,
-  type IdxHeader,
-  type IdxKind,
-  type IdxExpect,
-} from './idx.js';
-export {
-  MNIST_FILES,
-  MNIST_DIR_ENV,
-  defaultMnistDir,
-  resolveMnistDir,
-  loadMnist,
-  clearMnistCache,
-  poolImages2x2,
-  trainStats,
-  computeStats,
-  toShared,
-  fromShared,
-  type MnistOptions,
-  type MnistDirSource,
-  type SharedMnistDescriptor,
-  type SharedSplitDescriptor,
-} from './mnist.js';
+export { MNIST_FILES, MNIST_DIR_ENV, defaultMnistDir, resolveMnistDir, loadMnist, clearMnistCache, trainStats, type MnistOptions, type MnistDirSource } from './mnist.js';
 export {
   generatePairSets,
   samplePairs,

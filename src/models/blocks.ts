@@ -1,4 +1,5 @@
 // building blocks of the zoo: named stacks, per-image branches, the generic pair network
+import { PairbenchError } from '../errors.js';
 import { Module } from '../nn/module.js';
 import { BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU } from '../nn/layers.js';
 import * as F from '../tensor/ops/index.js';
@@ -126,7 +127,7 @@ export class PairNet extends Module implements PairNetwork {
 
   forward(x: Tensor): Tensor {
     const o = this.forwardPair(x);
-    if (o.main === null) throw new Error('this network has no pair output: use forwardPair');
+    if (o.main === null) throw new PairbenchError('bad_argument', 'forward: this network has no pair output (it predicts digits only): use forwardPair', { op: 'forward' });
     return o.main;
   }
 

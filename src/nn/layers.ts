@@ -73,7 +73,7 @@ class BatchNormBase extends Module {
   }
   forward(x: Tensor): Tensor {
     if (x.ndim !== this.rank) {
-      throw new PairbenchError('shape_mismatch', `BatchNorm${this.rank === 2 ? '1d' : '2d'}: expects a ${this.rank}-d input, got [${x.shape.join(', ')}]`, { op: 'batchNorm', x: x.shape });
+      throw new PairbenchError('shape_mismatch', `BatchNorm${this.rank === 2 ? '1d' : '2d'}: expects a ${this.rank}-d input, got [${x.shape.join(', ')}]`, { op: 'batchNorm', shapes: { x: x.shape } });
     }
     return F.batchNorm(x, this.weight, this.bias, this.runningMean.value, this.runningVar.value, { training: this.training, momentum: this.momentum, eps: this.eps });
   }

@@ -98,7 +98,7 @@ export abstract class Module {
     for (const [name, t] of own) {
       const e = sd[name]!;
       if (e.data.length !== t.size || e.shape.join(',') !== t.shape.join(',')) {
-        throw new PairbenchError('shape_mismatch', `loadStateDict: '${name}' has shape [${e.shape.join(', ')}], the module expects [${t.shape.join(', ')}]`, { name, expected: t.shape, got: e.shape });
+        throw new PairbenchError('shape_mismatch', `loadStateDict: '${name}' has shape [${e.shape.join(', ')}], the module expects [${t.shape.join(', ')}]`, { op: 'loadStateDict', shapes: { expected: t.shape, got: e.shape }, name });
       }
       t.data.set(e.data);
     }

@@ -1,7 +1,8 @@
 // optimizers with PyTorch's update rules; weightDecay is L2 added to the gradient (AdamW decouples it: adamw.ts)
 import type { Buf } from '../backend/backend.js';
 import { PairbenchError } from '../errors.js';
-import { allocLike, backend, Tensor } from '../tensor/tensor.js';
+import { allocLike } from '../tensor/pool.js';
+import { backend, Tensor } from '../tensor/tensor.js';
 
 function checkHyper(opt: string, field: string, v: number, ok: boolean): void {
   if (!Number.isFinite(v) || !ok) throw new PairbenchError('bad_argument', `${opt}: ${field} = ${v} is out of range`, { optimizer: opt, field, value: v });

@@ -1,6 +1,7 @@
 // seeded generator with explicit state: xoshiro128** seeded through splitmix32.
 // split(key) derives an independent child from (state, key) without advancing the parent,
 // so round r of a study gets the same stream however many workers run it.
+import { PairbenchError } from '../errors.js';
 
 function splitmix32(seed: number): () => number {
   let s = seed >>> 0;
@@ -32,7 +33,7 @@ export class Rng {
 
   constructor(seed: number | RngState = 0) {
     if (typeof seed === 'number') {
-      if (!Number.isFinite(seed)) throw new RangeError(`Rng: seed must be a finite number, got ${seed}`);
+      if (!Number.isFinite(seed)) throw new PairbenchError('bad_argument', `Rng: seed must be a finite number, got ${seed}`, { op: 'Rng', field: 'seed', value: seed });
       const sm = splitmix32(Math.floor(seed) ^ Math.floor(seed / 0x100000000));
       this.a = sm(); this.b = sm(); this.c = sm(); this.d = sm();
       if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
@@ -96,7 +97,7 @@ export class Rng {
 
   // integer in [0, n), unbiased
   int(n: number): number {
-    if (!(n > 0) || n > 0x100000000) throw new RangeError(`Rng.int: n must be in 1..2^32, got ${n}`);
+    if (!(n > 0) || n > 0x100000000) throw new PairbenchError('bad_argument', `Rng.int: n must be in 1..2^32, got ${n}`, { op: 'Rng.int', field: 'n', value: n });
     const limit = 0x100000000 - (0x100000000 % n);
     for (;;) {
       const x = this.nextU32();

@@ -3,6 +3,7 @@
 // (native) against the reference, kernel by kernel, on random inputs over many shapes.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { UNARY_OP_NAMES } from '../../src/backend/manifest.js';
 import type { Backend, BinaryOp, Buf, ConvDims, PoolDims, UnaryOp } from '../../src/backend/backend.js';
 import { convOutSize } from '../../src/backend/backend.js';
 import { referenceBackend as ref } from '../../src/backend/reference/index.js';
@@ -213,7 +214,8 @@ function weighted(out: ArrayLike<number>, dy: ArrayLike<number>): number {
   return s;
 }
 
-const UNARY_OPS: readonly UnaryOp[] = ['relu', 'leakyRelu', 'sigmoid', 'tanh', 'exp', 'log', 'neg', 'square', 'sqrt', 'scale'];
+// every unary op of the manifest (a new one needs its case in naiveUnary)
+const UNARY_OPS: readonly UnaryOp[] = UNARY_OP_NAMES;
 
 // ---------------------------------------------------------------------------------------------
 // reference backend

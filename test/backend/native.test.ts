@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { UNARY_OP_NAMES } from '../../src/backend/manifest.js';
 import type { Backend, BinaryOp, ConvDims, PoolDims, UnaryOp } from '../../src/backend/backend.js';
 import { convOutSize } from '../../src/backend/backend.js';
 import { loadNative, loadNativeAddon } from '../../src/backend/native/index.js';
@@ -33,7 +34,7 @@ const nan = (n: number): Float32Array => new Float32Array(n).fill(NaN);
 function cases(rng: () => number): Record<string, Case[]> {
   const r = (n: number, lo = -1, hi = 1): Float32Array => rand32(rng, n, lo, hi);
   const sizes = [1, 3, 8, 15, 17, 33, 1000, 4099];
-  const unaryOps: UnaryOp[] = ['relu', 'leakyRelu', 'sigmoid', 'tanh', 'exp', 'log', 'neg', 'square', 'sqrt', 'scale'];
+  const unaryOps: readonly UnaryOp[] = UNARY_OP_NAMES;
   const positive = (op: UnaryOp): boolean => op === 'log' || op === 'sqrt';
   const convs: ConvDims[] = [
     cd(100, 1, 14, 14, 32, 3, 3, 1, 0), cd(100, 32, 6, 6, 64, 3, 3, 1, 0), cd(100, 1, 14, 14, 16, 5, 5, 1, 0),

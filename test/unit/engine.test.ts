@@ -2,12 +2,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { PairbenchError } from '../../src/errors.js';
+import { isPairbenchError, PairbenchError } from '../../src/errors.js';
 import * as nn from '../../src/nn/index.js';
 import { Adam } from '../../src/optim/index.js';
 import * as F from '../../src/tensor/ops/index.js';
 import { Rng } from '../../src/tensor/random.js';
-import { noGrad, pooledBufferBytes, Tensor } from '../../src/tensor/tensor.js';
+import { noGrad } from '../../src/tensor/autograd.js';
+import { pooledBufferBytes } from '../../src/tensor/pool.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 
 function expectCode(fn: () => unknown, code: string, mentions: string[]): void {
   assert.throws(fn, (e: unknown) => {
@@ -37,6 +39,24 @@ test('shape errors name the op and the shapes', () => {
   expectCode(() => new Tensor(new Float32Array(5), [2, 3]), 'shape_mismatch', ['Tensor', '5']);
   expectCode(() => Tensor.zeros([2, 3]).item(), 'shape_mismatch', ['item']);
   expectCode(() => new nn.BatchNorm2d(3).forward(Tensor.zeros([2, 3])), 'shape_mismatch', ['BatchNorm2d']);
+});
+
+test('bad values are bad_argument errors naming the op and field, with typed details', () => {
+  const x = Tensor.zeros([1, 1, 4, 4]);
+  const w = Tensor.zeros([1, 1, 3, 3]);
+  expectCode(() => F.dropout(x, 1, new Rng(1), true), 'bad_argument', ['dropout', 'p']);
+  expectCode(() => F.conv2d(x, w, null, { stride: 0 }), 'bad_argument', ['conv2d', 'stride']);
+  expectCode(() => F.conv2d(x, w, null, { padding: -1 }), 'bad_argument', ['conv2d', 'padding']);
+  expectCode(() => F.maxPool2d(x, 2, 0), 'bad_argument', ['maxPool2d', 'stride']);
+  expectCode(() => new Rng(Number.NaN), 'bad_argument', ['Rng', 'seed']);
+  expectCode(() => new Rng(1).int(0), 'bad_argument', ['Rng.int']);
+  try {
+    F.conv2d(x, w, null, { stride: 0 });
+  } catch (e) {
+    assert.ok(isPairbenchError(e, 'bad_argument'));
+    assert.deepEqual(e.details, { op: 'conv2d', field: 'stride', value: 0 });
+  }
+  assert.ok(!isPairbenchError(new PairbenchError('no_grad', 'x', { shape: [] }), 'bad_argument'));
 });
 
 test('backward errors: no grad, non-scalar without a gradient', () => {
@@ -194,7 +214,7 @@ test('after backward: intermediates are recycled, outputs and read tensors stay,
   assert.equal(a.pinned.data.length, 64 * 8 * 12 * 12);
   assert.deepEqual(a.logits.toArray(), a.before);
   assert.ok(Number.isFinite(a.loss.item()));
-  expectCode(() => a.loss.backward(), 'no_grad', ['backward', 'again']);
+  expectCode(() => a.loss.backward(), 'graph_consumed', ['backward', 'again']);
   // the next steps run on recycled buffers and give the same gradients as a fresh start
   const g1 = Array.from(w.grad!.data);
   w.grad = null;

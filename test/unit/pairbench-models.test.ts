@@ -5,7 +5,8 @@ import { getModel, modelsOfReport } from '../../src/models/registry.js';
 import { ABLATIONS, BINARY, OrderPairNet } from '../../src/models/pairbench.js';
 import * as F from '../../src/tensor/ops/index.js';
 import { Rng } from '../../src/tensor/random.js';
-import { noGrad, Tensor } from '../../src/tensor/tensor.js';
+import { noGrad } from '../../src/tensor/autograd.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 import { trainRun } from '../../src/train/run.js';
 
 test('the pairbench group: binary uses no digit labels, digits does; one ablation id per dropped ingredient', () => {

@@ -6,8 +6,9 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PairbenchError } from '../../errors.js';
-import type { Backend, BinaryOp, Buf, ConvDims, PoolDims, UnaryOp } from '../backend.js';
-import { KERNEL_METHODS, NATIVE_ABI_VERSION, type NativeAddon } from './addon.js';
+import type { Backend } from '../backend.js';
+import { BINARY_OPS, KERNEL_NAMES, KERNELS, UNARY_OP_NAMES, type KernelArg, type KernelName } from '../manifest.js';
+import { CONV_FIELDS, NATIVE_ABI_VERSION, POOL_FIELDS, type NativeAddon } from './addon.js';
 
 export type { NativeAddon } from './addon.js';
 export type NativeLoad = { ok: true; backend: Backend } | { ok: false; reason: string };
@@ -15,11 +16,6 @@ export type NativeAddonLoad = { ok: true; addon: NativeAddon; path: string } | {
 
 const ADDON_FILE = join('build', 'Release', 'pairbench_native.node');
 const BUILD_HINT = 'build it with `node scripts/build-native.mjs` (runs at `npm install`; needs g++, make and python3)';
-
-const BINARY_CODE: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
-const UNARY_CODE: Record<UnaryOp, number> = {
-  relu: 0, leakyRelu: 1, sigmoid: 2, tanh: 3, exp: 4, log: 5, neg: 6, square: 7, sqrt: 8, scale: 9,
-};
 
 // the project root: the nearest ancestor of this file holding binding.gyp (works from src/ and dist/src/)
 function projectRoot(): string {
@@ -63,7 +59,7 @@ export function loadNativeAddon(): NativeAddonLoad {
     addonLoad = { ok: false, reason: `the native addon ${path} is out of date (abi ${String(addon.abiVersion)}, expected ${NATIVE_ABI_VERSION}); ${BUILD_HINT}` };
     return addonLoad;
   }
-  const missing = KERNEL_METHODS.filter((k) => typeof addon[k] !== 'function');
+  const missing = KERNEL_NAMES.filter((k) => typeof addon[k] !== 'function');
   if (missing.length > 0) {
     addonLoad = { ok: false, reason: `the native addon ${path} lacks kernels ${missing.join(', ')}; ${BUILD_HINT}` };
     return addonLoad;
@@ -79,93 +75,88 @@ export function loadNative(): NativeLoad {
   return backendLoad;
 }
 
-function f32(b: Buf): Float32Array {
-  // the addon checks the type and throws a TypeError naming the argument for anything else
-  return b as Float32Array;
-}
-function f32n(b: Buf | null): Float32Array | null {
-  return b as Float32Array | null;
+// the native backend: each kernel converts its TS arguments to the addon's (op names to codes,
+// dims objects flattened, shape/stride lists packed) as the manifest describes them
+export function createNativeBackend(addon: NativeAddon): Backend {
+  const backend: Record<string, unknown> = { name: 'native' };
+  for (const name of KERNEL_NAMES) backend[name] = nativeKernel(addon, name, KERNELS[name].args);
+  return backend as unknown as Backend;
 }
 
-export function createNativeBackend(addon: NativeAddon): Backend {
-  let dims = new Int32Array(1 + 3 * 8);
-  const packDims = (shape: readonly number[], s1: readonly number[], s2: readonly number[] | null): Int32Array => {
+const BINARY_CODE = new Map<string, number>(BINARY_OPS.map((op, i) => [op, i]));
+const UNARY_CODE = new Map<string, number>(UNARY_OP_NAMES.map((op, i) => [op, i]));
+
+// reads TS arguments from position `at` and pushes the addon's; returns how many it read
+type Convert = (args: readonly unknown[], at: number, out: unknown[]) => number;
+
+function opCode(codes: Map<string, number>, kernel: string): Convert {
+  return (args, at, out) => {
+    const code = codes.get(args[at] as string);
+    if (code === undefined) throw new RangeError(`pairbench native backend: ${kernel}: unknown op '${String(args[at])}'`);
+    out.push(code);
+    return 1;
+  };
+}
+
+function fields(names: readonly string[]): Convert {
+  return (args, at, out) => {
+    const d = args[at] as Record<string, number>;
+    for (const f of names) out.push(d[f]);
+    return 1;
+  };
+}
+
+// a shape and its stride lists packed as [rank, shape..., strides1..., strides2...] (one reused buffer per kernel)
+function packed(kernel: string, nStrides: number): Convert {
+  let dims = new Int32Array(1 + (1 + nStrides) * 8);
+  return (args, at, out) => {
+    const shape = args[at] as readonly number[];
     const r = shape.length;
-    const need = 1 + (s2 === null ? 2 : 3) * r;
+    const need = 1 + (1 + nStrides) * r;
     if (dims.length < need) dims = new Int32Array(need);
     dims[0] = r;
-    for (let i = 0; i < r; i++) {
-      dims[1 + i] = shape[i]!;
-      dims[1 + r + i] = s1[i]!;
-      if (s2 !== null) dims[1 + 2 * r + i] = s2[i]!;
+    for (let i = 0; i < r; i++) dims[1 + i] = shape[i]!;
+    for (let s = 0; s < nStrides; s++) {
+      const st = args[at + 1 + s] as readonly number[];
+      if (st.length !== r) throw new RangeError(`pairbench native backend: ${kernel}: ${st.length} strides for a rank-${r} shape`);
+      for (let i = 0; i < r; i++) dims[1 + (1 + s) * r + i] = st[i]!;
     }
-    return dims;
+    out.push(dims);
+    return 1 + nStrides;
   };
-  const conv = (d: ConvDims) => [d.n, d.c, d.h, d.w, d.o, d.kh, d.kw, d.stride, d.pad, d.oh, d.ow] as const;
-  const pool = (d: PoolDims) => [d.n, d.c, d.h, d.w, d.k, d.stride, d.oh, d.ow] as const;
+}
 
-  return withErrors({
-    name: 'native',
-    fill: (out, value) => addon.fill(f32(out), value),
-    binary: (op, out, a, b, outShape, aStrides, bStrides) => {
-      if (aStrides.length !== outShape.length || bStrides.length !== outShape.length) {
-        throw new RangeError(`pairbench native backend: binary: strides (${aStrides.length}, ${bStrides.length}) must match the rank of outShape (${outShape.length})`);
-      }
-      addon.binary(BINARY_CODE[op], f32(out), f32(a), f32(b), packDims(outShape, aStrides, bStrides));
-    },
-    unary: (op, out, x, alpha) => addon.unary(UNARY_CODE[op], f32(out), f32(x), alpha),
-    unaryBackward: (op, dx, x, y, dy, alpha) => addon.unaryBackward(UNARY_CODE[op], f32(dx), f32(x), f32(y), f32(dy), alpha),
-    reduceToShape: (out, x, xShape, xStridesInOut) => {
-      if (xStridesInOut.length !== xShape.length) {
-        throw new RangeError(`pairbench native backend: reduceToShape: ${xStridesInOut.length} strides for a rank-${xShape.length} shape`);
-      }
-      addon.reduceToShape(f32(out), f32(x), packDims(xShape, xStridesInOut, null));
-    },
-    sumAxis: (out, x, outer, dim, inner) => addon.sumAxis(f32(out), f32(x), outer, dim, inner),
-    gemm: (out, a, b, m, n, k, transA, transB, beta) => addon.gemm(f32(out), f32(a), f32(b), m, n, k, transA, transB, beta),
-    linear: (out, x, w, bias, n, inF, outF) => addon.linear(f32(out), f32(x), f32(w), f32n(bias), n, inF, outF),
-    linearBackward: (dx, dw, db, dy, x, w, n, inF, outF) => addon.linearBackward(f32n(dx), f32n(dw), f32n(db), f32(dy), f32(x), f32(w), n, inF, outF),
-    conv2d: (out, x, w, bias, d) => addon.conv2d(f32(out), f32(x), f32(w), f32n(bias), ...conv(d)),
-    conv2dBackwardInput: (dx, dy, w, d) => addon.conv2dBackwardInput(f32(dx), f32(dy), f32(w), ...conv(d)),
-    conv2dBackwardWeight: (dw, db, dy, x, d) => addon.conv2dBackwardWeight(f32(dw), f32n(db), f32(dy), f32(x), ...conv(d)),
-    maxPool2d: (out, argmax, x, d) => addon.maxPool2d(f32(out), argmax, f32(x), ...pool(d)),
-    maxPool2dBackward: (dx, dy, argmax, d) => addon.maxPool2dBackward(f32(dx), f32(dy), argmax, ...pool(d)),
-    avgPool2d: (out, x, d) => addon.avgPool2d(f32(out), f32(x), ...pool(d)),
-    avgPool2dBackward: (dx, dy, d) => addon.avgPool2dBackward(f32(dx), f32(dy), ...pool(d)),
-    batchNormTrain: (out, mean, invStd, x, gamma, beta, n, c, hw, eps) => addon.batchNormTrain(f32(out), f32(mean), f32(invStd), f32(x), f32(gamma), f32(beta), n, c, hw, eps),
-    batchNormEval: (out, x, gamma, beta, runMean, runVar, n, c, hw, eps) => addon.batchNormEval(f32(out), f32(x), f32(gamma), f32(beta), f32(runMean), f32(runVar), n, c, hw, eps),
-    batchNormBackward: (dx, dgamma, dbeta, dy, x, mean, invStd, gamma, n, c, hw) => addon.batchNormBackward(f32(dx), f32(dgamma), f32(dbeta), f32(dy), f32(x), f32(mean), f32(invStd), f32(gamma), n, c, hw),
-    softmax: (out, x, rows, cols) => addon.softmax(f32(out), f32(x), rows, cols),
-    logSoftmax: (out, x, rows, cols) => addon.logSoftmax(f32(out), f32(x), rows, cols),
-    softmaxBackward: (dx, y, dy, rows, cols) => addon.softmaxBackward(f32(dx), f32(y), f32(dy), rows, cols),
-    logSoftmaxBackward: (dx, y, dy, rows, cols) => addon.logSoftmaxBackward(f32(dx), f32(y), f32(dy), rows, cols),
-    nllLoss: (out, logp, target, rows, cols) => addon.nllLoss(f32(out), f32(logp), target, rows, cols),
-    nllLossBackward: (dlogp, dout, target, rows, cols) => addon.nllLossBackward(f32(dlogp), dout, target, rows, cols),
-    bceWithLogitsLoss: (out, x, t, n) => addon.bceWithLogitsLoss(f32(out), f32(x), f32(t), n),
-    bceWithLogitsLossBackward: (dx, dout, x, t, n) => addon.bceWithLogitsLossBackward(f32(dx), dout, f32(x), f32(t), n),
-    bceLoss: (out, p, t, n) => addon.bceLoss(f32(out), f32(p), f32(t), n),
-    bceLossBackward: (dp, dout, p, t, n) => addon.bceLossBackward(f32(dp), dout, f32(p), f32(t), n),
-    copyBlock: (out, outOffset, outStride, x, xOffset, xStride, rows, cols) => addon.copyBlock(f32(out), outOffset, outStride, f32(x), xOffset, xStride, rows, cols),
-    adamStep: (param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) => addon.adamStep(f32(param), f32(grad), f32(m), f32(v), lr, beta1, beta2, eps, weightDecay, step),
-    sgdStep: (param, grad, buf, lr, momentum, weightDecay, firstStep) => addon.sgdStep(f32(param), f32(grad), f32n(buf), lr, momentum, weightDecay, firstStep),
-  });
+const passThrough: Convert = (args, at, out) => { out.push(args[at]); return 1; };
+
+function converter(kernel: string, a: KernelArg): Convert {
+  switch (a.kind) {
+    case 'binaryOp': return opCode(BINARY_CODE, kernel);
+    case 'unaryOp': return opCode(UNARY_CODE, kernel);
+    case 'conv': return fields(CONV_FIELDS);
+    case 'pool': return fields(POOL_FIELDS);
+    case 'strided': return packed(kernel, a.strides.length);
+    default: return passThrough; // buffers go as they are: the addon rejects anything but the manifest's typed array with a TypeError
+  }
 }
 
 // the addon throws TypeError for a wrong buffer type (kept as is: a programming error) and
 // RangeError for dims or values that do not fit (turned into the project's error, code bad_argument)
-function withErrors(b: Backend): Backend {
-  const out: Record<string, unknown> = { name: b.name };
-  for (const [key, fn] of Object.entries(b)) {
-    if (typeof fn !== 'function') continue;
-    const f = fn as (...args: unknown[]) => void;
-    out[key] = (...args: unknown[]): void => {
-      try {
-        f(...args);
-      } catch (e) {
-        if (e instanceof RangeError) throw new PairbenchError('bad_argument', e.message, { op: key, backend: 'native' });
-        throw e;
+function nativeKernel(addon: NativeAddon, name: KernelName, spec: readonly KernelArg[]): (...args: unknown[]) => void {
+  const fn = addon[name] as (...args: unknown[]) => void;
+  const converts = spec.map((a) => converter(name, a));
+  const direct = converts.every((c) => c === passThrough);
+  return (...args: unknown[]): void => {
+    try {
+      if (direct) {
+        Reflect.apply(fn, addon, args);
+        return;
       }
-    };
-  }
-  return out as unknown as Backend;
+      const out: unknown[] = [];
+      for (let i = 0, at = 0; i < converts.length; i++) at += converts[i]!(args, at, out);
+      Reflect.apply(fn, addon, out);
+    } catch (e) {
+      if (e instanceof RangeError) throw new PairbenchError('bad_argument', e.message, { op: name, backend: 'native' });
+      throw e;
+    }
+  };
 }

@@ -1,12 +1,13 @@
-// layer ops: matmul, linear, conv2d, pooling, batch norm, softmax, dropout
-import { convOutSize, type ConvDims, type PoolDims } from '../../backend/backend.js';
-import { shapeMismatch } from '../../errors.js';
-import {
-  avgPool2dGrad, batchNormEvalGrad, batchNormTrainGrad, conv2dGrad, dropoutGrad, linearGrad, matmulGrad, maxPool2dGrad, softmaxGrad,
-} from '../grad/layers.js';
+// layer ops with their gradient rules: matmul, linear, conv2d, pooling, batch norm, softmax, dropout
+import { convOutSize, type Buf, type ConvDims, type PoolDims } from '../../backend/backend.js';
+import { PairbenchError, shapeMismatch } from '../../errors.js';
+import { record, type GradRule } from '../autograd.js';
+import { allocIndex, allocOut, releaseBuf } from '../pool.js';
 import type { Rng } from '../random.js';
 import { normDim } from '../shape.js';
-import { allocIndex, allocOut, backend, record, releaseBuf, sizeOf, Tensor } from '../tensor.js';
+import { backend, sizeOf, Tensor } from '../tensor.js';
+
+export type LayerOp = 'matmul' | 'linear' | 'conv2d' | 'maxPool2d' | 'avgPool2d' | 'batchNorm' | 'softmax' | 'logSoftmax' | 'dropout';
 
 // a: (m,k) @ b: (k,n)
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -16,6 +17,17 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const out = new Tensor(allocOut(m * n, a.buf), [m, n]);
   backend().gemm(out.buf, a.buf, b.buf, m, n, k, false, false, 0);
   return record(out, 'matmul', [a, b], matmulGrad(a.buf, b.buf, m, k, n));
+}
+
+export function matmulGrad(a: Buf, b: Buf, m: number, k: number, n: number): GradRule {
+  return (dy, needs) => {
+    const be = backend();
+    let da: Buf | null = null;
+    let db: Buf | null = null;
+    if (needs[0]) { da = allocOut(m * k, dy); be.gemm(da, dy, b, m, k, n, false, true, 0); }
+    if (needs[1]) { db = allocOut(k * n, dy); be.gemm(db, a, dy, k, n, m, true, false, 0); }
+    return [da, db];
+  };
 }
 
 // x: (n, inF), w: (outF, inF), bias: (outF)
@@ -30,6 +42,16 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
   return record(out, 'linear', inputs, linearGrad(x.buf, w.buf, bias !== null, n, inF, outF));
 }
 
+export function linearGrad(x: Buf, w: Buf, hasBias: boolean, n: number, inF: number, outF: number): GradRule {
+  return (dy, needs) => {
+    const dx = needs[0] ? allocOut(n * inF, dy) : null;
+    const dw = needs[1] ? allocOut(outF * inF, dy) : null;
+    const db = hasBias && needs[2] ? allocOut(outF, dy) : null;
+    backend().linearBackward(dx, dw, db, dy, x, w, n, inF, outF);
+    return hasBias ? [dx, dw, db] : [dx, dw];
+  };
+}
+
 export interface Conv2dOptions { stride?: number; padding?: number }
 
 // x: (N,C,H,W), w: (O,C,KH,KW), bias: (O)
@@ -40,7 +62,8 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOp
   const [n, c, h, wd] = x.shape as [number, number, number, number];
   const [o, , kh, kw] = w.shape as [number, number, number, number];
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== o)) throw shapeMismatch('conv2d', 'bias must be (O)', { weight: w.shape, bias: bias.shape });
-  if (!(stride >= 1) || !(pad >= 0)) throw shapeMismatch('conv2d', `stride ${stride} / padding ${pad} out of range`, { x: x.shape });
+  if (!(Number.isInteger(stride) && stride >= 1)) throw new PairbenchError('bad_argument', `conv2d: stride must be an integer >= 1, got ${stride}`, { op: 'conv2d', field: 'stride', value: stride });
+  if (!(Number.isInteger(pad) && pad >= 0)) throw new PairbenchError('bad_argument', `conv2d: padding must be an integer >= 0, got ${pad}`, { op: 'conv2d', field: 'padding', value: pad });
   const oh = convOutSize(h, kh, stride, pad);
   const ow = convOutSize(wd, kw, stride, pad);
   if (oh < 1 || ow < 1) throw shapeMismatch('conv2d', `a ${kh}x${kw} kernel does not fit the ${h}x${wd} input`, { x: x.shape, weight: w.shape });
@@ -51,12 +74,31 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOp
   return record(out, 'conv2d', inputs, conv2dGrad(x.buf, w.buf, bias !== null, d));
 }
 
+export function conv2dGrad(x: Buf, w: Buf, hasBias: boolean, d: ConvDims): GradRule {
+  return (dy, needs) => {
+    const be = backend();
+    let dx: Buf | null = null;
+    let dw: Buf | null = null;
+    let db: Buf | null = null;
+    if (needs[0]) { dx = allocOut(x.length, dy); be.conv2dBackwardInput(dx, dy, w, d); }
+    if (needs[1] || (hasBias && needs[2])) {
+      dw = allocOut(w.length, dy);
+      db = hasBias ? allocOut(d.o, dy) : null;
+      be.conv2dBackwardWeight(dw, db, dy, x, d);
+    }
+    return hasBias ? [dx, needs[1] ? dw : null, needs[2] ? db : null] : [dx, dw];
+  };
+}
+
 function poolDims(op: string, x: Tensor, k: number, stride: number): PoolDims {
   if (x.ndim !== 4) throw shapeMismatch(op, 'needs x (N,C,H,W)', { x: x.shape });
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const oh = Math.floor((h - k) / stride) + 1;
   const ow = Math.floor((w - k) / stride) + 1;
-  if (!(k >= 1) || !(stride >= 1) || oh < 1 || ow < 1) throw shapeMismatch(op, `kernel ${k} stride ${stride} does not fit ${h}x${w}`, { x: x.shape });
+  for (const [field, v] of [['kernel', k], ['stride', stride]] as const) {
+    if (!(Number.isInteger(v) && v >= 1)) throw new PairbenchError('bad_argument', `${op}: ${field} must be an integer >= 1, got ${v}`, { op, field, value: v });
+  }
+  if (oh < 1 || ow < 1) throw shapeMismatch(op, `kernel ${k} stride ${stride} does not fit ${h}x${w}`, { x: x.shape });
   return { n, c, h, w, k, stride, oh, ow };
 }
 
@@ -69,11 +111,27 @@ export function maxPool2d(x: Tensor, k: number, stride = k): Tensor {
   return record(out, 'maxPool2d', [x], maxPool2dGrad(argmax, x.size, d), [argmax]);
 }
 
+export function maxPool2dGrad(argmax: Int32Array, inSize: number, d: PoolDims): GradRule {
+  return (dy) => {
+    const dx = allocOut(inSize, dy);
+    backend().maxPool2dBackward(dx, dy, argmax, d);
+    return [dx];
+  };
+}
+
 export function avgPool2d(x: Tensor, k: number, stride = k): Tensor {
   const d = poolDims('avgPool2d', x, k, stride);
   const out = new Tensor(allocOut(d.n * d.c * d.oh * d.ow, x.buf), [d.n, d.c, d.oh, d.ow]);
   backend().avgPool2d(out.buf, x.buf, d);
   return record(out, 'avgPool2d', [x], avgPool2dGrad(x.size, d));
+}
+
+export function avgPool2dGrad(inSize: number, d: PoolDims): GradRule {
+  return (dy) => {
+    const dx = allocOut(inSize, dy);
+    backend().avgPool2dBackward(dx, dy, d);
+    return [dx];
+  };
 }
 
 export interface BatchNormOptions { training: boolean; momentum: number; eps: number }
@@ -109,6 +167,42 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runMean: Tenso
   return record(out, 'batchNorm', [x, gamma, beta], batchNormTrainGrad(x.buf, gamma.buf, mean, invStd, n, c, hw));
 }
 
+export function batchNormTrainGrad(x: Buf, gamma: Buf, mean: Buf, invStd: Buf, n: number, c: number, hw: number): GradRule {
+  return (dy) => {
+    const dx = allocOut(x.length, dy);
+    const dg = allocOut(c, dy);
+    const dbeta = allocOut(c, dy);
+    backend().batchNormBackward(dx, dg, dbeta, dy, x, mean, invStd, gamma, n, c, hw);
+    return [dx, dg, dbeta];
+  };
+}
+
+export function batchNormEvalGrad(x: Buf, gamma: Buf, runMean: Buf, runVar: Buf, eps: number, n: number, c: number, hw: number): GradRule {
+  return (dy, needs) => {
+    const dx = needs[0] ? allocOut(x.length, dy) : null;
+    const dg = allocOut(c, dy);
+    const dbeta = allocOut(c, dy);
+    for (let ch = 0; ch < c; ch++) {
+      const inv = 1 / Math.sqrt(runVar[ch]! + eps);
+      const k = gamma[ch]! * inv;
+      let sg = 0;
+      let sb = 0;
+      for (let i = 0; i < n; i++) {
+        const base = (i * c + ch) * hw;
+        for (let j = 0; j < hw; j++) {
+          const g = dy[base + j]!;
+          sb += g;
+          sg += g * (x[base + j]! - runMean[ch]!) * inv;
+          if (dx) dx[base + j] = g * k;
+        }
+      }
+      dg[ch] = sg;
+      dbeta[ch] = sb;
+    }
+    return [dx, dg, dbeta];
+  };
+}
+
 function softmaxLike(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
   const d = normDim(op, dim, x.ndim, x.shape);
   if (d !== x.ndim - 1) throw shapeMismatch(op, `only the last dim is supported (got dim ${dim})`, { x: x.shape });
@@ -120,12 +214,21 @@ function softmaxLike(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tens
   return record(out, op, [x], softmaxGrad(out.buf, rows, cols, op === 'logSoftmax'));
 }
 
+export function softmaxGrad(y: Buf, rows: number, cols: number, log: boolean): GradRule {
+  return (dy) => {
+    const dx = allocOut(y.length, dy);
+    if (log) backend().logSoftmaxBackward(dx, y, dy, rows, cols);
+    else backend().softmaxBackward(dx, y, dy, rows, cols);
+    return [dx];
+  };
+}
+
 export const softmax = (x: Tensor, dim = -1): Tensor => softmaxLike('softmax', x, dim);
 export const logSoftmax = (x: Tensor, dim = -1): Tensor => softmaxLike('logSoftmax', x, dim);
 
 // inverted dropout: kept values scaled by 1/(1-p); identity when not training or p = 0
 export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tensor {
-  if (!(p >= 0 && p < 1)) throw shapeMismatch('dropout', `p must be in [0, 1), got ${p}`, { x: x.shape });
+  if (!(p >= 0 && p < 1)) throw new PairbenchError('bad_argument', `dropout: p must be in [0, 1), got ${p}`, { op: 'dropout', field: 'p', value: p });
   if (!training || p === 0) return x;
   const mask = allocOut(x.size, x.buf);
   const keep = 1 / (1 - p);
@@ -139,4 +242,12 @@ export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tens
   const out = new Tensor(allocOut(x.size, x.buf), x.shape);
   backend().binary('mul', out.buf, x.buf, mask, [x.size], [1], [1]);
   return record(out, 'dropout', [x], dropoutGrad(mask), [mask]);
+}
+
+export function dropoutGrad(mask: Buf): GradRule {
+  return (dy) => {
+    const dx = allocOut(dy.length, dy);
+    backend().binary('mul', dx, dy, mask, [dy.length], [1], [1]);
+    return [dx];
+  };
 }

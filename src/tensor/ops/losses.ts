@@ -1,11 +1,15 @@
-// losses with PyTorch semantics and mean reduction
+// losses with PyTorch semantics and mean reduction, each with its gradient rule (the upstream gradient is a scalar)
+import type { Buf } from '../../backend/backend.js';
 import { PairbenchError, shapeMismatch } from '../../errors.js';
-import { bceGrad, bceWithLogitsGrad, nllGrad } from '../grad/losses.js';
-import { allocOut, backend, record, Tensor } from '../tensor.js';
+import { record, type GradRule } from '../autograd.js';
+import { allocOut } from '../pool.js';
+import { sameShape } from '../shape.js';
+import { backend, Tensor } from '../tensor.js';
 import { add, scale, square, sub } from './elementwise.js';
 import { logSoftmax } from './layers.js';
 import { mean } from './shape.js';
-import { sameShape } from '../shape.js';
+
+export type LossOp = 'nll' | 'bceWithLogits' | 'bce';
 
 function checkTarget(op: string, x: Tensor, target: Int32Array): void {
   if (x.ndim !== 2) throw shapeMismatch(op, 'needs (rows, classes) input', { input: x.shape });
@@ -24,6 +28,14 @@ export function nll(logp: Tensor, target: Int32Array): Tensor {
   const out = new Tensor(allocOut(1, logp.buf), []);
   backend().nllLoss(out.buf, logp.buf, target, rows, cols);
   return record(out, 'nll', [logp], nllGrad(target, rows, cols));
+}
+
+export function nllGrad(target: Int32Array, rows: number, cols: number): GradRule {
+  return (dy) => {
+    const dx = allocOut(rows * cols, dy);
+    backend().nllLossBackward(dx, dy[0]!, target, rows, cols);
+    return [dx];
+  };
 }
 
 export interface CrossEntropyOptions {
@@ -54,6 +66,15 @@ export function binaryCrossEntropyWithLogits(x: Tensor, t: Tensor): Tensor {
   return record(out, 'bceWithLogits', [x, t], bceWithLogitsGrad(x.buf, t.buf));
 }
 
+// inputs (x, t): the target gets no gradient
+export function bceWithLogitsGrad(x: Buf, t: Buf): GradRule {
+  return (dy) => {
+    const dx = allocOut(x.length, dy);
+    backend().bceWithLogitsLossBackward(dx, dy[0]!, x, t, x.length);
+    return [dx, null];
+  };
+}
+
 // p: probabilities; each log is clamped at -100 (PyTorch)
 export function binaryCrossEntropy(p: Tensor, t: Tensor): Tensor {
   checkSame('binaryCrossEntropy', p, t);
@@ -62,6 +83,15 @@ export function binaryCrossEntropy(p: Tensor, t: Tensor): Tensor {
   return record(out, 'bce', [p, t], bceGrad(p.buf, t.buf));
 }
 
+export function bceGrad(p: Buf, t: Buf): GradRule {
+  return (dy) => {
+    const dx = allocOut(p.length, dy);
+    backend().bceLossBackward(dx, dy[0]!, p, t, p.length);
+    return [dx, null];
+  };
+}
+
+// composed of recorded ops: no rule of its own
 export function mse(x: Tensor, t: Tensor): Tensor {
   checkSame('mse', x, t);
   // same number of elements: the target is read in x's shape (never broadcast, e.g. (N,1) against (1,N))

@@ -1,10 +1,14 @@
-// reductions and shape ops: sum, mean, reshape, flatten, concat, slice
+// reductions and shape ops with their gradient rules: sum, mean, reshape, flatten, concat, slice
+import type { Buf } from '../../backend/backend.js';
 import { shapeMismatch } from '../../errors.js';
-import { concatGrad, sliceGrad, sumGrad, viewGrad } from '../grad/shape.js';
+import { record, type GradRule } from '../autograd.js';
+import { allocLike, allocOut } from '../pool.js';
 import { normDim } from '../shape.js';
-import { allocOut, backend, record, sizeOf, Tensor } from '../tensor.js';
+import { backend, sizeOf, Tensor } from '../tensor.js';
 
-function reduceSum(op: string, x: Tensor, dim: number | undefined, keepDim: boolean, factorOf: (n: number) => number): Tensor {
+export type ShapeOp = 'sum' | 'mean' | 'reshape' | 'concat' | 'slice';
+
+function reduceSum(op: 'sum' | 'mean', x: Tensor, dim: number | undefined, keepDim: boolean, factorOf: (n: number) => number): Tensor {
   if (dim === undefined) {
     const out = new Tensor(allocOut(1, x.buf), []);
     backend().sumAxis(out.buf, x.buf, 1, x.size, 1);
@@ -25,6 +29,23 @@ function reduceSum(op: string, x: Tensor, dim: number | undefined, keepDim: bool
   return record(out, op, [x], sumGrad(outer, n, inner, f));
 }
 
+// sum over dim of x viewed as (outer, dim, inner): dx[o,d,i] = dy[o,i] * factor
+export function sumGrad(outer: number, dim: number, inner: number, factor: number): GradRule {
+  return (dy) => {
+    const dx = allocOut(outer * dim * inner, dy);
+    const be = backend();
+    // broadcast dy (outer, 1, inner) over dim with a 0 stride
+    be.binary('mul', dx, dy, factorBuf(dy, factor), [outer, dim, inner], [inner, 0, 1], [0, 0, 0]);
+    return [dx];
+  };
+}
+
+function factorBuf(like: Buf, v: number): Buf {
+  const b = allocOut(1, like);
+  b[0] = v;
+  return b;
+}
+
 export const sum = (x: Tensor, dim?: number, keepDim = false): Tensor => reduceSum('sum', x, dim, keepDim, () => 1);
 export const mean = (x: Tensor, dim?: number, keepDim = false): Tensor => reduceSum('mean', x, dim, keepDim, (n) => 1 / n);
 
@@ -42,6 +63,9 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const out = Tensor.viewOf(x, s);
   return record(out, 'reshape', [x], viewGrad);
 }
+
+// reshape/flatten keep the data order: the gradient is dy itself (handed over once)
+export const viewGrad: GradRule = (dy) => [dy];
 
 export function flatten(x: Tensor, startDim = 1): Tensor {
   const d = normDim('flatten', startDim, x.ndim, x.shape);
@@ -71,6 +95,23 @@ export function concat(xs: readonly Tensor[], dim = 1): Tensor {
   return record(out, 'concat', xs, concatGrad(outer, rowLens));
 }
 
+// concat along a dim viewed as (outer, widths[i] * inner) blocks
+export function concatGrad(outer: number, rowLens: readonly number[]): GradRule {
+  return (dy, needs) => {
+    const be = backend();
+    const total = rowLens.reduce((s, w) => s + w, 0);
+    let off = 0;
+    return rowLens.map((w, i) => {
+      const start = off;
+      off += w;
+      if (!needs[i]) return null;
+      const dx = allocOut(outer * w, dy);
+      be.copyBlock(dx, 0, w, dy, start, total, outer, w);
+      return dx;
+    });
+  };
+}
+
 // x[..., start:end, ...] along dim
 export function slice(x: Tensor, dim: number, start: number, end: number): Tensor {
   const d = normDim('slice', dim, x.ndim, x.shape);
@@ -85,4 +126,13 @@ export function slice(x: Tensor, dim: number, start: number, end: number): Tenso
   const out = new Tensor(allocOut(outer * len, x.buf), shape);
   backend().copyBlock(out.buf, 0, len, x.buf, start * inner, n * inner, outer, len);
   return record(out, 'slice', [x], sliceGrad(outer, n * inner, start * inner, len));
+}
+
+// slice: dx is zero outside the kept block
+export function sliceGrad(outer: number, fullRow: number, start: number, len: number): GradRule {
+  return (dy) => {
+    const dx = allocLike(outer * fullRow, dy);
+    backend().copyBlock(dx, start, fullRow, dy, 0, len, outer, len);
+    return [dx];
+  };
 }
