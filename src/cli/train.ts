@@ -1,11 +1,18 @@
 // pairbench train <id>: one model, R rounds in this process; per-round lines and mean ± sd, or --json
 import { backendReason, getBackend } from '../backend/select.js';
 import { loadMnist } from '../data/mnist.js';
+import { parseAssignments } from '../models/hyper.js';
 import { getModel } from '../models/registry.js';
 import { runSeed } from '../study/seeds.js';
 import { describe } from '../study/stats.js';
 import { trainRun } from '../train/run.js';
-import { int, optimizerText, pct } from './format.js';
+import type { Diverged } from '../train/types.js';
+import { int, pairCountText, plural, optimizerText, pct } from './format.js';
+import type { RunRecord } from '../train/types.js';
+
+function pairCounts(r: RunRecord): { trainPairs: number; validationPairs: number; testPairs: number } {
+  return { trainPairs: r.trainPairs ?? 0, validationPairs: r.validationPairs ?? 0, testPairs: r.testPairs ?? 0 };
+}
 
 export interface TrainFlags {
   epochs?: number;
@@ -17,10 +24,15 @@ export interface TrainFlags {
   trainPairs?: number;
   testPairs?: number;
   verbose?: boolean;
+  set?: string[]; // key=value hyperparameters
 }
 
 export function trainCommand(id: string, o: TrainFlags): void {
-  const spec = getModel(id);
+  const base = getModel(id);
+  const set = parseAssignments(base.id, base.hyperSpace, o.set ?? []);
+  // a variant keeps the id (and so the seeds) of its zoo model: the same data and initialisation draws
+  const spec = Object.keys(set).length > 0 ? base.variant(set) : base;
+  const setText = Object.keys(set).length > 0 ? ` with ${Object.entries(set).map(([k, v]) => `${k} ${v}`).join(', ')}` : '';
   const data = loadMnist(o.mnistDir !== undefined ? { dir: o.mnistDir } : {});
   const epochs = o.epochs ?? spec.recipe.epochs;
   const batch = o.batchSize ?? spec.recipe.batchSize;
@@ -29,10 +41,11 @@ export function trainCommand(id: string, o: TrainFlags): void {
     (o.json ? process.stderr : process.stdout).write(s + '\n');
   };
   if (!o.json) {
-    say(`${spec.id}: ${int(spec.params)} parameters, ${epochs} epochs${epochs !== spec.recipe.epochs ? ` (recipe: ${spec.recipe.epochs})` : ''}, batch ${batch}, ${optimizerText(spec.recipe)}; ${backendReason()}`);
+    say(`${spec.id}${setText}: ${int(spec.params)} parameters, ${plural(epochs, 'epoch')}${epochs !== spec.recipe.epochs ? ` (recipe: ${spec.recipe.epochs})` : ''}, batch ${batch}, ${optimizerText(spec.recipe)}; ${backendReason()}`);
   }
-  const rounds: { round: number; seed: number; testAccuracy: number; trainSeconds: number }[] = [];
+  const rounds: { round: number; seed: number; testAccuracy: number; trainSeconds: number; diverged?: Diverged; collapsed?: boolean }[] = [];
   let params = spec.params;
+  let counts = { trainPairs: 0, validationPairs: 0, testPairs: 0 };
   for (let round = 0; round < o.rounds; round++) {
     const seed = runSeed(o.seed, spec.id, round);
     const r = trainRun({
@@ -45,22 +58,28 @@ export function trainCommand(id: string, o: TrainFlags): void {
       ...(o.trainPairs !== undefined ? { trainPairs: o.trainPairs } : {}),
       ...(o.testPairs !== undefined ? { testPairs: o.testPairs } : {}),
       ...(o.verbose && !o.json
-        ? { onEpoch: (m) => say(`    epoch ${String(m.epoch).padStart(String(epochs).length)}/${epochs} ${m.phase === 'pretrain' ? '(digits) ' : ''}loss ${m.trainLoss.toFixed(4)}  train ${pct(m.trainAccuracy)}  test ${pct(m.testAccuracy)}  ${m.seconds.toFixed(2)} s`) }
+        ? { onEpoch: (m) => say(`    epoch ${String(m.epoch).padStart(String(epochs).length)}/${epochs} ${m.phase === 'pretrain' ? '(digits) ' : ''}loss ${m.trainLoss.toFixed(4)}  ${m.phase === 'pretrain' ? 'train digits' : 'train'} ${pct(m.trainAccuracy)}  test ${pct(m.testAccuracy)}  ${m.seconds.toFixed(2)} s`) }
         : {}),
     });
     params = r.params;
-    rounds.push({ round, seed, testAccuracy: r.testAccuracy, trainSeconds: r.trainSeconds });
+    counts = pairCounts(r);
+    rounds.push({ round, seed, testAccuracy: r.testAccuracy, trainSeconds: r.trainSeconds, ...(r.diverged !== undefined ? { diverged: r.diverged } : {}), ...(r.collapsed ? { collapsed: true } : {}) });
     if (!o.json) {
       const best = spec.recipe.bestEpoch ? `  best epoch ${pct(r.bestTestAccuracy)} (epoch ${r.bestEpoch}, chosen on the test set)` : '';
-      say(`round ${String(round + 1).padStart(String(o.rounds).length)}/${o.rounds}  seed ${seed}  test ${pct(r.testAccuracy)}${best}  ${r.trainSeconds.toFixed(1)} s`);
+      const flag = r.diverged !== undefined ? `  DIVERGED at epoch ${r.diverged.epoch} (${r.diverged.term} loss not finite; run stopped)` : r.collapsed ? '  COLLAPSED (one class for every test pair)' : '';
+      // rounds are numbered from 0, as in a study and in the JSON
+      say(`[${String(round + 1).padStart(String(o.rounds).length)}/${o.rounds}] round ${round}  seed ${seed}  test ${pct(r.testAccuracy)}${best}  ${r.trainSeconds.toFixed(1)} s${flag}`);
     }
   }
-  const s = describe(rounds.map((r) => r.testAccuracy));
+  const kept = rounds.filter((r) => r.diverged === undefined);
+  const s = describe(kept.map((r) => r.testAccuracy));
+  const nDiverged = rounds.length - kept.length;
   if (o.json) {
-    const obj = { model: spec.id, params, epochs, backend: getBackend().name, rounds, meanAccuracy: s.mean, sdAccuracy: s.sd };
+    const obj = { model: spec.id, ...(setText !== '' ? { set } : {}), params, epochs, backend: getBackend().name, ...counts, rounds, meanAccuracy: s.mean, sdAccuracy: s.sd };
     process.stdout.write(JSON.stringify(obj) + '\n');
   } else {
     const sd = s.sd === null ? '(no sd: one round)' : `± ${((s.sd ?? 0) * 100).toFixed(2)} (sample sd, n-1)`;
-    say(`${spec.id}: test accuracy ${((s.mean ?? 0) * 100).toFixed(2)}% ${sd} over ${o.rounds} round${o.rounds === 1 ? '' : 's'}`);
+    const div = nDiverged > 0 ? ` (${nDiverged} diverged round${nDiverged === 1 ? '' : 's'} left out)` : '';
+    say(`${spec.id}${setText}: test accuracy ${s.mean === null ? '–' : `${(s.mean * 100).toFixed(2)}%`} ${sd} over ${s.n} round${s.n === 1 ? '' : 's'}${div}; ${pairCountText(counts)}`);
   }
 }

@@ -42,12 +42,14 @@ export function samplePairs(n: number, rng: Rng, split: MnistSplit, name = 'spli
   return pairsFromIndices(split, perm.subarray(0, 2 * n));
 }
 
-// the course helper: train pairs from the training split, test pairs from the test split.
-// Random draws, in order: the train permutation, then the test permutation, both from rng.
-export function generatePairSets(n: number, rng: Rng, ds: MnistDataset = loadMnist()): { train: PairSet; test: PairSet } {
+// the course helper: train pairs from the training split, test pairs from the test split (testN of
+// them, default n). Random draws, in order: the train permutation, then the test permutation, both
+// from rng; each set is a prefix of its permutation, so a smaller testN gives the first testN pairs
+// of the larger draw.
+export function generatePairSets(n: number, rng: Rng, ds: MnistDataset = loadMnist(), testN = n): { train: PairSet; test: PairSet } {
   if (!(rng instanceof Rng)) throw badArg('generatePairSets: rng must be an Rng (src/tensor/random.ts)');
   const train = samplePairs(n, rng, ds.train, 'training');
-  const test = samplePairs(n, rng, ds.test, 'test');
+  const test = samplePairs(testN, rng, ds.test, 'test');
   return { train, test };
 }
 

@@ -2,8 +2,9 @@
 import { Flatten, Linear } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 import { convLayers, fcLayers, mlpHead, PairNet, Stack } from './blocks.js';
+import { hyperModel, type BaseSpec } from './hyper.js';
 import { recipe } from './recipes.js';
-import type { BuildContext, ModelSpec } from './types.js';
+import type { BuildContext, HyperParam, HyperValues, ModelSpec, ReportDescriptor } from './types.js';
 
 const REPORT = 'carparelli2019';
 
@@ -49,26 +50,31 @@ function paramCount(kind: Kind, sharing: boolean, aux: boolean, h: number): numb
   return br * (sharing ? 1 : 2) + head + (aux ? lin(f, 10) * (sharing ? 1 : 2) : 0);
 }
 
-export function carparelliModel(kind: Kind, sharing: boolean, aux: boolean, hp: CarparelliHyper = CARPARELLI_DEFAULT): ModelSpec {
+const H_PARAM: HyperParam = { key: 'H', kind: 'integer', min: 1, max: 100000, about: 'hidden units H' };
+const LAMBDA_PARAM: HyperParam = { key: 'lambda', kind: 'number', min: 0, about: 'weight of the digit losses (aux models)' };
+
+function makeSpec(kind: Kind, sharing: boolean, aux: boolean, h: HyperValues): BaseSpec {
+  const hidden = h['H'] as number;
+  const lambda = aux ? (h['lambda'] as number) : CARPARELLI_DEFAULT.lambda;
   const name = `${kind}-${sharing ? 'sharing' : 'nosharing'}-${aux ? 'aux' : 'noaux'}`;
   const [mean, sd] = PUBLISHED[kind][(sharing ? 1 : 0) + (aux ? 2 : 0)]!;
-  const ours = ['ReLU after each branch layer', `H = ${hp.hidden}, lr = ${hp.lr}, lambda = ${hp.lambda} (the report's best configuration) unless a grid search picks others`];
+  const ours = ['ReLU after each branch layer', `H = ${hidden}, lr = ${CARPARELLI_DEFAULT.lr}, lambda = ${lambda} (the report's best configuration) unless a grid search picks others`];
   if (kind === 'conv1') ours.push('conv1 channels 32 and 64');
   return {
-    id: `${REPORT}/${name}`, report: REPORT, params: paramCount(kind, sharing, aux, hp.hidden),
+    id: `${REPORT}/${name}`, report: REPORT, params: paramCount(kind, sharing, aux, hidden),
     ...(kind === 'conv2' && sharing && aux ? { reportParams: 164280 } : {}),
     description: `${kind} branch per image (${sharing ? 'shared' : 'separate'}), ` +
       (kind === 'conv2' ? 'concat 1024 -> H -> 2' : 'concat 2H -> 2') + (aux ? `; digit head${sharing ? '' : 's'} -> 10, loss = CE + lambda (CE1 + CE2)` : ''),
     ours,
     recipe: recipe({
-      optimizer: { kind: 'adam', lr: hp.lr }, batchSize: 100, epochs: 25, rounds: 30, mainLoss: 'ce',
-      auxLoss: aux ? { weight: { kind: 'constant', value: hp.lambda }, onSigmoid: false } : null,
+      optimizer: { kind: 'adam', lr: CARPARELLI_DEFAULT.lr }, batchSize: 100, epochs: 25, rounds: 30, mainLoss: 'ce',
+      auxLoss: aux ? { weight: { kind: 'constant', value: lambda }, onSigmoid: false } : null,
     }),
     published: { model: `${REPORT}/${name}`, report: REPORT, mean, sd, rounds: 30, bestEpoch: false, note: 'mean / sd over 30 repetitions, grid-searched H, lr, lambda' },
     build: (ctx) => {
-      const b1 = branch(kind, hp.hidden, ctx);
-      const b2 = sharing ? null : branch(kind, hp.hidden, ctx);
-      const head = kind === 'conv2' ? mlpHead(1024, [hp.hidden], 2, ctx) : mlpHead(2 * hp.hidden, [], 2, ctx);
+      const b1 = branch(kind, hidden, ctx);
+      const b2 = sharing ? null : branch(kind, hidden, ctx);
+      const head = kind === 'conv2' ? mlpHead(1024, [hidden], 2, ctx) : mlpHead(2 * hidden, [], 2, ctx);
       const d1 = aux ? new Stack({ fc: new Linear(b1.features, 10, ctx.init) }) : null;
       const d2 = aux && !sharing ? new Stack({ fc: new Linear(b1.features, 10, ctx.init) }) : null;
       return new PairNet({
@@ -79,8 +85,41 @@ export function carparelliModel(kind: Kind, sharing: boolean, aux: boolean, hp: 
   };
 }
 
-export function carparelliModels(hp: CarparelliHyper = CARPARELLI_DEFAULT): ModelSpec[] {
+// hp: the old way to set H, lr, lambda (the same as spec.variant({ H, lr, lambda }))
+export function carparelliModel(kind: Kind, sharing: boolean, aux: boolean, hp?: CarparelliHyper): ModelSpec {
+  const spec = hyperModel({
+    space: aux ? [H_PARAM, LAMBDA_PARAM] : [H_PARAM],
+    defaults: aux ? { H: CARPARELLI_DEFAULT.hidden, lambda: CARPARELLI_DEFAULT.lambda } : { H: CARPARELLI_DEFAULT.hidden },
+    make: (h) => makeSpec(kind, sharing, aux, h),
+  });
+  return hp === undefined ? spec : spec.variant({ H: hp.hidden, lr: hp.lr, ...(aux ? { lambda: hp.lambda } : {}) });
+}
+
+export function carparelliModels(hp?: CarparelliHyper): ModelSpec[] {
   const out: ModelSpec[] = [];
   for (const kind of KINDS) for (const sharing of [false, true]) for (const aux of [false, true]) out.push(carparelliModel(kind, sharing, aux, hp));
   return out;
 }
+
+export const carparelliReport: ReportDescriptor = {
+  id: REPORT,
+  text: 'seeds/001_49b34a86d5265cff.txt',
+  summary: '{shallow, mlp, conv1, conv2} branches x weight sharing x a lambda-weighted digit loss, grid-searched H, lr and lambda',
+  models: () => carparelliModels(),
+  protocol: [
+    `hyperparameters: the report's best configuration for every model (H ${CARPARELLI_DEFAULT.hidden}, lr ${CARPARELLI_DEFAULT.lr}, lambda ${CARPARELLI_DEFAULT.lambda}); the report grid-searched them per model: pairbench grid runs that search`,
+  ],
+  defaults: { H: CARPARELLI_DEFAULT.hidden, lr: CARPARELLI_DEFAULT.lr, lambda: CARPARELLI_DEFAULT.lambda },
+  publishedNote: 'mean and sd of the final test accuracy over 30 repetitions, each model with its own grid-searched H, lr and lambda (the report\'s table 1)',
+  grid: {
+    axes: [
+      { key: 'H', tag: 'hidden', flag: 'hidden', values: [50, 100, 200, 300], integer: true, about: 'hidden units H', name: 'hidden units H' },
+      { key: 'lr', tag: 'lr', flag: 'lrs', values: [1e-5, 1e-3, 1e-1], integer: false, about: 'learning rates', name: 'learning rate', below: 10 },
+      { key: 'lambda', tag: 'lambda', flag: 'lambdas', values: [0.25, 0.5, 0.75, 1], integer: false, about: 'aux loss weights (aux models only)', name: 'aux loss weight lambda' },
+    ],
+    k: 3,
+    rounds: 30,
+    validationFraction: 0.3,
+    ours: ['3 seeds per combination (the report does not say)', 'selection on the mean final-epoch validation accuracy'],
+  },
+};

@@ -1,5 +1,7 @@
-// a user's own model: the same blocks and recipes as the zoo, parameters counted by building it once
+// a user's own model: the same blocks and recipes as the zoo, parameters counted by building it once;
+// its hyperparameters are the recipe's (optimizer, lr, batchSize, epochs...)
 import { Rng } from '../tensor/random.js';
+import { fixedModel } from './hyper.js';
 import type { BuildContext, ModelSpec, PairNetwork, Recipe } from './types.js';
 
 export interface ModelDefinition {
@@ -12,5 +14,5 @@ export interface ModelDefinition {
 export function defineModel(def: ModelDefinition): ModelSpec {
   const params = def.build({ init: new Rng(0), dropout: new Rng(1) }).parameterCount();
   const report = def.id.includes('/') ? def.id.split('/')[0]! : 'custom';
-  return { id: def.id, report, description: def.description ?? def.id, ours: [], params, recipe: def.recipe, build: def.build };
+  return fixedModel({ id: def.id, report, description: def.description ?? def.id, ours: [], params, recipe: def.recipe, build: def.build });
 }

@@ -1,22 +1,42 @@
-// every model id of REPORTS.md, by id
+// every report and model id the zoo knows: one descriptor per report (src/models/<report>.ts)
 import { PairbenchError } from '../errors.js';
-import { carparelliModels } from './carparelli2019.js';
-import { kropfhamerModels } from './kropfhamer2022.js';
-import { lenetTransferModels } from './lenet-transfer.js';
+import { carparelliReport } from './carparelli2019.js';
+import { kropfhamerReport } from './kropfhamer2022.js';
+import { lenetTransferReport } from './lenet-transfer.js';
 import { pairbenchModels } from './pairbench.js';
-import { pillonelModels } from './pillonel2020.js';
-import { siebertModels } from './siebert2022.js';
-import type { ModelSpec } from './types.js';
+import { pillonelReport } from './pillonel2020.js';
+import { siebertReport } from './siebert2022.js';
+import type { ModelSpec, ReportDescriptor } from './types.js';
 
-export const REPORTS = ['kropfhamer2022', 'carparelli2019', 'siebert2022', 'pillonel2020', 'lenet-transfer'] as const;
-export type ReportId = (typeof REPORTS)[number];
-// the five reports and pairbench's own models (src/models/pairbench.ts)
-export const GROUPS = [...REPORTS, 'pairbench'] as const;
+// in the order the CLI lists them
+export const REPORT_DESCRIPTORS: readonly ReportDescriptor[] = [kropfhamerReport, carparelliReport, siebertReport, pillonelReport, lenetTransferReport];
+export const REPORTS: readonly string[] = REPORT_DESCRIPTORS.map((r) => r.id);
+export type ReportId = string;
+
+export function getReport(id: string): ReportDescriptor {
+  const r = REPORT_DESCRIPTORS.find((d) => d.id === id);
+  if (r === undefined) throw new PairbenchError('bad_argument', `unknown report '${id}'; one of: ${REPORTS.join(', ')}`, { field: 'report', value: id });
+  return r;
+}
+
+// the report whose headline study `pairbench start` runs
+export function startReport(): ReportDescriptor & { start: NonNullable<ReportDescriptor['start']> } {
+  const r = REPORT_DESCRIPTORS.find((d) => d.start !== undefined);
+  if (r === undefined) throw new PairbenchError('bad_config', 'no report defines the headline study (a descriptor with start)', {});
+  return r as ReportDescriptor & { start: NonNullable<ReportDescriptor['start']> };
+}
+
+// the reports with a grid search
+export function gridReports(): (ReportDescriptor & { grid: NonNullable<ReportDescriptor['grid']> })[] {
+  return REPORT_DESCRIPTORS.filter((d): d is ReportDescriptor & { grid: NonNullable<ReportDescriptor['grid']> } => d.grid !== undefined);
+}
+// the five reports and pairbench's own models (src/models/pairbench.ts; not a report: no protocol to reproduce)
+export const GROUPS: readonly string[] = [...REPORTS, 'pairbench'];
 
 let all: ModelSpec[] | null = null;
 
 export function allModels(): ModelSpec[] {
-  all ??= [...kropfhamerModels(), ...carparelliModels(), ...siebertModels(), ...pillonelModels(), ...lenetTransferModels(), ...pairbenchModels()];
+  all ??= [...REPORT_DESCRIPTORS.flatMap((r) => r.models()), ...pairbenchModels()];
   return all;
 }
 

@@ -39,7 +39,7 @@ export type Phase =
   | { kind: 'digits'; epochs: number | 'half' | 'all' };
 
 export interface Recipe {
-  optimizer: { kind: 'adam'; lr: number } | { kind: 'sgd'; lr: number; momentum: number } | { kind: 'adamw'; lr: number; weightDecay: number };
+  optimizer: { kind: 'adam'; lr: number; weightDecay?: number } | { kind: 'sgd'; lr: number; momentum: number; weightDecay?: number } | { kind: 'adamw'; lr: number; weightDecay: number };
   schedule?: ScheduleSpec; // per optimizer step over each phase; optimizer.lr is its peak (one-cycle) or start (cosine)
   labelSmoothing?: number; // on every cross-entropy term (main 'ce' and digits)
   augment?: AffineAugment; // a random affine map of every training image, drawn afresh each epoch
@@ -73,6 +73,19 @@ export interface BuildContext {
   dropout: Rng; // dropout masks
 }
 
+// one hyperparameter a model exposes (src/models/hyper.ts validates values against these)
+export interface HyperParam {
+  key: string;
+  kind: 'number' | 'integer' | 'boolean' | 'enum';
+  values?: readonly string[]; // enum
+  min?: number; // inclusive
+  above?: number; // exclusive lower bound
+  max?: number; // inclusive
+  about: string;
+}
+export type HyperValue = number | boolean | string;
+export type HyperValues = Record<string, HyperValue>;
+
 export interface ModelSpec {
   id: string; // '<report>/<model>'
   report: string;
@@ -83,4 +96,53 @@ export interface ModelSpec {
   recipe: Recipe;
   published?: PublishedFigure;
   build(ctx: BuildContext): PairNetwork;
+  hyper: HyperValues; // the hyperparameter values this spec is built with
+  hyperSpace: readonly HyperParam[]; // what variant() accepts
+  variantOf?: { id: string; set: HyperValues }; // set on a variant: the zoo id and the values set
+  // the same model with hyperparameters set (validated; unknown or ill-typed keys named), named `name` (default: the same id)
+  variant(set: Readonly<Record<string, unknown>>, name?: string): ModelSpec;
+}
+
+// one axis of a report's grid search: a hyperparameter of its models and the values tried
+export interface GridAxis {
+  key: string; // the hyperparameter (ModelSpec.hyperSpace), e.g. 'H'
+  tag: string; // its field in a run's grid tag and in the winners, e.g. 'hidden'
+  flag: string; // `pairbench grid --<flag> a,b,c`, and its key in the study's grid settings, e.g. 'hidden'
+  values: number[]; // the report's list
+  integer: boolean;
+  about: string; // for the CLI help: 'learning rates'
+  name: string; // one value in a message: 'learning rate'
+  below?: number; // values must be above 0 and below this
+}
+
+export interface GridSpace {
+  axes: GridAxis[]; // nested in this order (the first outermost); a model without an axis' hyperparameter skips it
+  k: number; // seeds per combination
+  rounds: number; // final rounds with each model's winner
+  validationFraction: number; // the part of the training pairs the search selects on
+  ours: string[]; // the choices of the search that are ours
+}
+
+// the headline study `pairbench start` runs
+export interface StartSpec {
+  rounds: number;
+  epochs: number;
+  seed: number;
+  baseline: string;
+  out: string;
+  name: string;
+  lines: string[]; // printed before it runs: what it is and how it departs from the report
+}
+
+// everything pairbench knows of one report: adding a report is one descriptor in src/models/
+export interface ReportDescriptor {
+  id: string; // '<report>' of the '<report>/<model>' ids
+  text: string; // the report's text in the original corpus (seeds/<file>)
+  summary: string; // one line: what the report compares
+  models(): ModelSpec[];
+  protocol: string[]; // what `reproduce` says of the protocol beyond each model's recipe
+  defaults?: HyperValues; // report-wide hyperparameter choices (e.g. carparelli2019's best configuration)
+  publishedNote: string; // what the report published and how pairbench compares it
+  grid?: GridSpace;
+  start?: StartSpec;
 }

@@ -33,6 +33,8 @@ export interface CurveOptions {
   percent: boolean; // multiply values by 100
   legend?: boolean; // echarts legend (the study page draws its own HTML legend)
   digits?: number;
+  floor?: number; // the band never goes below this value (a loss or an accuracy is never below 0)
+  ceiling?: number; // nor above this one (an accuracy fraction: 1)
 }
 
 // one line per model (mean over runs) with a shaded band of mean +- sd where n >= 2
@@ -42,6 +44,8 @@ export function curveBandOption(curves: readonly ModelCurve[], o: CurveOptions):
   const epochs = Array.from({ length: maxEpoch }, (_, i) => String(i + 1));
   const series: NonNullable<EChartsOption['series']> = [];
   const many = maxEpoch > 30;
+  const lower = (p: { mean: number; sd: number | null }): number => Math.max(o.floor ?? -Infinity, p.mean - (p.sd ?? 0));
+  const upper = (p: { mean: number; sd: number | null }): number => Math.min(o.ceiling ?? Infinity, p.mean + (p.sd ?? 0));
   for (const c of curves) {
     const byEpoch = new Map(c.points.map((p) => [p.epoch, p]));
     const at = (f: (p: (typeof c.points)[number]) => number | null): (number | '-')[] =>
@@ -55,13 +59,13 @@ export function curveBandOption(curves: readonly ModelCurve[], o: CurveOptions):
       const stack = `band:${c.model}`;
       series.push({
         type: 'line', name: `${c.label} band`, stack, silent: true, symbol: 'none',
-        lineStyle: { opacity: 0 }, data: at((p) => (p.sd === null ? null : p.mean - p.sd)),
+        lineStyle: { opacity: 0 }, data: at((p) => (p.sd === null ? null : lower(p))),
         tooltip: { show: false },
       });
       series.push({
         type: 'line', name: `${c.label} band`, stack, silent: true, symbol: 'none',
         lineStyle: { opacity: 0 }, areaStyle: { color: c.color, opacity: 0.16 },
-        data: at((p) => (p.sd === null ? null : 2 * p.sd)),
+        data: at((p) => (p.sd === null ? null : upper(p) - lower(p))),
         tooltip: { show: false },
       });
     }

@@ -1,21 +1,10 @@
 // the study page: one self-contained index.html (inline CSS and SVG, no script, no network)
-import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRecord } from '../train/types.js';
-import { ensureDir, readMetaIfPresent, readRunsFile } from '../study/files.js';
-import {
-  ciText,
-  fiveNumbers,
-  groupRuns,
-  intText,
-  meanSd,
-  pct,
-  pp,
-  pValueText,
-  rangeText,
-  secondsText,
-  summarizeStudy,
-} from '../study/stats.js';
+import { ensureDir, readMetaIfPresent, readRunsFile, writeFileAtomic } from '../study/files.js';
+import { fiveNumbers, groupRuns, summarizeStudy } from '../study/stats.js';
+import { ciText, flaggedNote, intText, meanSd, pairCountsText, pct, pp, pValueText, rangeText, runsText, secondsText } from './summary.js';
+import { comboText, type GridPageInfo } from '../study/grid.js';
 import type { ModelDescription, ModelSummary, PublishedFigure, SampleStats, StudyMeta, StudySummary } from '../study/types.js';
 import { boxplotOption, colorFor, costOption, curveBandOption, HEAT, heatmapOption } from './charts.js';
 import type { BoxGroup, CostRow } from './charts.js';
@@ -32,9 +21,12 @@ export interface StudyPageInput {
   summary?: StudySummary; // computed from runs when absent
   generated?: string; // ISO time of rendering (default: now)
   tornLastLine?: boolean; // runs.jsonl ended in a torn line (skipped)
+  grid?: GridPageInfo; // a grid search: its search stage (the runs above are its final rounds)
+  rejectedLines?: number[]; // damaged lines of runs.jsonl that were skipped
 }
 
-export type StudyPageOptions = Omit<StudyPageInput, 'meta' | 'runs' | 'tornLastLine'>;
+// what writeStudyPage takes: meta and runs are read from the directory unless given
+export type StudyPageOptions = Omit<StudyPageInput, 'meta' | 'runs' | 'tornLastLine' | 'rejectedLines'> & { meta?: StudyMeta | null; runs?: RunRecord[] };
 
 const WIDTH = 960;
 
@@ -104,9 +96,9 @@ function curvesSection(models: readonly Model[]): string {
   const oneNote = oneRun.length > 0 ? ` ${oneRun.map((m) => esc(m.label)).join(', ')}: one run so far, no band.` : '';
   return `<section id="curves"><h2>Learning curves</h2>${legend(models)}
 <h3>Test accuracy per epoch</h3>
-${figure('test-accuracy', renderSvg(curveBandOption(acc, { yName: 'test accuracy (%)', percent: true }), WIDTH, 400), `each line is a model's mean test accuracy over its runs at that epoch; the shaded band spans mean ± 1 sd (sample sd, n−1).${oneNote}${preNote}`)}
+${figure('test-accuracy', renderSvg(curveBandOption(acc, { yName: 'test accuracy (%)', percent: true, floor: 0, ceiling: 1 }), WIDTH, 400), `each line is a model's mean test accuracy over its runs at that epoch; the shaded band spans mean ± 1 sd (sample sd, n−1), cut at 0 and 100%.${oneNote}${preNote}`)}
 <h3>Training loss per epoch</h3>
-${figure('train-loss', renderSvg(curveBandOption(loss, { yName: 'train loss', percent: false }), WIDTH, 360), `mean ± 1 sd of the total training loss (auxiliary terms included), averaged over each epoch's batches. Models with different losses (BCE, cross-entropy, MSE, weighted auxiliary terms) are not on one scale: compare shapes, not heights.`)}
+${figure('train-loss', renderSvg(curveBandOption(loss, { yName: 'train loss', percent: false, floor: 0 }), WIDTH, 360), `mean ± 1 sd (cut at 0) of the total training loss (auxiliary terms included), averaged over each epoch's batches. Models with different losses (BCE, cross-entropy, MSE, weighted auxiliary terms) are not on one scale: compare shapes, not heights.`)}
 </section>`;
 }
 
@@ -178,8 +170,7 @@ function summarySection(s: StudySummary, models: readonly Model[]): string {
   };
   const head: (string | Cell)[] = ['model', num('runs'), num('test acc. % mean ± sd'), num('95% CI of mean'), num('median'), num('min–max'), num('best epoch % ¹'), num('s / run'), num('params')];
   const rows = s.models.map((m) => {
-    const runs = m.planned > 0 ? `${m.n} / ${m.planned}` : String(m.n);
-    return [name(m.model), num(runs), { html: `<strong>${esc(meanSd(m.test))}</strong>`, num: true }, num(ciText(m.test.ci95)), num(pct(m.test.median)), num(rangeText(m.test)), num(meanSd(m.bestTest)), num(secondsText(m.meanSeconds)), num(intText(m.params))];
+    return [name(m.model), num(runsText(m, ' / ')), { html: `<strong>${esc(meanSd(m.test))}</strong>`, num: true }, num(ciText(m.test.ci95)), num(pct(m.test.median)), num(rangeText(m.test)), num(meanSd(m.bestTest)), num(secondsText(m.meanSeconds)), num(intText(m.params))];
   });
   let published = '';
   const pubs = s.models.filter((m) => m.published !== null);
@@ -198,7 +189,7 @@ function summarySection(s: StudySummary, models: readonly Model[]): string {
       { head: num('Δ sd'), show: pubs.some((m) => m.published!.diffSd !== null), cell: (m) => diff(m.published!.diffSd) },
       { head: num('Δ min'), show: pubs.some((m) => m.published!.diffMin !== null), cell: (m) => diff(m.published!.diffMin) },
       { head: num('Δ max'), show: pubs.some((m) => m.published!.diffMax !== null), cell: (m) => diff(m.published!.diffMax) },
-      { head: 'note', show: pubs.some((m) => m.published!.figure.note !== '' || m.published!.figure.rounds !== undefined), cell: (m) => { const f = m.published!.figure; const r = f.rounds !== undefined ? `${f.rounds} runs. ` : ''; return { html: esc(r + f.note), cls: 'sub' }; } },
+      { head: 'note', show: pubs.some((m) => m.published!.figure.note !== '' || m.published!.figure.rounds !== undefined), cell: (m) => { const f = m.published!.figure; const r = f.rounds !== undefined ? `${f.rounds} run${f.rounds === 1 ? '' : 's'}. ` : ''; return { html: esc(r + f.note), cls: 'sub' }; } },
     ];
     const shown = cols.filter((c) => c.show);
     const phead = shown.map((c) => c.head);
@@ -209,8 +200,39 @@ ${table(phead, prow, 'published')}
   }
   return `<section id="summary"><h2>Summary</h2>
 ${table(head, rows, 'summary')}
-<p class="notes">Accuracy on the test pairs at the final epoch, in %. sd is the <em>sample</em> standard deviation (n−1); the 95% confidence interval of the mean uses the t distribution with n−1 degrees of freedom (shown once a model has 2 runs). ¹ Best epoch: the best epoch of each run, chosen on the test set, as some reports did; it is optimistic and is shown only for comparison with them. For context: public results on this task reach about 87–88% using the binary target alone and about 97–98% when the digit labels are used for training.</p>
+${flaggedNote(s) !== '' ? `<p class="notes"><strong>${esc(flaggedNote(s))}.</strong></p>\n` : ''}<p class="notes">Accuracy on the test pairs at the final epoch, in %. sd is the <em>sample</em> standard deviation (n−1); the 95% confidence interval of the mean uses the t distribution with n−1 degrees of freedom (shown once a model has 3 runs, clamped to 0–100%). ¹ Best epoch: the best epoch of each run, chosen on the test set, as some reports did; it is optimistic and is shown only for comparison with them. For context: public results on this task reach about 87–88% using the binary target alone and about 97–98% when the digit labels are used for training.</p>
 ${published}
+</section>`;
+}
+
+function gridSection(g: GridPageInfo, labels: Map<string, string>): string {
+  const name = (id: string): string => labels.get(id) ?? id;
+  const score = (v: number, sd: number | null): string => (Number.isFinite(v) ? `${pct(v)}${sd === null ? '' : ` ± ${pct(sd)}`}` : '–');
+  const same = (x: Readonly<Record<string, unknown>>, c: Readonly<Record<string, unknown>>): boolean => g.axes.every((a) => (x[a.tag] ?? null) === (c[a.tag] ?? null));
+  const winners = g.winners.map((w) => {
+    const best = w.best === null ? null : w.scores.find((x) => same(x, w.best!)) ?? null;
+    const trained = w.scores.filter((x) => x.n > 0).length;
+    return [
+      name(w.model),
+      w.best === null ? { html: '<em>no winner (no search run finished)</em>' } : { html: `${esc(comboText(w.best, w.model))}${w.complete ? '' : ' <span class="tag">provisional</span>'}` },
+      num(best === null ? '–' : score(best.validation, best.sd)),
+      num(`${trained} / ${w.scores.length}`),
+    ];
+  });
+  const all = g.winners.flatMap((w) =>
+    [...w.scores]
+      .sort((a, b) => (Number.isFinite(b.validation) ? b.validation : -1) - (Number.isFinite(a.validation) ? a.validation : -1))
+      .map((x) => {
+        const win = w.best !== null && same(x, w.best);
+        return [name(w.model), ...g.axes.map((a) => num(x[a.tag] === null || x[a.tag] === undefined ? '–' : String(x[a.tag]))), { html: win ? `<strong>${esc(score(x.validation, x.sd))}</strong>` : esc(score(x.validation, x.sd)), num: true }, num(`${x.n} / ${g.k}`)];
+      }),
+  );
+  const part = Math.round(g.validationFraction * 100);
+  const names = g.axes.map((a) => a.name);
+  return `<section id="grid"><h2>Grid search</h2>
+${table(['model', `winner (${g.axes.map((a) => a.key).join(', ')})`, num('validation % mean ± sd'), num('combinations trained')], winners, 'grid')}
+<p class="notes">Each combination of ${esc(names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names.join(''))} (where the model has it) trained on ${100 - part}% of the training pairs over ${g.k} seed${g.k === 1 ? '' : 's'} and scored on the other ${part}% at the final epoch (the test pairs are never used to select); the best mean validation accuracy wins. The summary above holds the final rounds with each winner, trained on all training pairs. ${esc(`${g.searchDone} of ${g.searchPlanned} search runs finished.`)}</p>
+<details><summary>Every combination (${all.length})</summary>${table(['model', ...g.axes.map((a) => num(a.key)), num('validation % mean ± sd'), num('seeds')], all, 'grid-all')}</details>
 </section>`;
 }
 
@@ -232,7 +254,7 @@ function welchSection(s: StudySummary, models: readonly Model[]): string {
   });
   return `<section id="welch"><h2>Differences against the baseline: ${esc(label.get(s.baseline) ?? s.baseline)}</h2>
 ${table(['model', num('runs'), num('diff (pp)'), num('95% CI of diff (pp)'), num('df'), num('t'), num('p'), 'note'], rows, 'welch')}
-<p class="notes"><strong>How to read:</strong> diff = the model's mean final test accuracy minus the baseline's, in percentage points. Welch's two-sample t-test (unequal variances, Welch–Satterthwaite degrees of freedom), two-sided; p below 0.05 in bold. No correction for multiple comparisons: with many models, expect some small p by chance.</p>
+<p class="notes"><strong>How to read:</strong> diff = the model's mean final test accuracy minus the baseline's, in percentage points. Welch's two-sample t-test (unequal variances, Welch–Satterthwaite degrees of freedom), two-sided; p below 0.05 in bold; the CI of the difference is clamped to ±100 pp. No correction for multiple comparisons: with many models, expect some small p by chance.</p>
 </section>`;
 }
 
@@ -272,6 +294,8 @@ function configSection(meta: StudyMeta | null, models: readonly Model[]): string
   if (c.trainPairs !== undefined) rows.push(['train pairs', String(c.trainPairs)]);
   if (c.testPairs !== undefined) rows.push(['test pairs', String(c.testPairs)]);
   for (const [k, v] of Object.entries(c.extra ?? {})) rows.push([k, typeof v === 'string' ? v : JSON.stringify(v)]);
+  for (const [name, v] of Object.entries(c.variants ?? {})) rows.push([`variant ${name}`, `${v.id} with ${Object.entries(v.set).map(([k, x]) => `${k} ${x}`).join(', ') || 'its defaults'}`]);
+  if (c.grid !== undefined) rows.push(['grid', `${Object.entries(c.grid.axes).map(([k, xs]) => `${k} ${xs.join(', ')}`).join('; ')}; ${c.grid.k} seeds per combination; ${Math.round(c.grid.validationFraction * 100)}% of the training pairs to select on`]);
   const e = meta.environment;
   const env: [string, string][] = e
     ? [
@@ -283,6 +307,12 @@ function configSection(meta: StudyMeta | null, models: readonly Model[]): string
         ['created', e.created],
       ]
     : [];
+  // the machines that trained the runs (a queue study spreads them over several)
+  const hosts = new Map<string, number>();
+  for (const m of models) {
+    for (const r of m.runs as readonly { host?: unknown }[]) if (typeof r.host === 'string') hosts.set(r.host, (hosts.get(r.host) ?? 0) + 1);
+  }
+  if (hosts.size > 0) env.push(['trained on', [...hosts].map(([h, n]) => `${h} (${n} run${n === 1 ? '' : 's'})`).join(', ')]);
   // seeds: per model, round:seed, finished ones set apart from pending ones
   const done = new Set(models.flatMap((m) => m.runs.map((r) => `${r.model}#${r.round}`)));
   const byModel = new Map<string, string[]>();
@@ -297,7 +327,7 @@ function configSection(meta: StudyMeta | null, models: readonly Model[]): string
     seedRows.length > 0
       ? `<details><summary>Per-run seeds (round:seed; grey = not finished yet)</summary>${table(['model', 'seeds'], seedRows, 'seeds')}</details>`
       : empty('No planned runs recorded.');
-  return `<section id="config"><h2>Study configuration</h2><div class="two-col"><div><h3>Config</h3>${kv(rows.map(([k, v]) => [k, esc(v)]))}</div><div><h3>Environment</h3>${env.length > 0 ? kv(env.map(([k, v]) => [k, esc(v)])) : empty('not recorded')}</div></div><h3>Seeds</h3>${seeds}</section>`;
+  return `<section id="config"><h2>Study configuration</h2><div class="two-col"><div><h3>Config</h3>${kv(rows)}</div><div><h3>Environment</h3>${env.length > 0 ? kv(env) : empty('not recorded')}</div></div><h3>Seeds</h3>${seeds}</section>`;
 }
 
 const CSS = `
@@ -360,6 +390,15 @@ details summary{cursor:pointer;color:var(--accent);font-size:14px}
 footer{color:var(--muted);font-size:12px;text-align:center}
 `;
 
+// what each run trained and was tested on: the counts recorded in the runs, else the configured ones
+function pairsLine(s: StudySummary, meta: StudyMeta | null, labels: Map<string, string>): string {
+  const recorded = pairCountsText(s.models, (id) => labels.get(id) ?? id);
+  if (recorded !== null) return `Each run trains a fresh model on freshly drawn pairs and is tested on unseen pairs: ${recorded}.`;
+  if (meta === null) return 'Each run trains a fresh model on freshly drawn pairs and is tested on unseen pairs.';
+  const c = meta.config;
+  return `Each run trains a fresh model on ${intText(c.trainPairs ?? 1000)} freshly drawn pairs and tests it on ${intText(c.testPairs ?? 1000)} unseen pairs (as configured; a recipe with a validation split uses half of them for validation).`;
+}
+
 export function renderStudyPage(input: StudyPageInput): string {
   const { meta, runs } = input;
   const opts: { baseline?: string; published?: PublishedFigure[] } = {};
@@ -370,15 +409,20 @@ export function renderStudyPage(input: StudyPageInput): string {
   const ids = s.models.map((m) => m.model);
   const labels = shortLabels(ids);
   const models: Model[] = ids.map((id, i) => ({ id, label: labels.get(id) ?? id, color: colorFor(i), runs: groups.get(id) ?? [] }));
-  const title = meta?.name ? `Study ${meta.name}` : 'Study';
+  const grid = input.grid;
+  const title = meta?.kind === 'grid' ? `Grid search${meta.config.report ? ` · ${meta.config.report}` : ''}${meta.name && meta.name !== 'grid' ? ` · ${meta.name}` : ''}` : meta?.name ? `Study ${meta.name}` : 'Study';
   const planned = meta?.runs.length ?? 0;
   const finished = runs.length;
   const kind = meta ? `${meta.kind}${meta.config.report ? ` of ${meta.config.report}` : ''}` : 'study';
   const created = meta?.environment?.created ? ` · created ${esc(meta.environment.created)}` : '';
-  const progress = planned > 0 ? `${finished} of ${planned} planned runs finished` : `${finished} runs`;
+  const finalProgress = planned > 0 ? `${finished} of ${planned} planned run${planned === 1 ? '' : 's'} finished` : `${finished} run${finished === 1 ? '' : 's'}`;
+  const progress = grid ? `search: ${grid.searchDone} of ${grid.searchPlanned} runs · final rounds: ${finalProgress}` : finalProgress;
   const banners: string[] = [];
+  if (grid && grid.searchDone < grid.searchPlanned) banners.push(`Partial grid search: ${grid.searchDone} of ${grid.searchPlanned} search runs finished. Winners are provisional (among the combinations trained so far); a model with no finished search run has no winner.`);
+  if (grid && planned === 0) banners.push('The final rounds have not started: the figures below fill in once the winners train.');
   if (planned > 0 && finished < planned) banners.push(`Partial study: ${finished} of ${planned} runs finished so far. Figures cover the finished runs only.`);
   if (meta?.config.shortened) banners.push("Shortened protocol: fewer rounds or epochs than the report used; its published figures are not directly comparable.");
+  if ((input.rejectedLines ?? []).length > 0) banners.push(`runs.jsonl has damaged lines (${input.rejectedLines!.join(', ')}) that were skipped; resuming the study moves them to runs.rejected.jsonl and trains those runs again.`);
   if (input.tornLastLine) banners.push('runs.jsonl ended in an incomplete line (a run interrupted while being written); it was skipped.');
   if (meta === null) banners.push('study.json is missing: configuration and planned runs unknown.');
   const generated = input.generated ?? new Date().toISOString();
@@ -389,11 +433,12 @@ export function renderStudyPage(input: StudyPageInput): string {
 <body><main>
 <header><h1>${esc(title)}</h1>
 <div class="meta-line">pairbench ${esc(kind)} · ${models.length} model${models.length === 1 ? '' : 's'} · ${esc(progress)}${created}</div>
-<p class="meta-line">Task: two 14×14 MNIST digits in, predict whether the first is ≤ the second. Each run trains a fresh model on 1000 freshly drawn pairs and is tested on 1000 unseen pairs.</p>
+<p class="meta-line">Task: two 14×14 MNIST digits in, predict whether the first is ≤ the second. ${esc(pairsLine(s, meta, labels))}</p>
 ${banners.map((b) => `<div class="banner">${esc(b)}</div>`).join('\n')}
-<nav><a href="#summary">Summary</a><a href="#curves">Learning curves</a><a href="#distribution">Per-run accuracy</a><a href="#heatmaps">Digit pairs</a><a href="#cost">Cost</a><a href="#welch">Welch tests</a><a href="#models">Models</a><a href="#config">Configuration</a></nav>
+<nav><a href="#summary">Summary</a>${grid ? '<a href="#grid">Grid search</a>' : ''}<a href="#curves">Learning curves</a><a href="#distribution">Per-run accuracy</a><a href="#heatmaps">Digit pairs</a><a href="#cost">Cost</a><a href="#welch">Welch tests</a><a href="#models">Models</a><a href="#config">Configuration</a></nav>
 </header>
 ${summarySection(s, models)}
+${grid ? gridSection(grid, labels) : ''}
 ${curvesSection(models)}
 ${boxSection(models)}
 ${heatSection(models)}
@@ -406,15 +451,15 @@ ${configSection(meta, models)}
 `;
 }
 
-// reads study.json + runs.jsonl from dir, writes dir/index.html (atomically); returns its path
+// writes dir/index.html (atomically), from study.json + runs.jsonl unless meta and runs are given;
+// the one way a page is written (the CLI's finishStudy comes here too). Returns its path.
 export function writeStudyPage(dir: string, opts: StudyPageOptions = {}): string {
-  const meta = readMetaIfPresent(dir);
-  const rf = readRunsFile(dir);
-  const html = renderStudyPage({ ...opts, meta, runs: rf.runs, tornLastLine: rf.tornLastLine });
+  const { meta: givenMeta, runs: givenRuns, ...rest } = opts;
+  const meta = givenMeta !== undefined ? givenMeta : readMetaIfPresent(dir);
+  const rf = givenRuns !== undefined ? { runs: givenRuns, tornLastLine: false, rejected: [] } : readRunsFile(dir);
+  const html = renderStudyPage({ ...rest, meta, runs: rf.runs, tornLastLine: rf.tornLastLine, rejectedLines: rf.rejected.map((r) => r.line) });
   ensureDir(dir);
   const path = join(dir, 'index.html');
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, html);
-  renameSync(tmp, path);
+  writeFileAtomic(path, html);
   return path;
 }

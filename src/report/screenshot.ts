@@ -1,5 +1,6 @@
 // a PNG of a study page rendered by headless Chromium (playwright-core drives the system's chromium; nothing is downloaded)
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PairbenchError } from '../errors.js';
 
@@ -7,6 +8,18 @@ export interface ScreenshotOptions {
   width?: number; // viewport width, css px
   height?: number; // clip to the top `height` px; omitted = the full page
   chromium?: string; // executable; default PAIRBENCH_CHROMIUM or /usr/bin/chromium
+}
+
+// the file a screenshot goes to: a name without extension gets .png; a directory or another
+// extension is refused with a one-line error
+export function screenshotPath(path: string): string {
+  if (path.endsWith('/') || (existsSync(path) && statSync(path).isDirectory())) {
+    throw new PairbenchError('bad_argument', `--screenshot ${path} is a directory: give a file name, e.g. ${path.replace(/\/+$/, '')}/study.png`, { field: 'screenshot', value: path });
+  }
+  const ext = extname(path).toLowerCase();
+  if (ext === '') return `${path}.png`;
+  if (ext === '.png' || ext === '.jpg' || ext === '.jpeg') return path;
+  throw new PairbenchError('bad_argument', `--screenshot ${path}: the file name must end in .png, .jpg or .jpeg (or have no extension: .png is added)`, { field: 'screenshot', value: path });
 }
 
 export async function screenshotPage(html: string, png: string, opts: ScreenshotOptions = {}): Promise<void> {

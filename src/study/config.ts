@@ -4,15 +4,25 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
+import { variantName } from '../models/hyper.js';
+import { gridSettingsOf } from './grid.js';
+import { roundsOf } from './plan.js';
 import { MAX_SEED } from './seeds.js';
-import type { StudyConfig, StudyKind, StudyMeta } from './types.js';
+import type { ModelVariant, StudyConfig, StudyKind, StudyMeta } from './types.js';
 
 const posInt = z.number().int().min(1);
+
+// a study's model: a zoo id, or a variant: { "id": "lenet-transfer/cnn", "as": "cnn-lr1e-2", "set": { "lr": 0.01 } }
+const modelEntry = z.union([
+  z.string().min(1),
+  z.strictObject({ id: z.string().min(1), as: z.string().min(1).optional(), set: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).optional() }),
+]);
+export type ModelEntry = z.infer<typeof modelEntry>;
 
 // the file format of `pairbench study --config file.json`; every key optional, no other keys allowed
 export const studyFileSchema = z.strictObject({
   name: z.string().min(1).optional(),
-  models: z.array(z.string().min(1)).min(1).optional(),
+  models: z.array(modelEntry).min(1).optional(),
   rounds: posInt.or(z.literal('recipe')).optional(), // 'recipe': each model's own recipe rounds
   epochs: posInt.optional(),
   seed: z.number().int().min(0).max(MAX_SEED).optional(),
@@ -69,13 +79,46 @@ export function readStudyFile(path: string): StudyFile {
 }
 
 // every id known (throws unknown_model with the nearest ids otherwise), no duplicates
-export function checkModelIds(ids: readonly string[]): void {
+export function checkModelIds(ids: readonly string[], variants: Readonly<Record<string, ModelVariant>> = {}): void {
   const seen = new Set<string>();
   for (const id of ids) {
-    getModel(id);
+    if (variants[id] === undefined) getModel(id);
     if (seen.has(id)) throw new PairbenchError('bad_config', `model '${id}' is listed twice`, { field: 'models', value: id });
     seen.add(id);
   }
+}
+
+// the names of a study's models and its variants; each variant is built once here, so an unknown id,
+// an unknown hyperparameter or an ill-typed value fails before anything runs
+export function resolveModelEntries(entries: readonly ModelEntry[]): { models: string[]; variants: Record<string, ModelVariant> } {
+  const models: string[] = [];
+  const variants: Record<string, ModelVariant> = {};
+  entries.forEach((e, i) => {
+    if (typeof e === 'string') {
+      models.push(e);
+      return;
+    }
+    const base = getModel(e.id);
+    const set = e.set ?? {};
+    const name = e.as ?? (Object.keys(set).length > 0 ? variantName(e.id, set) : e.id);
+    if (name !== e.id) {
+      try {
+        getModel(name);
+        throw new PairbenchError('bad_config', `models[${i}]: "as": "${name}" is a model id of the zoo; give the variant a name of its own`, { field: `models[${i}].as`, value: name });
+      } catch (err) {
+        if (!(err instanceof PairbenchError) || err.code !== 'unknown_model') throw err;
+      }
+    }
+    try {
+      base.variant(set, name);
+    } catch (err) {
+      if (err instanceof PairbenchError) throw new PairbenchError('bad_config', `models[${i}] (${name}): ${err.message}`, { ...err.details, field: `models[${i}].set` });
+      throw err;
+    }
+    models.push(name);
+    if (name !== e.id || Object.keys(set).length > 0) variants[name] = { id: e.id, set };
+  });
+  return { models, variants };
 }
 
 export function checkBaseline(baseline: string | undefined, models: readonly string[]): void {
@@ -84,20 +127,27 @@ export function checkBaseline(baseline: string | undefined, models: readonly str
   }
 }
 
+// key-sorted at every level: the same settings whatever order their keys were written in
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+}
+
 // what makes two studies the same: everything that changes the planned runs or their results
-// (not the worker count, nor the baseline of the Welch tests, nor the name)
+// (not the worker count, nor the baseline of the Welch tests, nor the name). Models and rounds may
+// grow: the runs already there stay what they are (see growthDifferences)
 function identity(kind: StudyKind, c: StudyConfig): Record<string, unknown> {
   return {
     kind,
-    models: c.models,
-    rounds: c.rounds,
     epochs: c.epochs,
     seed: c.seed,
     batchSize: c.batchSize,
     trainPairs: c.trainPairs ?? null,
     testPairs: c.testPairs ?? null,
     report: c.report ?? null,
-    grid: c.extra?.['grid'] ?? null,
+    grid: canonical(gridSettingsOf(c)),
+    ...(c.variants !== undefined && Object.keys(c.variants).length > 0 ? { variants: c.variants } : {}),
   };
 }
 
@@ -110,5 +160,17 @@ export function configDifferences(old: StudyMeta, kind: StudyKind, c: StudyConfi
   for (const k of Object.keys(b)) {
     if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push(`${k} ${show(a[k])} there, ${show(b[k])} here`);
   }
+  return [...out, ...growthDifferences(old.config, c)];
+}
+
+// a study may gain models and rounds (its finished runs are kept and the new ones added); it may not lose them
+function growthDifferences(old: StudyConfig, c: StudyConfig): string[] {
+  const out: string[] = [];
+  const missing = old.models.filter((m) => !c.models.includes(m));
+  if (missing.length > 0) out.push(`models ${missing.join(',')} there, not here (models can be added, not removed)`);
+  const r = (v: number | null): string => (v === null ? 'recipe default' : String(v));
+  // rounds per model, the recipe's where the study follows it: none may go down
+  const grows = old.rounds === c.rounds || old.models.every((m) => !c.models.includes(m) || roundsOf(c, m) >= roundsOf(old, m));
+  if (!grows) out.push(`rounds ${r(old.rounds)} there, ${r(c.rounds)} here (rounds can be added, not removed)`);
   return out;
 }

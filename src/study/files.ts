@@ -1,7 +1,8 @@
 // reading a study directory: study.json (StudyMeta) and runs.jsonl (one RunRecord per line).
 // runs.jsonl is append-only; a process killed mid-write can leave a torn last line, which is
-// skipped (and reported), never an error. A bad line anywhere else is an error.
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+// skipped (and reported), never an error. A damaged line elsewhere is set apart (`rejected`): resume
+// moves it to runs.rejected.jsonl and trains its run again, report names it and reads the rest.
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PairbenchError } from '../errors.js';
 import type { RunRecord } from '../train/types.js';
@@ -9,6 +10,7 @@ import type { StudyMeta } from './types.js';
 
 export const STUDY_FILE = 'study.json';
 export const RUNS_FILE = 'runs.jsonl';
+export const REJECTED_FILE = 'runs.rejected.jsonl';
 
 function readText(path: string): string {
   try {
@@ -42,8 +44,16 @@ export function readMeta(dir: string): StudyMeta {
   return m;
 }
 
+// a line of runs.jsonl that is neither a run record nor the torn last line
+export interface RejectedLine {
+  line: number; // 1-based
+  text: string; // as it was in the file
+  reason: string;
+}
+
 export interface RunsFile {
   runs: RunRecord[];
+  rejected: RejectedLine[]; // damaged lines before the last one, in file order
   tornLastLine: boolean; // the file ended in an incomplete line (skipped)
   validBytes: number; // bytes of the well-formed prefix: truncate here before appending
   needsNewline: boolean; // the last record is complete but its newline is missing: append '\n' first
@@ -57,8 +67,9 @@ function isRunRecord(v: unknown): v is RunRecord {
 
 // parses runs.jsonl text; a last line that does not parse (or lacks its newline and does not
 // parse) is torn and skipped
-export function parseRuns(text: string, path = RUNS_FILE): RunsFile {
+export function parseRuns(text: string, _path = RUNS_FILE): RunsFile {
   const runs: RunRecord[] = [];
+  const rejected: RejectedLine[] = [];
   let pos = 0;
   let lineNo = 0;
   let validBytes = 0;
@@ -77,32 +88,46 @@ export function parseRuns(text: string, path = RUNS_FILE): RunsFile {
     try {
       v = JSON.parse(line);
     } catch {
-      if (last) return { runs, tornLastLine: true, validBytes, needsNewline: false };
-      throw new PairbenchError('bad_config', `${path}: line ${lineNo} is not valid JSON`, { path, line: lineNo });
+      if (last) return { runs, rejected, tornLastLine: true, validBytes, needsNewline: false };
+      rejected.push({ line: lineNo, text: line, reason: 'not valid JSON' });
+      validBytes = Buffer.byteLength(text.slice(0, pos));
+      continue;
     }
     if (!isRunRecord(v)) {
-      if (last && nl === -1) return { runs, tornLastLine: true, validBytes, needsNewline: false };
-      throw new PairbenchError('bad_config', `${path}: line ${lineNo} is not a run record (needs model, round, testAccuracy, metrics)`, { path, line: lineNo });
+      if (last && nl === -1) return { runs, rejected, tornLastLine: true, validBytes, needsNewline: false };
+      rejected.push({ line: lineNo, text: line, reason: 'not a run record (needs model, round, testAccuracy, metrics)' });
+      validBytes = Buffer.byteLength(text.slice(0, pos));
+      continue;
     }
     runs.push(v);
     if (nl === -1) {
       // complete record, no newline: the writer died between the object and its newline
-      return { runs, tornLastLine: false, validBytes: Buffer.byteLength(text), needsNewline: true };
+      return { runs, rejected, tornLastLine: false, validBytes: Buffer.byteLength(text), needsNewline: true };
     }
     validBytes = Buffer.byteLength(text.slice(0, pos));
   }
-  return { runs, tornLastLine: false, validBytes, needsNewline: false };
+  return { runs, rejected, tornLastLine: false, validBytes, needsNewline: false };
 }
 
 export function readRunsFile(dir: string): RunsFile {
   const path = join(dir, RUNS_FILE);
-  if (!existsSync(path)) return { runs: [], tornLastLine: false, validBytes: 0, needsNewline: false };
+  if (!existsSync(path)) return { runs: [], rejected: [], tornLastLine: false, validBytes: 0, needsNewline: false };
   return parseRuns(readText(path), path);
 }
 
-// every finished run in the study directory ([] when there is no runs.jsonl yet)
+// 'line 3 (not valid JSON), line 7 (not a run record ...)'
+export function rejectedText(rejected: readonly RejectedLine[]): string {
+  return rejected.map((r) => `line ${r.line} (${r.reason})`).join(', ');
+}
+
+// every finished run in the study directory ([] when there is no runs.jsonl yet); a damaged line is an error
 export function readRuns(dir: string): RunRecord[] {
-  return readRunsFile(dir).runs;
+  const rf = readRunsFile(dir);
+  if (rf.rejected.length > 0) {
+    const path = join(dir, RUNS_FILE);
+    throw new PairbenchError('damaged_runs', `${path}: ${rejectedText(rf.rejected)} cannot be read; resuming the study moves ${rf.rejected.length === 1 ? 'it' : 'them'} to ${REJECTED_FILE} and trains ${rf.rejected.length === 1 ? 'that run' : 'those runs'} again`, { path, lines: rf.rejected.map((r) => r.line) });
+  }
+  return rf.runs;
 }
 
 // mkdir -p one level at a time: node's recursive mkdir spins forever on a path under /proc or a
@@ -127,4 +152,11 @@ export function ensureDir(dir: string): void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
+}
+
+// a whole file or none: written beside the target, then renamed over it (readers never see half)
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }

@@ -23,7 +23,8 @@ export interface PoolHandle {
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
-export function runPool(jobs: readonly RunJob[], workers: number, mnist: SharedMnistDescriptor, cb: PoolCallbacks): PoolHandle {
+// workerUrl: the worker script (tests substitute one that exits)
+export function runPool(jobs: readonly RunJob[], workers: number, mnist: SharedMnistDescriptor, cb: PoolCallbacks, workerUrl: URL = WORKER_URL): PoolHandle {
   const size = Math.max(1, Math.min(workers, jobs.length));
   const pool: Worker[] = [];
   let next = 0;
@@ -62,7 +63,7 @@ export function runPool(jobs: readonly RunJob[], workers: number, mnist: SharedM
     resolveDone({ stopped: false });
   }
   for (let i = 0; i < size && jobs.length > 0; i++) {
-    const w = new Worker(WORKER_URL, { workerData: { mnist } });
+    const w = new Worker(workerUrl, { workerData: { mnist } });
     pool.push(w);
     w.on('message', (m: FromWorker) => {
       if (settled) return;

@@ -1,11 +1,13 @@
 // study progress: a cli-progress bar on a terminal (overall, ETA, runs in flight, last accuracy),
 // plain lines otherwise (one per finished run, and a heartbeat when nothing finished for a while)
 import cliProgress from 'cli-progress';
+import { comboText } from './grid.js';
 import type { RunJob, StudyRecord } from './job.js';
 
 export interface Progress {
-  // the runs this invocation will train (with their epochs); done: runs already finished before
-  begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number): void;
+  // the runs this invocation will train (with their epochs); done: runs already finished before;
+  // cost: a job's estimated seconds per epoch (weights the ETA of models with no finished run yet)
+  begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number, cost?: (job: RunJob) => number): void;
   runStart(job: RunJob, epochs: number, worker: number): void;
   epoch(job: RunJob, epoch: number, testAccuracy: number, worker: number): void;
   runDone(job: RunJob, record: StudyRecord, worker: number): void;
@@ -24,7 +26,7 @@ export function clock(seconds: number): string {
 function short(job: RunJob): string {
   const name = job.model.includes('/') ? job.model.slice(job.model.indexOf('/') + 1) : job.model;
   const g = job.grid;
-  const hp = g === undefined ? '' : g.stage === 'search' ? ` H${g.hidden} lr${g.lr}${g.lambda === null ? '' : ` λ${g.lambda}`}` : ' final';
+  const hp = g === undefined ? '' : g.stage === 'search' ? ` ${comboText(g, job.model)}` : ' final';
   return `${name}${hp} r${job.round}`;
 }
 
@@ -42,8 +44,15 @@ abstract class Base implements Progress {
   private pending = new Map<string, number>(); // model -> epochs not started yet
   private rate = new Map<string, { seconds: number; epochs: number }>();
   private workers = 1;
+  private estimated = new Map<string, number>(); // model -> estimated seconds per epoch
 
-  begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number): void {
+  begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number, cost?: (job: RunJob) => number): void {
+    if (cost !== undefined) {
+      for (const j of jobs) {
+        const c = cost(j.job);
+        if (Number.isFinite(c) && !this.estimated.has(j.job.model)) this.estimated.set(j.job.model, c);
+      }
+    }
     this.total = jobs.length;
     this.epochsTotal = Math.max(1, jobs.reduce((a, j) => a + j.epochs, 0));
     for (const j of jobs) this.pending.set(j.job.model, (this.pending.get(j.job.model) ?? 0) + j.epochs);
@@ -78,19 +87,26 @@ abstract class Base implements Progress {
   protected elapsed(): number {
     return (performance.now() - this.started) / 1000;
   }
-  protected eta(): number {
-    if (this.epochsDone === 0) return NaN;
+  eta(): number {
+    if (this.epochsDone === 0 && this.estimated.size === 0) return NaN;
     let known = 0;
     let knownEpochs = 0;
     for (const r of this.rate.values()) {
       known += r.seconds;
       knownEpochs += r.epochs;
     }
-    // models with no finished run yet: the mean rate of the others, else the overall wall-clock rate
-    const fallback = knownEpochs > 0 ? known / knownEpochs : (this.elapsed() * this.workers) / this.epochsDone;
+    // models with no finished run yet: their estimated cost, scaled by how the finished models
+    // compare with their estimates; without an estimate the mean rate of the others, else the
+    // overall wall-clock rate
+    const fallback = knownEpochs > 0 ? known / knownEpochs : this.epochsDone > 0 ? (this.elapsed() * this.workers) / this.epochsDone : NaN;
+    let estKnown = 0;
+    for (const [model, r] of this.rate) estKnown += (this.estimated.get(model) ?? NaN) * r.epochs;
+    const scale = knownEpochs > 0 && Number.isFinite(estKnown) && estKnown > 0 ? known / estKnown : 1;
     const perEpoch = (model: string): number => {
       const r = this.rate.get(model);
-      return r !== undefined && r.epochs > 0 ? r.seconds / r.epochs : fallback;
+      if (r !== undefined && r.epochs > 0) return r.seconds / r.epochs;
+      const e = this.estimated.get(model);
+      return e !== undefined ? e * scale : fallback;
     };
     let work = 0;
     for (const [model, epochs] of this.pending) work += Math.max(0, epochs) * perEpoch(model);
@@ -126,8 +142,8 @@ class BarProgress extends Base {
       last: this.lastAcc === null ? '-' : `${(this.lastAcc * 100).toFixed(1)}%`,
     };
   }
-  override begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number): void {
-    super.begin(jobs, done, workers);
+  override begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number, cost?: (job: RunJob) => number): void {
+    super.begin(jobs, done, workers, cost);
     this.bar.start(this.epochsTotal, 0, this.payload());
   }
   protected update(): void {
@@ -145,11 +161,11 @@ class BarProgress extends Base {
 class LineProgress extends Base {
   private timer: NodeJS.Timeout | null = null;
   private lastLine = 0;
-  constructor(private readonly write: (s: string) => void, private readonly heartbeatSeconds = 30) {
+  constructor(private readonly write: (s: string) => void, private readonly heartbeatSeconds = 30, private readonly hosts = false) {
     super();
   }
-  override begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number): void {
-    super.begin(jobs, done, workers);
+  override begin(jobs: readonly { job: RunJob; epochs: number }[], done: number, workers: number, cost?: (job: RunJob) => number): void {
+    super.begin(jobs, done, workers, cost);
     this.lastLine = performance.now();
     this.timer = setInterval(() => {
       if (performance.now() - this.lastLine >= this.heartbeatSeconds * 1000) this.line(`… ${this.before + this.runsDone}/${this.before + this.total} runs, ${Math.floor((100 * this.epochsDone) / this.epochsTotal)}% of epochs, elapsed ${clock(this.elapsed())}, ETA ${clock(this.eta())} | ${this.current()}`);
@@ -165,8 +181,8 @@ class LineProgress extends Base {
     const n = this.before + this.runsDone;
     const all = this.before + this.total;
     const g = record.grid;
-    const hp = g === undefined ? '' : g.stage === 'search' ? ` [H ${g.hidden}, lr ${g.lr}${g.lambda === null ? '' : `, λ ${g.lambda}`}; validation ${((record.validationAccuracy ?? NaN) * 100).toFixed(2)}%]` : ' [final]';
-    this.line(`[${String(n).padStart(String(all).length)}/${all}] ${record.model}${hp} round ${record.round}: test ${(record.testAccuracy * 100).toFixed(2)}% (${record.trainSeconds.toFixed(1)} s) · elapsed ${clock(this.elapsed())} · ETA ${clock(this.eta())}`);
+    const hp = g === undefined ? '' : g.stage === 'search' ? ` [${comboText(g, record.model)}; validation ${((record.validationAccuracy ?? NaN) * 100).toFixed(2)}%]` : ' [final]';
+    this.line(`[${String(n).padStart(String(all).length)}/${all}] ${record.model}${hp} round ${record.round}: test ${(record.testAccuracy * 100).toFixed(2)}% (${record.trainSeconds.toFixed(1)} s${this.hosts && record.host !== undefined ? ` on ${record.host}` : ''}) · elapsed ${clock(this.elapsed())} · ETA ${clock(this.eta())}`);
   }
   end(): void {
     if (this.timer !== null) clearInterval(this.timer);
@@ -175,8 +191,9 @@ class LineProgress extends Base {
 }
 
 // a bar when stdout is a terminal, else plain lines on stdout
-export function makeProgress(opts: { tty?: boolean; quiet?: boolean } = {}): Progress {
+// hosts: name the machine of each finished run (a queue study)
+export function makeProgress(opts: { tty?: boolean; quiet?: boolean; hosts?: boolean } = {}): Progress {
   if (opts.quiet) return new (class extends Base { protected update(): void {} protected finished(): void {} end(): void {} })();
   const tty = opts.tty ?? process.stdout.isTTY === true;
-  return tty ? new BarProgress() : new LineProgress((s) => process.stdout.write(s));
+  return tty ? new BarProgress() : new LineProgress((s) => process.stdout.write(s), 30, opts.hosts === true);
 }

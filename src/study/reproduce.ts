@@ -1,8 +1,7 @@
 // a report's own protocol as a study: its models, each with its recipe's epochs, rounds, batch and
 // optimizer, its split and best-epoch figure where it used them; --rounds/--epochs shorten it
 import { PairbenchError } from '../errors.js';
-import { modelsOfReport, REPORTS } from '../models/registry.js';
-import { CARPARELLI_DEFAULT } from '../models/carparelli2019.js';
+import { getReport, REPORTS } from '../models/registry.js';
 import type { StudyConfig } from './types.js';
 
 export interface ReproduceOptions {
@@ -37,19 +36,18 @@ const range = (xs: number[]): string => {
 };
 
 export function reproducePlan(report: string, o: ReproduceOptions): ReproducePlan {
-  const models = modelsOfReport(report);
+  const descriptor = getReport(report);
+  const models = descriptor.models();
   const recipeRounds = models.map((m) => m.recipe.rounds);
   const recipeEpochs = models.map((m) => m.recipe.epochs);
   const r0 = models[0]!.recipe;
   const protocol = [
     `${models.length} models: ${models.map((m) => m.id.slice(report.length + 1)).join(', ')}`,
-    `${range(recipeEpochs)} epochs, ${range(recipeRounds)} rounds of fresh pairs, batch ${range(models.map((m) => m.recipe.batchSize))}, ${r0.optimizer.kind === 'adam' ? 'Adam' : 'SGD'} lr ${r0.optimizer.lr} (per model: pairbench models ${report} --describe)`,
+    `${range(recipeEpochs)} epoch${range(recipeEpochs) === '1' ? '' : 's'}, ${range(recipeRounds)} round${range(recipeRounds) === '1' ? '' : 's'} of fresh pairs, batch ${range(models.map((m) => m.recipe.batchSize))}, ${r0.optimizer.kind === 'adam' ? 'Adam' : 'SGD'} lr ${r0.optimizer.lr} (per model: pairbench models ${report} --describe)`,
   ];
   if (models.some((m) => m.recipe.testSplit === 'half-validation')) protocol.push('test pairs split 500 validation / 500 test; accuracy on the 500 test pairs');
   if (models.some((m) => m.recipe.bestEpoch)) protocol.push('the report\'s figure is the best epoch of each run, chosen on the test set: compared with our best-epoch figure, the final epoch shown beside it');
-  if (report === 'carparelli2019') {
-    protocol.push(`hyperparameters: the report's best configuration for every model (H ${CARPARELLI_DEFAULT.hidden}, lr ${CARPARELLI_DEFAULT.lr}, lambda ${CARPARELLI_DEFAULT.lambda}); the report grid-searched them per model: pairbench grid runs that search`);
-  }
+  protocol.push(...descriptor.protocol);
   if (models.every((m) => m.published?.mean === undefined && m.published?.sd === undefined && m.published?.max === undefined)) {
     protocol.push('the report published curves only: no figures to compare in the table');
   }

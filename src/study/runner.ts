@@ -1,22 +1,23 @@
 // a study in a directory: plan -> study.json -> runs in worker threads, each finished run appended to
-// runs.jsonl as one line -> summary.json/csv/md and index.html. Rerunning the same directory
-// resumes (finished runs matched by model + round + seed are skipped); a different study there is
+// runs.jsonl as one line (then src/report/finish.ts writes the summary and the page). Rerunning the
+// same directory resumes (finished runs matched by model + round + seed are skipped); a different study there is
 // refused unless forced. Ctrl-C (SIGINT/SIGTERM) stops the workers and leaves every written line whole.
-import { accessSync, appendFileSync, constants, existsSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, existsSync, readFileSync, renameSync, statSync, truncateSync } from 'node:fs';
 import { availableParallelism, cpus, release, platform, arch } from 'node:os';
 import { join, resolve } from 'node:path';
 import { backendReason } from '../backend/select.js';
 import { loadMnist, toShared } from '../data/mnist.js';
 import { PairbenchError } from '../errors.js';
-import { getModel } from '../models/registry.js';
-import type { PublishedFigure } from '../models/types.js';
-import { ensureDir, readMetaIfPresent, readRunsFile, RUNS_FILE, STUDY_FILE } from './files.js';
-import { runKey, type RunJob, type StudyRecord } from './job.js';
-import { runPool } from './pool.js';
+import { ensureDir, parseRuns, readMetaIfPresent, readRunsFile, REJECTED_FILE, rejectedText, RUNS_FILE, STUDY_FILE, writeFileAtomic, type RejectedLine } from './files.js';
+import { jobSpec, runKey, type RunJob, type StudyRecord } from './job.js';
+import { holdStudyLock } from './lock.js';
+import { runPool, type PoolCallbacks, type PoolHandle } from './pool.js';
+import type { SharedMnistDescriptor } from '../data/mnist.js';
 import { makeProgress, type Progress } from './progress.js';
 import { configDifferences } from './config.js';
+import { checkConfirmed, estimatePlan, planText } from './estimate.js';
 import { pairbenchVersion } from './version.js';
-import type { ModelDescription, PlannedRun, StudyConfig, StudyEnvironment, StudyKind, StudyMeta, StudySummary } from './types.js';
+import type { PlannedRun, StudyConfig, StudyEnvironment, StudyKind, StudyMeta } from './types.js';
 
 export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
@@ -38,17 +39,11 @@ export function environment(): StudyEnvironment {
 
 // the epochs a job trains (its own, or its model's recipe)
 export function jobEpochs(job: RunJob): number {
-  return job.epochs ?? getModel(job.model).recipe.epochs;
+  return job.epochs ?? jobSpec(job).recipe.epochs;
 }
 
 export function plannedRun(job: RunJob): PlannedRun & { grid?: RunJob['grid'] } {
   return { model: job.model, round: job.round, seed: job.seed, epochs: jobEpochs(job), ...(job.grid !== undefined ? { grid: job.grid } : {}) };
-}
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 function ioError(what: string, path: string, e: unknown): PairbenchError {
@@ -124,7 +119,16 @@ export interface StudyRequest {
   mnistDir?: string | undefined;
   progress?: Progress;
   log?: (line: string) => void;
+  executor?: RunExecutor; // who trains the runs (default: worker threads here; --queue: workers anywhere)
+  runsFile?: string; // where this process appends (default runs.jsonl; a --shard its own file)
+  only?: (job: RunJob) => boolean; // the planned runs this process trains (a --shard: every N-th); default all
+  laterJobs?: RunJob[]; // runs of a later stage (the grid's final rounds), counted in the plan printed first
+  yes?: boolean; // start a plan estimated over an hour without asking (needed on a terminal)
+  interactive?: boolean; // a person at a terminal (default: stdin and stdout are TTYs)
 }
+
+// runPool's shape: trains the jobs, hands each record to cb.onDone on this thread
+export type RunExecutor = (jobs: readonly RunJob[], workers: number, mnist: SharedMnistDescriptor, cb: PoolCallbacks) => PoolHandle;
 
 export interface StageResult {
   dir: string;
@@ -135,10 +139,28 @@ export interface StageResult {
   skipped: number;
 }
 
+// damaged lines: appended to runs.rejected.jsonl (kept there, as they were) before runs.jsonl is
+// rewritten without them, so a kill in between loses nothing
+function moveRejected(dir: string, file: string, rejected: readonly RejectedLine[]): string {
+  const path = join(dir, file);
+  const aside = file === RUNS_FILE ? REJECTED_FILE : `${file.replace(/\.jsonl$/, '')}.rejected.jsonl`;
+  appendFileSync(join(dir, aside), rejected.map((r) => r.text + '\n').join(''));
+  const drop = new Set(rejected.map((r) => r.line));
+  const lines = readFileSync(path, 'utf8').split('\n');
+  writeFileAtomic(path, lines.filter((_, i) => !drop.has(i + 1)).join('\n'));
+  return aside;
+}
+
 // repairs a torn tail of runs.jsonl (a kill mid-append) and returns the finished records
-export function repairRuns(dir: string, log: (s: string) => void): StudyRecord[] {
-  const rf = readRunsFile(dir);
-  const path = join(dir, RUNS_FILE);
+export function repairRuns(dir: string, log: (s: string) => void, file = RUNS_FILE): StudyRecord[] {
+  const path = join(dir, file);
+  const read = (): ReturnType<typeof parseRuns> => (existsSync(path) ? parseRuns(readFileSync(path, 'utf8'), path) : { runs: [], rejected: [], tornLastLine: false, validBytes: 0, needsNewline: false });
+  let rf = read();
+  if (rf.rejected.length > 0) {
+    const aside = moveRejected(dir, file, rf.rejected);
+    log(`moved ${rf.rejected.length} unreadable line${rf.rejected.length === 1 ? '' : 's'} of ${path} to ${aside}: ${rejectedText(rf.rejected)}; ${rf.rejected.length === 1 ? 'its run' : 'their runs'} will be trained again`);
+    rf = read();
+  }
   if (rf.tornLastLine) {
     truncateSync(path, rf.validBytes);
     log(`repaired ${path}: dropped an incomplete last line (a run killed mid-write; it will be rerun)`);
@@ -162,11 +184,20 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   const ds = loadMnist(req.mnistDir !== undefined ? { dir: req.mnistDir } : {});
   const planned = req.jobs.map(plannedRun);
 
+  // the plan and its estimate, before anything is written: a day-long job asks for --yes first
+  const before = existsSync(join(dir, RUNS_FILE)) && state.existing !== null ? (readRunsFile(dir).runs as StudyRecord[]) : [];
+  const finishedBefore = new Set(before.map((r) => runKey(r)));
+  const toTrain = req.jobs.filter((j) => !finishedBefore.has(runKey(j)) && (req.only?.(j) ?? true));
+  const estimate = estimatePlan([...toTrain, ...(req.laterJobs ?? [])], req.config.workers, () => ds, before);
+  if (toTrain.length > 0) log(planText(estimate, req.config.workers, req.laterJobs?.length ? 'plan (this stage and the next)' : 'plan'));
+  checkConfirmed(estimate, { yes: req.yes === true, interactive: req.interactive ?? (process.stdin.isTTY === true && process.stdout.isTTY === true) });
+
   try {
     ensureDir(dir);
   } catch (e) {
     throw ioError('cannot create study directory', dir, e);
   }
+  await holdStudyLock(dir, req.runsFile === undefined ? '' : req.runsFile.replace(/\.jsonl$/, ''));
   let meta: StudyMeta;
   if (state.existing === null) {
     const runsPath = join(dir, RUNS_FILE);
@@ -175,32 +206,40 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
       renameSync(runsPath, kept);
       log(`--force: the previous study's runs were moved to ${kept}`);
     }
-    meta = { name: req.name ?? (dir.split(/[\\/]/).pop() || 'study'), kind: req.kind, config: req.config, runs: planned, environment: environment() };
-    writeAtomic(join(dir, STUDY_FILE), JSON.stringify(meta, null, 2) + '\n');
+    const config: StudyConfig = { ...req.config, mnistDir: ds.dir };
+    meta = { name: req.name ?? (dir.split(/[\\/]/).pop() || 'study'), kind: req.kind, config, runs: planned, environment: environment() };
+    writeFileAtomic(join(dir, STUDY_FILE), JSON.stringify(meta, null, 2) + '\n');
   } else {
     meta = state.existing;
     const merged = mergePlanned(meta.runs, planned);
-    const cfgChanged = JSON.stringify(meta.config) !== JSON.stringify({ ...meta.config, ...req.config });
+    // a resume keeps what the study was created with: its worker count and MNIST directory
+    const config: StudyConfig = { ...meta.config, ...req.config, workers: meta.config.workers };
+    if (meta.config.mnistDir !== undefined) config.mnistDir = meta.config.mnistDir;
+    else delete config.mnistDir;
+    const cfgChanged = JSON.stringify(meta.config) !== JSON.stringify(config);
     if (merged.length !== meta.runs.length || cfgChanged) {
-      meta = { ...meta, config: { ...meta.config, ...req.config }, runs: merged };
-      writeAtomic(join(dir, STUDY_FILE), JSON.stringify(meta, null, 2) + '\n');
+      meta = { ...meta, config, runs: merged };
+      writeFileAtomic(join(dir, STUDY_FILE), JSON.stringify(meta, null, 2) + '\n');
     }
   }
 
-  const records = repairRuns(dir, log);
+  const records = req.runsFile === undefined ? repairRuns(dir, log) : [...repairRuns(dir, log), ...repairRuns(dir, log, req.runsFile)];
   const have = new Set(records.map((r) => runKey(r)));
-  const todo = req.jobs.filter((j) => !have.has(runKey(j)));
-  const skipped = req.jobs.length - todo.length;
+  const mine = req.only === undefined ? req.jobs : req.jobs.filter(req.only);
+  const todo = mine.filter((j) => !have.has(runKey(j)));
+  const skipped = mine.length - todo.length;
   if (todo.length === 0) return { dir, meta, records, stopped: false, trainedNow: 0, skipped };
-  if (skipped > 0) log(`resuming ${dir}: ${skipped} of ${req.jobs.length} runs already finished, ${todo.length} to go`);
+  if (skipped > 0) log(`resuming ${dir}: ${skipped} of ${mine.length} run${mine.length === 1 ? '' : 's'} already finished, ${todo.length} to go`);
 
   const workers = Math.max(1, Math.min(req.config.workers, todo.length));
+  const cores = availableParallelism();
+  if (req.config.workers > cores) log(`note: ${req.config.workers} workers on ${cores} core${cores === 1 ? '' : 's'}: they share the cores, no faster than ${cores} (each worker also holds its own engine in memory)`);
   const progress = req.progress ?? makeProgress();
-  const runsPath = join(dir, RUNS_FILE);
+  const runsPath = join(dir, req.runsFile ?? RUNS_FILE);
   const epochsOf = new Map<RunJob, number>(todo.map((j) => [j, jobEpochs(j)]));
   let trained = 0;
-  progress.begin(todo.map((job) => ({ job, epochs: epochsOf.get(job) ?? 1 })), skipped, workers);
-  const handle = runPool(todo, workers, toShared(ds), {
+  progress.begin(todo.map((job) => ({ job, epochs: epochsOf.get(job) ?? 1 })), skipped, workers, estimate.costs);
+  const handle = (req.executor ?? runPool)(todo, workers, toShared(ds), {
     onStart: (job, w) => progress.runStart(job, epochsOf.get(job) ?? 1, w),
     onEpoch: (job, e, acc, w) => progress.epoch(job, e, acc, w),
     onDone: (job, record, w) => {
@@ -230,57 +269,4 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-}
-
-export interface FinishOptions {
-  baseline?: string | undefined;
-  published?: PublishedFigure[];
-  models?: ModelDescription[];
-  filter?: (r: StudyRecord) => boolean; // which runs the summary and the page describe (grid: the final rounds)
-}
-
-export interface Finished {
-  summary: StudySummary;
-  table: string;
-  page: string;
-  files: { json: string; csv: string; md: string };
-}
-
-export function modelDescriptions(ids: readonly string[]): ModelDescription[] {
-  return ids.map((id) => {
-    const m = getModel(id);
-    return { id: m.id, params: m.params, description: m.description, ours: m.ours };
-  });
-}
-
-export function publishedFigures(ids: readonly string[]): PublishedFigure[] {
-  const out: PublishedFigure[] = [];
-  for (const id of ids) {
-    const p = getModel(id).published;
-    if (p !== undefined && (p.mean !== undefined || p.sd !== undefined || p.min !== undefined || p.max !== undefined)) out.push(p);
-  }
-  return out;
-}
-
-// summary.json/csv/md and index.html from the finished runs; returns the terminal table.
-// The page and stats modules (echarts, stdlib) load only here: commands that fail early stay quick.
-export async function finishStudy(dir: string, meta: StudyMeta, records: readonly StudyRecord[], o: FinishOptions = {}): Promise<Finished> {
-  const [{ renderStudyPage }, { formatSummary, summarizeStudy, writeSummary }] = await Promise.all([import('../report/page.js'), import('./stats.js')]);
-  const runs = o.filter ? records.filter(o.filter) : [...records];
-  const m: StudyMeta = o.filter ? { ...meta, runs: meta.runs.filter((r) => o.filter!(r as StudyRecord)) } : meta;
-  const baseline = o.baseline ?? meta.config.baseline;
-  const published = o.published ?? publishedFigures(meta.config.models);
-  const summary = summarizeStudy(m, runs, { ...(baseline !== undefined ? { baseline } : {}), published });
-  const files = writeSummary(dir, summary);
-  const html = renderStudyPage({
-    meta: m,
-    runs,
-    summary,
-    published,
-    models: o.models ?? modelDescriptions(meta.config.models),
-    ...(baseline !== undefined ? { baseline } : {}),
-  });
-  const page = join(dir, 'index.html');
-  writeAtomic(page, html);
-  return { summary, table: formatSummary(summary), page, files };
 }

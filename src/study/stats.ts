@@ -1,15 +1,13 @@
-// statistics over a study's runs: per-model summaries, Welch tests against a baseline,
-// and the summary writers (json, csv, markdown) and terminal table.
-// sd is always the sample sd (n-1); CIs are 95% with the t distribution.
-import { renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// statistics over a study's runs: per-model summaries and Welch tests against a baseline (numbers
+// only; the tables and files are src/report/summary.ts). sd is always the sample sd (n-1); CIs are
+// 95% with the t distribution.
 import { max as ssMax, mean as ssMean, median as ssMedian, min as ssMin, quantileSorted, sampleStandardDeviation } from 'simple-statistics';
 import ttest2 from '@stdlib/stats-ttest2';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
-import { ensureDir } from './files.js';
 import type { RunRecord } from '../train/types.js';
 import type {
   ModelSummary,
+  PairCounts,
   PublishedComparison,
   PublishedFigure,
   SampleStats,
@@ -113,22 +111,52 @@ function compare(fig: PublishedFigure, ours: SampleStats): PublishedComparison {
   };
 }
 
-export function summarizeModel(model: string, runs: readonly RunRecord[], planned: number, fig?: PublishedFigure): ModelSummary {
-  const test = describe(runs.map((r) => r.testAccuracy));
-  const bestTest = describe(runs.map((r) => r.bestTestAccuracy));
-  const secs = runs.map((r) => r.trainSeconds).filter((s) => Number.isFinite(s));
+// the smallest sample whose accuracy CI is reported: with 2 runs t(0.975, 1) = 12.7 makes it span most of 0-100%
+export const MIN_RUNS_FOR_CI = 3;
+
+// an accuracy sample: the CI of its mean from 3 runs on, clamped to the possible 0..1
+export function describeAccuracy(values: readonly number[]): SampleStats {
+  const s = describe(values);
+  if (s.ci95 === null || s.n < MIN_RUNS_FOR_CI) return { ...s, ci95: null };
+  return { ...s, ci95: [Math.max(0, s.ci95[0]), Math.min(1, s.ci95[1])] };
+}
+
+// a diverged run's accuracy is that of a network with NaN weights: kept in runs.jsonl, counted, not averaged
+export function statRuns(runs: readonly RunRecord[]): RunRecord[] {
+  return runs.filter((r) => r.diverged === undefined);
+}
+
+export function summarizeModel(model: string, all: readonly RunRecord[], planned: number, fig?: PublishedFigure): ModelSummary {
+  const runs = statRuns(all);
+  const test = describeAccuracy(runs.map((r) => r.testAccuracy));
+  const bestTest = describeAccuracy(runs.map((r) => r.bestTestAccuracy));
+  // a diverged run stopped early: its seconds say nothing of a run, unless no run finished otherwise
+  const secs = (runs.length > 0 ? runs : all).map((r) => r.trainSeconds).filter((s) => Number.isFinite(s));
   const epochs = runs.map((r) => r.bestEpoch).filter((e) => Number.isFinite(e));
   return {
     model,
     planned,
-    n: runs.length,
-    params: runs.length > 0 ? runs[0]!.params : null,
+    n: all.length,
+    diverged: all.length - runs.length,
+    collapsed: runs.filter((r) => r.collapsed === true).length,
+    params: all.length > 0 ? all[0]!.params : null,
     meanSeconds: secs.length > 0 ? ssMean(secs) : null,
     test,
     bestTest,
     meanBestEpoch: epochs.length > 0 ? ssMean(epochs) : null,
     published: fig ? compare(fig, fig.bestEpoch ? bestTest : test) : null,
+    pairs: pairCountsOf(runs),
   };
+}
+
+// the pair counts of the runs (records written before counts were recorded have none)
+export function pairCountsOf(runs: readonly RunRecord[]): PairCounts | null {
+  const withCounts = runs.filter((r) => typeof r.trainPairs === 'number' && typeof r.testPairs === 'number');
+  if (withCounts.length === 0) return null;
+  const key = (r: RunRecord): PairCounts => ({ train: r.trainPairs!, validation: r.validationPairs ?? 0, test: r.testPairs! });
+  const first = key(withCounts[0]!);
+  const varied = withCounts.length < runs.length || withCounts.some((r) => JSON.stringify(key(r)) !== JSON.stringify(first));
+  return varied ? { ...first, varied } : first;
 }
 
 export function summarizeStudy(meta: StudyMeta | null, runs: readonly RunRecord[], opts: SummarizeOptions = {}): StudySummary {
@@ -142,11 +170,26 @@ export function summarizeStudy(meta: StudyMeta | null, runs: readonly RunRecord[
   if (baseline !== null && !ids.includes(baseline)) baseline = ids[0] ?? null;
   const welchRows: WelchRow[] = [];
   if (baseline !== null) {
-    const y = (groups.get(baseline) ?? []).map((r) => r.testAccuracy);
+    const yRuns = statRuns(groups.get(baseline) ?? []);
+    const y = yRuns.map((r) => r.testAccuracy);
     for (const id of ids) {
       if (id === baseline) continue;
-      const x = (groups.get(id) ?? []).map((r) => r.testAccuracy);
-      welchRows.push({ model: id, baseline, ...welch(x, y) });
+      const xRuns = statRuns(groups.get(id) ?? []);
+      const x = xRuns.map((r) => r.testAccuracy);
+      const w = welch(x, y);
+      const excluded = [id, baseline].map((m) => ((groups.get(m) ?? []).length - statRuns(groups.get(m) ?? []).length));
+      const collapsed = [xRuns, yRuns].map((rs) => rs.filter((r) => r.collapsed === true).length);
+      const said: string[] = [];
+      if (excluded[0]! + excluded[1]! > 0) said.push(`diverged runs excluded: ${countText(excluded[0]!, excluded[1]!)}`);
+      if (collapsed[0]! + collapsed[1]! > 0) said.push(`collapsed runs included: ${countText(collapsed[0]!, collapsed[1]!)}`);
+      welchRows.push({
+        model: id, baseline, ...w,
+        // a difference of accuracies lies in -1..1: its CI is clamped there
+        ci95: w.ci95 === null ? null : [Math.max(-1, w.ci95[0]), Math.min(1, w.ci95[1])],
+        divergedExcluded: [excluded[0]!, excluded[1]!],
+        collapsedIncluded: [collapsed[0]!, collapsed[1]!],
+        note: [w.note, ...said].filter((t) => t !== '').join('; '),
+      });
     }
   }
   return {
@@ -161,183 +204,7 @@ export function summarizeStudy(meta: StudyMeta | null, runs: readonly RunRecord[
   };
 }
 
-// --- formatting -----------------------------------------------------------------------------
-
-export function pct(x: number | null | undefined, digits = 2): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '–' : (x * 100).toFixed(digits);
-}
-
-// signed difference in percentage points
-export function pp(x: number | null | undefined, digits = 2): string {
-  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
-  const v = x * 100;
-  return `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(digits)}`;
-}
-
-// 'mean ± sd' in %, or just the mean when sd is unknown
-export function meanSd(s: { mean?: number | null; sd?: number | null }, digits = 2): string {
-  if (s.mean === null || s.mean === undefined) return '–';
-  return s.sd === null || s.sd === undefined ? pct(s.mean, digits) : `${pct(s.mean, digits)} ± ${pct(s.sd, digits)}`;
-}
-
-export function ciText(ci: [number, number] | null, digits = 2): string {
-  return ci === null ? '–' : `[${pct(ci[0], digits)}, ${pct(ci[1], digits)}]`;
-}
-
-export function rangeText(s: { min?: number | null; max?: number | null }, digits = 2): string {
-  if (s.min === null || s.min === undefined || s.max === null || s.max === undefined) return '–';
-  return `${pct(s.min, digits)}–${pct(s.max, digits)}`;
-}
-
-export function pValueText(p: number | null): string {
-  if (p === null || !Number.isFinite(p)) return '–';
-  if (p < 1e-4) return '<0.0001';
-  return p.toFixed(4);
-}
-
-export function secondsText(s: number | null): string {
-  if (s === null || !Number.isFinite(s)) return '–';
-  return s >= 100 ? s.toFixed(0) : s >= 10 ? s.toFixed(1) : s.toFixed(2);
-}
-
-export function intText(n: number | null): string {
-  return n === null || !Number.isFinite(n) ? '–' : Math.round(n).toLocaleString('en-US');
-}
-
-// the published figure as one short string: 'mean ± sd [min–max]'
-export function publishedText(f: PublishedFigure): string {
-  const parts: string[] = [];
-  if (f.mean !== undefined) parts.push(meanSd(f));
-  else if (f.sd !== undefined) parts.push(`sd ${pct(f.sd)}`);
-  if (f.min !== undefined || f.max !== undefined) parts.push(`[${pct(f.min ?? null)}–${pct(f.max ?? null)}]`);
-  return parts.join(' ') || '–';
-}
-
-export function publishedDiffText(c: PublishedComparison): string {
-  const parts: string[] = [];
-  if (c.diffMean !== null) parts.push(`mean ${pp(c.diffMean)}`);
-  if (c.diffSd !== null) parts.push(`sd ${pp(c.diffSd)}`);
-  if (c.diffMin !== null) parts.push(`min ${pp(c.diffMin)}`);
-  if (c.diffMax !== null) parts.push(`max ${pp(c.diffMax)}`);
-  return parts.length > 0 ? parts.join(', ') : '–';
-}
-
-export interface Table {
-  head: string[];
-  rows: string[][];
-  align?: ('l' | 'r')[];
-}
-
-export function summaryTable(s: StudySummary): Table {
-  const anyPub = s.models.some((m) => m.published !== null);
-  const head = ['model', 'runs', 'test acc % (mean ± sd)', '95% CI', 'median', 'min–max', 'best-epoch %', 's/run', 'params'];
-  if (anyPub) head.push('published %', 'ours − published (pp)');
-  const rows = s.models.map((m) => {
-    const runs = m.planned > 0 ? `${m.n}/${m.planned}` : String(m.n);
-    const row = [m.model, runs, meanSd(m.test), ciText(m.test.ci95), pct(m.test.median), rangeText(m.test), meanSd(m.bestTest), secondsText(m.meanSeconds), intText(m.params)];
-    if (anyPub) {
-      const c = m.published;
-      row.push(c ? `${publishedText(c.figure)}${c.figure.bestEpoch ? ' (best epoch)' : ''}` : '', c ? publishedDiffText(c) : '');
-    }
-    return row;
-  });
-  return { head, rows, align: head.map((_, i) => (i === 0 || i >= 9 ? 'l' : 'r')) };
-}
-
-export function welchTable(s: StudySummary): Table {
-  const head = ['model', 'runs', 'diff (pp)', '95% CI of diff (pp)', 'df', 't', 'p', 'note'];
-  const rows = s.welch.map((w) => [
-    w.model,
-    `${w.nModel} vs ${w.nBaseline}`,
-    pp(w.diff),
-    w.ci95 ? `[${pp(w.ci95[0])}, ${pp(w.ci95[1])}]` : '–',
-    w.df === null ? '–' : w.df.toFixed(1),
-    w.t === null ? '–' : w.t.toFixed(2),
-    pValueText(w.p),
-    w.note,
-  ]);
-  return { head, rows, align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'] };
-}
-
-// plain-text table with aligned columns (width counted in code points)
-export function formatTable(t: Table): string {
-  const len = (s: string): number => [...s].length;
-  const widths = t.head.map((h, i) => Math.max(len(h), ...t.rows.map((r) => len(r[i] ?? ''))));
-  const cell = (s: string, i: number): string => {
-    const pad = ' '.repeat(widths[i]! - len(s));
-    return (t.align?.[i] ?? 'l') === 'r' ? pad + s : s + pad;
-  };
-  const line = (r: string[]): string => r.map((c, i) => cell(c ?? '', i)).join('  ').trimEnd();
-  return [line(t.head), widths.map((w) => '─'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n');
-}
-
-export function summaryNotes(): string {
-  return 'accuracies in %; sd = sample standard deviation (n-1); 95% CI of the mean from the t distribution (n-1 df); best-epoch = best epoch of each run chosen on the test set (optimistic).';
-}
-
-// the terminal table: summary, then the Welch tests
-export function formatSummary(s: StudySummary): string {
-  const out = [formatTable(summaryTable(s)), '', summaryNotes()];
-  if (s.welch.length > 0) {
-    out.push('', `Welch's t-test against ${s.baseline} (final test accuracy, two-sided):`, formatTable(welchTable(s)));
-  }
-  return out.join('\n');
-}
-
-function mdTable(t: Table): string {
-  const esc = (c: string): string => c.replace(/\|/g, '\\|');
-  const sep = t.head.map((_, i) => ((t.align?.[i] ?? 'l') === 'r' ? '---:' : '---'));
-  return [t.head, sep, ...t.rows].map((r) => `| ${r.map(esc).join(' | ')} |`).join('\n');
-}
-
-export function summaryMarkdown(s: StudySummary): string {
-  const out = [`# Study ${s.study}`.trimEnd(), '', mdTable(summaryTable(s)), '', summaryNotes()];
-  if (s.welch.length > 0) {
-    out.push('', `## Welch's t-test against ${s.baseline}`, '', mdTable(welchTable(s)));
-  }
-  return out.join('\n') + '\n';
-}
-
-const CSV_HEAD = [
-  'model', 'planned', 'n', 'params', 'mean_seconds',
-  'test_mean', 'test_sd', 'test_median', 'test_min', 'test_max', 'test_ci95_low', 'test_ci95_high',
-  'best_mean', 'best_sd', 'best_median', 'best_min', 'best_max', 'best_ci95_low', 'best_ci95_high', 'mean_best_epoch',
-  'published_mean', 'published_sd', 'published_min', 'published_max', 'published_best_epoch', 'diff_mean',
-  'welch_baseline', 'welch_diff', 'welch_ci95_low', 'welch_ci95_high', 'welch_df', 'welch_t', 'welch_p',
-];
-
-// one row per model; fractions, not percentages; sd is sample (n-1); empty cell = not available
-export function summaryCsv(s: StudySummary): string {
-  const num = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '' : String(x));
-  const q = (x: string): string => (/[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x);
-  const welchBy = new Map(s.welch.map((w) => [w.model, w]));
-  const lines = [CSV_HEAD.join(',')];
-  for (const m of s.models) {
-    const w = welchBy.get(m.model);
-    const f = m.published?.figure;
-    lines.push([
-      q(m.model), num(m.planned), num(m.n), num(m.params), num(m.meanSeconds),
-      num(m.test.mean), num(m.test.sd), num(m.test.median), num(m.test.min), num(m.test.max), num(m.test.ci95?.[0]), num(m.test.ci95?.[1]),
-      num(m.bestTest.mean), num(m.bestTest.sd), num(m.bestTest.median), num(m.bestTest.min), num(m.bestTest.max), num(m.bestTest.ci95?.[0]), num(m.bestTest.ci95?.[1]), num(m.meanBestEpoch),
-      num(f?.mean), num(f?.sd), num(f?.min), num(f?.max), f ? String(f.bestEpoch) : '', num(m.published?.diffMean),
-      w ? q(w.baseline) : '', num(w?.diff), num(w?.ci95?.[0]), num(w?.ci95?.[1]), num(w?.df), num(w?.t), num(w?.p),
-    ].join(','));
-  }
-  return lines.join('\n') + '\n';
-}
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
-
-// writes summary.json, summary.csv and summary.md into dir (each atomically)
-export function writeSummary(dir: string, s: StudySummary): { json: string; csv: string; md: string } {
-  ensureDir(dir);
-  const paths = { json: join(dir, 'summary.json'), csv: join(dir, 'summary.csv'), md: join(dir, 'summary.md') };
-  writeAtomic(paths.json, JSON.stringify(s, null, 2) + '\n');
-  writeAtomic(paths.csv, summaryCsv(s));
-  writeAtomic(paths.md, summaryMarkdown(s));
-  return paths;
+// counts for the Welch notes: model side, baseline side
+function countText(model: number, baseline: number): string {
+  return `${model} (model), ${baseline} (baseline)`;
 }

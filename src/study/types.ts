@@ -1,7 +1,7 @@
 // what a study directory holds besides runs.jsonl: study.json (StudyMeta) and the summary
 // (summary.json = StudySummary). Accuracies are fractions (0..1) everywhere in data; the
 // formatters turn them into percentages.
-import type { PublishedFigure } from '../models/types.js';
+import type { HyperValues, PublishedFigure } from '../models/types.js';
 
 export type StudyKind = 'study' | 'reproduce' | 'grid';
 
@@ -17,7 +17,23 @@ export interface StudyConfig {
   shortened?: boolean; // reproduce: rounds/epochs cut below the report's protocol
   trainPairs?: number;
   testPairs?: number;
-  extra?: Record<string, unknown>; // anything else the runner wants to keep (grid lists...)
+  mnistDir?: string; // the directory of the MNIST idx files the study was created with (absolute)
+  extra?: Record<string, unknown>; // anything else a caller wants to keep with the study
+  grid?: GridSettings; // a grid study: the values of each axis, seeds per combination, validation part
+  variants?: Record<string, ModelVariant>; // models of the list that are variants: name -> zoo id + hyperparameters set
+}
+
+// a grid study's settings: the values tried on each axis (by the axis' flag), seeds per combination
+export interface GridSettings {
+  axes: Record<string, number[]>;
+  k: number;
+  validationFraction: number;
+}
+
+// a zoo model with some hyperparameters set, under its own name in a study
+export interface ModelVariant {
+  id: string;
+  set: HyperValues;
 }
 
 // one planned run: its seed is fixed before it starts, so resume and determinism can check it
@@ -46,7 +62,7 @@ export interface StudyMeta {
   environment: StudyEnvironment;
 }
 
-// a report's published number for one model (from REPORTS.md), as fractions: the model zoo's type
+// a report's published number for one model (docs/reports.md says where each comes from), as fractions: the model zoo's type
 export type { PublishedFigure };
 
 // a model as the page describes it (supplied by the model zoo / caller)
@@ -80,13 +96,24 @@ export interface PublishedComparison {
 export interface ModelSummary {
   model: string;
   planned: number; // planned runs (from study.json), 0 when unknown
-  n: number; // finished runs
+  n: number; // finished runs (diverged ones included)
+  diverged: number; // finished runs whose loss became NaN/infinite: not in test, bestTest or the Welch tests
+  collapsed: number; // runs (not diverged) predicting one class for every test pair: in the figures
   params: number | null;
   meanSeconds: number | null; // mean training seconds per run
   test: SampleStats; // final-epoch test accuracy
   bestTest: SampleStats; // best-epoch test accuracy (selected on the test set)
   meanBestEpoch: number | null;
   published: PublishedComparison | null;
+  pairs: PairCounts | null; // the pair counts of its runs (null: none recorded); varied = runs differ
+}
+
+// how many pairs a run trained on, validated on and was tested on (as recorded in its run record)
+export interface PairCounts {
+  train: number;
+  validation: number;
+  test: number;
+  varied?: boolean; // the runs of the model did not all use these counts (the first run's are shown)
 }
 
 export interface WelchRow {
@@ -99,7 +126,9 @@ export interface WelchRow {
   df: number | null;
   t: number | null;
   p: number | null; // two-sided
-  note: string; // why a field is null, or '' when the test ran
+  note: string; // why a field is null, what was excluded (diverged) or included (collapsed); '' otherwise
+  divergedExcluded?: [number, number]; // diverged runs left out: model, baseline
+  collapsedIncluded?: [number, number]; // collapsed runs in the test: model, baseline
 }
 
 export interface StudySummary {

@@ -14,7 +14,7 @@ import { noGrad } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
 import { digitLoss, pairLoss } from './losses.js';
 import { resolvePhases } from './phases.js';
-import type { EpochMetrics, RunRecord } from './types.js';
+import type { Diverged, EpochMetrics, RunRecord } from './types.js';
 
 export interface RunOptions {
   model: ModelSpec | string;
@@ -35,10 +35,11 @@ const EVAL_CHUNK = 500;
 
 export function makeOptimizer(recipe: Recipe, params: Tensor[]): Optimizer {
   const o = recipe.optimizer;
+  const wd = o.weightDecay !== undefined ? { weightDecay: o.weightDecay } : {};
   switch (o.kind) {
-    case 'adam': return new Adam(params, { lr: o.lr });
+    case 'adam': return new Adam(params, { lr: o.lr, ...wd });
     case 'adamw': return new AdamW(params, { lr: o.lr, weightDecay: o.weightDecay });
-    case 'sgd': return new SGD(params, { lr: o.lr, momentum: o.momentum });
+    case 'sgd': return new SGD(params, { lr: o.lr, momentum: o.momentum, ...wd });
   }
 }
 
@@ -80,7 +81,7 @@ export function pairStep(net: PairNetwork, opt: Optimizer, recipe: Recipe, b: Pa
   return { out, loss: total.item(), terms };
 }
 
-interface Evaluation { accuracy: number; digitAccuracy: number | null; pairCounts: number[][]; errorCounts: number[][] }
+interface Evaluation { accuracy: number; digitAccuracy: number | null; pairCounts: number[][]; errorCounts: number[][]; predictedOnes: number; n: number }
 
 export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean): Evaluation {
   const wasTraining = net.training;
@@ -88,6 +89,7 @@ export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean)
   const pairCounts = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   const errorCounts = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   let correct = 0;
+  let predictedOnes = 0;
   let digitCorrect = 0;
   let hasDigits = false;
   noGrad(() => {
@@ -100,6 +102,7 @@ export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean)
         const c0 = set.classes[2 * p]!;
         const c1 = set.classes[2 * p + 1]!;
         pairCounts[c0]![c1]! += 1;
+        predictedOnes += pred[i]!;
         if (pred[i] === set.target[p]) correct++;
         else errorCounts[c0]![c1]! += 1;
         if (digits !== null) {
@@ -111,7 +114,12 @@ export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean)
     }
   });
   net.train(wasTraining);
-  return { accuracy: correct / set.n, digitAccuracy: hasDigits ? digitCorrect / (2 * set.n) : null, pairCounts, errorCounts };
+  return { accuracy: correct / set.n, digitAccuracy: hasDigits ? digitCorrect / (2 * set.n) : null, pairCounts, errorCounts, predictedOnes, n: set.n };
+}
+
+// batch norm layers are the modules with running statistics
+export function usesBatchNorm(net: PairNetwork): boolean {
+  return net.namedBuffers().some(([name]) => name.endsWith('runningMean'));
 }
 
 export function trainRun(opts: RunOptions): RunRecord {
@@ -126,10 +134,10 @@ export function trainRun(opts: RunOptions): RunRecord {
   const rng = new Rng(opts.seed);
   const ds = opts.data ?? loadMnist();
   const stats = trainStats(ds);
-  const drawn = generatePairSets(opts.trainPairs ?? 1000, rng.split('data'), ds);
+  // the test pairs have their own count; for equal counts the draw is the one of the course helper
+  const drawn = generatePairSets(opts.trainPairs ?? 1000, rng.split('data'), ds, opts.testPairs ?? 1000);
   const train = opts.train ?? standardise(drawn.train, stats);
   let test = standardise(drawn.test, stats);
-  if (opts.testPairs !== undefined && opts.testPairs < test.n) test = splitPairs(test, opts.testPairs)[0];
   let validation = opts.validation ?? null;
   if (recipe.testSplit === 'half-validation') {
     const [v, t] = splitPairs(test, Math.floor(test.n / 2));
@@ -149,8 +157,14 @@ export function trainRun(opts: RunOptions): RunRecord {
   let epoch = 0;
   let best = { acc: -1, epoch: 0 };
   let last: Evaluation | null = null;
+  let diverged: Diverged | null = null;
 
+  const pairPhaseFollows = phases.some((p) => p.kind === 'pairs');
+  // batch norm cannot normalise one sample in training mode: an incomplete last batch of one is dropped
+  const dropSingle = usesBatchNorm(net);
+  if (dropSingle && train.n < 2) throw new PairbenchError('bad_argument', `${spec.id} uses batch norm: it needs at least 2 training pairs, got ${train.n}`, { field: 'trainPairs', value: train.n });
   for (const phase of phases) {
+    if (diverged !== null) break;
     const phaseParams = phase.kind === 'digits' ? net.digitPhaseParameters() : phases.length === 1 ? net.parameters() : net.pairPhaseParameters();
     if (opt === null || phase.freshOptimizer) {
       opt = makeOptimizer(recipe, phaseParams);
@@ -161,7 +175,7 @@ export function trainRun(opts: RunOptions): RunRecord {
       throw new PairbenchError('bad_config', `${spec.id}: a digit phase needs a network with digit outputs`, { model: spec.id });
     }
     const digitSet = phase.kind === 'digits' ? digitsOf(train) : null;
-    for (let pe = 0; pe < phase.epochs; pe++, epoch++) {
+    for (let pe = 0; pe < phase.epochs && diverged === null; pe++, epoch++) {
       const t0 = performance.now();
       net.train();
       const sums: Record<string, number> = {};
@@ -171,6 +185,7 @@ export function trainRun(opts: RunOptions): RunRecord {
       let seen = 0;
       if (digitSet !== null) {
         for (const b of digitBatches(digitSet, batchSize, shuffle)) {
+          if (dropSingle && b.n === 1) continue;
           const input = recipe.augment === undefined ? b.input : randomAffine(b.input, b.n, recipe.augment, augmentRng, background);
           const logits = net.forwardDigits!(new Tensor(input, [b.n, 1, 14, 14]));
           const loss = digitLoss(logits, b.classes, recipe.auxLoss?.onSigmoid ?? false, recipe.labelSmoothing);
@@ -184,9 +199,14 @@ export function trainRun(opts: RunOptions): RunRecord {
           batches++;
           for (let i = 0; i < b.n; i++) if (argmaxRow(logits, i) === b.classes[i]) correct++;
           seen += b.n;
+          if (!Number.isFinite(v)) {
+            diverged = { epoch: epoch + 1, term: 'digits' };
+            break;
+          }
         }
       } else {
         for (const b of pairBatches(train, batchSize, shuffle)) {
+          if (dropSingle && b.n === 1) continue;
           const batch = recipe.augment === undefined ? b : { ...b, input: randomAffine(b.input, 2 * b.n, recipe.augment, augmentRng, background) };
           const { out, loss, terms } = pairStep(net, opt, recipe, batch, epoch, epochs);
           scheduler?.step();
@@ -196,11 +216,16 @@ export function trainRun(opts: RunOptions): RunRecord {
           const { pred } = predictPairs(out, recipe.compareInCode);
           for (let i = 0; i < b.n; i++) if (pred[i] === b.target[i]) correct++;
           seen += b.n;
+          if (!Number.isFinite(loss)) {
+            diverged = { epoch: epoch + 1, term: Object.keys(terms).find((k) => !Number.isFinite(terms[k]!)) ?? 'total' };
+            break;
+          }
         }
       }
       last = evaluate(net, test, recipe.compareInCode);
       const val = validation === null ? null : evaluate(net, validation, recipe.compareInCode);
-      if (last.accuracy > best.acc) best = { acc: last.accuracy, epoch: epoch + 1 };
+      // a digit-pretraining phase (a pair phase follows) leaves the pair head untrained: not a candidate
+      if ((phase.kind === 'pairs' || !pairPhaseFollows) && last.accuracy > best.acc) best = { acc: last.accuracy, epoch: epoch + 1 };
       const lossTerms: Record<string, number> = {};
       for (const [k, v] of Object.entries(sums)) lossTerms[k] = v / batches;
       const m: EpochMetrics = {
@@ -219,8 +244,11 @@ export function trainRun(opts: RunOptions): RunRecord {
     }
   }
   const final = metrics[metrics.length - 1]!;
+  // a run that ends predicting one class for every test pair has learnt nothing of the task
+  const collapsed = last !== null && (last.predictedOnes === 0 || last.predictedOnes === last.n);
   return {
     model: spec.id,
+    ...(spec.variantOf !== undefined && Object.keys(spec.variantOf.set).length > 0 ? { variantOf: spec.variantOf } : {}),
     round: opts.round ?? 0,
     seed: opts.seed,
     params,
@@ -236,7 +264,12 @@ export function trainRun(opts: RunOptions): RunRecord {
     trainSeconds: (performance.now() - started) / 1000,
     pairCounts: last!.pairCounts,
     errorCounts: last!.errorCounts,
+    trainPairs: train.n,
+    validationPairs: validation?.n ?? 0,
+    testPairs: test.n,
     standardisation: { mean: stats.mean, std: stats.std },
+    ...(diverged !== null ? { diverged } : {}),
+    ...(collapsed ? { collapsed: true as const } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 // the record of one training run: what runs.jsonl holds, one object per line
+import type { HyperValues } from '../models/types.js';
 
 export interface EpochMetrics {
   epoch: number; // 1-based, counted over all phases
@@ -13,7 +14,8 @@ export interface EpochMetrics {
 }
 
 export interface RunRecord {
-  model: string; // REPORTS.md id, e.g. 'lenet-transfer/cnn'
+  model: string; // the zoo id, e.g. 'lenet-transfer/cnn', or a variant's name
+  variantOf?: { id: string; set: HyperValues }; // a variant: the zoo id and the hyperparameters set
   round: number; // 0-based
   seed: number; // the run's own seed (derived from the study seed)
   params: number;
@@ -29,5 +31,16 @@ export interface RunRecord {
   trainSeconds: number;
   pairCounts: number[][]; // 10x10 test pairs per (digit1, digit2)
   errorCounts: number[][]; // 10x10 misclassified test pairs per (digit1, digit2)
+  trainPairs?: number; // pairs trained on, validation pairs and test pairs: the real counts
+  validationPairs?: number; // (absent in records written before they were recorded)
+  testPairs?: number;
   standardisation?: { mean: number; std: number }; // the input standardisation the run used
+  diverged?: Diverged; // the loss became NaN or infinite: the run stopped there
+  collapsed?: true; // the final epoch predicts one class for every test pair
+}
+
+// where a run's loss stopped being finite: 1-based epoch, and the first loss term that did (or 'total')
+export interface Diverged {
+  epoch: number;
+  term: string;
 }

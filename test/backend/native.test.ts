@@ -13,11 +13,13 @@ import { convOutSize } from '../../src/backend/backend.js';
 import { loadNative, loadNativeAddon } from '../../src/backend/native/index.js';
 import { referenceBackend as ref } from '../../src/backend/reference/index.js';
 import { compareRel, makeRng, rand32, randInt } from './helpers.js';
+import { nativeSkip } from '../helpers/components.js';
+import { firstMessage } from '../helpers/worker.js';
 
 const TOL = 1e-4;
 const loaded = loadNative();
 const addonLoad = loadNativeAddon();
-const skip = loaded.ok ? false : `native addon unavailable: ${loaded.ok ? '' : loaded.reason}`;
+const skip = nativeSkip();
 const nat: Backend | null = loaded.ok ? loaded.backend : null;
 
 type Out = Float32Array | Int32Array;
@@ -283,11 +285,14 @@ describe('native addon: loading', () => {
         r.backend.gemm(out, Float32Array.of(1, 2, 3, 4), Float32Array.of(5, 6, 7, 8), 2, 2, 2, false, false, 0);
         parentPort.postMessage({ out: Array.from(out) });
       }).catch((e) => parentPort.postMessage({ error: String(e) }));`;
-    const results = await Promise.all([0, 1].map(() => new Promise<{ out?: number[]; error?: string }>((res, rej) => {
+    const results = await Promise.all([0, 1].map(async (k) => {
       const w = new Worker(src, { eval: true });
-      w.once('message', (m: { out?: number[]; error?: string }) => { res(m); void w.terminate(); });
-      w.once('error', rej);
-    })));
+      try {
+        return await firstMessage<{ out?: number[]; error?: string }>(w, `native addon in worker ${k}`);
+      } finally {
+        await w.terminate();
+      }
+    }));
     for (const m of results) {
       assert.equal(m.error, undefined);
       assert.deepEqual(m.out, [19, 22, 43, 50]);

@@ -1,9 +1,9 @@
 // running the CLI as a user does: node dist/src/cli/main.js with arguments, in a child process
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDirUntilExit } from '../helpers/tmp.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -24,7 +24,7 @@ export function cliAsync(args: string[]): ChildProcess {
 }
 
 export function tmp(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `pairbench-${prefix}-`));
+  return tempDirUntilExit(prefix);
 }
 
 // small and fast: 1 epoch on 200 pairs

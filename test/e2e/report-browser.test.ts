@@ -1,72 +1,18 @@
 // the study page in a real browser: a synthetic study (3 models x 3 rounds) is written to a temp
 // dir, the page is rendered, opened via file:// in headless Chromium; every chart and table must
-// be present and non-empty, the page must log no errors. A screenshot is saved in the temp dir.
+// be present and non-empty, the page must log no errors. The HTML-only checks run without a browser; PAIRBENCH_KEEP_TMP=1 keeps the screenshots.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { EpochMetrics, RunRecord } from '../../src/train/types.js';
+import type { RunRecord } from '../../src/train/types.js';
 import type { ModelDescription, PublishedFigure, StudyMeta } from '../../src/study/types.js';
+import { fakeMeta, fakeRun } from '../helpers/fake-study.js';
 import { writeStudyPage } from '../../src/report/page.js';
-import { Rng } from '../../src/tensor/random.js';
+import { CHROMIUM_PATH, skipUnless } from '../helpers/components.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-
-// the fake study is the same every time
-function rng(seed: number): () => number {
-  const r = new Rng(seed);
-  return () => r.random();
-}
-
-export function fakeRun(model: string, round: number, level: number, epochs: number, pretrain = 0, digits = true): RunRecord {
-  const r = rng(round * 7919 + model.length * 31 + Math.round(level * 1000));
-  const metrics: EpochMetrics[] = [];
-  let best = 0;
-  let bestEpoch = 1;
-  for (let e = 1; e <= epochs; e++) {
-    const f = 1 - Math.exp(-e / 3);
-    const acc = Math.min(0.999, 0.5 + (level - 0.5) * f + (r() - 0.5) * 0.03);
-    if (acc > best) {
-      best = acc;
-      bestEpoch = e;
-    }
-    const loss = 0.7 * Math.exp(-e / 4) + 0.05 + r() * 0.02;
-    const m: EpochMetrics = { epoch: e, phase: e <= pretrain ? 'pretrain' : 'main', trainLoss: loss, lossTerms: { main: loss }, trainAccuracy: Math.min(1, acc + 0.05), testAccuracy: acc, seconds: 0.5 + r() * 0.1 };
-    if (digits) m.digitAccuracy = 0.9 + r() * 0.05;
-    metrics.push(m);
-  }
-  const pairCounts: number[][] = [];
-  const errorCounts: number[][] = [];
-  for (let i = 0; i < 10; i++) {
-    pairCounts.push([]);
-    errorCounts.push([]);
-    for (let j = 0; j < 10; j++) {
-      const n = 5 + Math.floor(r() * 10);
-      const hard = Math.exp(-Math.abs(i - j)) * (1 - level) * 2;
-      pairCounts[i]!.push(n);
-      errorCounts[i]!.push(Math.min(n, Math.round(n * hard * (0.5 + r()))));
-    }
-  }
-  const last = metrics[metrics.length - 1]!;
-  const rec: RunRecord = {
-    model, round, seed: 1000 + round, params: 50000 + model.length * 1000, epochs, batchSize: 100, backend: 'native', metrics,
-    testAccuracy: last.testAccuracy, bestTestAccuracy: best, bestEpoch, trainSeconds: 10 + r() * 3 + level * 5, pairCounts, errorCounts,
-  };
-  if (digits) rec.digitAccuracy = last.digitAccuracy!;
-  return rec;
-}
-
-export function fakeMeta(models: string[], rounds: number, epochs: number): StudyMeta {
-  return {
-    name: 'synthetic',
-    kind: 'reproduce',
-    config: { models, rounds, epochs, seed: 42, workers: 2, batchSize: 100, report: 'lenet-transfer', shortened: true },
-    runs: models.flatMap((model) => Array.from({ length: rounds }, (_, round) => ({ model, round, seed: 1000 + round }))),
-    environment: { node: process.version, pairbench: '0.1.0', os: 'linux test', cpu: 'Test CPU', cores: 2, backend: 'native', created: '2025-01-01T00:00:00.000Z' },
-  };
-}
 
 const MODELS = ['lenet-transfer/baseline', 'lenet-transfer/weight-sharing', 'lenet-transfer/transfer-learning'];
 const LEVELS = [0.81, 0.86, 0.94];
@@ -94,7 +40,7 @@ interface PageCheck {
 async function inBrowser(file: string, screenshot: string): Promise<{ check: PageCheck; errors: string[] }> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM_PATH,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const errors: string[] = [];
@@ -123,18 +69,52 @@ async function inBrowser(file: string, screenshot: string): Promise<{ check: Pag
   }
 }
 
-const haveChromium = existsSync(CHROMIUM);
-const skip = haveChromium ? false : `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the browser test`;
-if (!haveChromium) console.log(`# skipping the study page browser tests: ${CHROMIUM} is absent (apt-get install chromium)`);
+const skip = skipUnless('chromium', existsSync(CHROMIUM_PATH), `${CHROMIUM_PATH} not found: install Debian's chromium (apt-get install chromium) to run the study page in a browser`);
 
-test('study page: 3 models x 3 rounds, every chart and table present, no errors', { skip, timeout: 120_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'pairbench-report-'));
+function fullStudy(dir: string): string {
   const runs = MODELS.flatMap((m, i) => [0, 1, 2].map((round) => fakeRun(m, round, LEVELS[i]!, 12, m.endsWith('transfer-learning') ? 6 : 0)));
   writeStudy(dir, fakeMeta(MODELS, 3, 12), runs);
-  const file = writeStudyPage(dir, { models: DESCRIPTIONS, published: PUBLISHED });
-  const html = readFileSync(file, 'utf8');
+  return writeStudyPage(dir, { models: DESCRIPTIONS, published: PUBLISHED });
+}
+
+function partialStudy(dir: string): string {
+  const runs = [fakeRun(MODELS[0]!, 0, 0.81, 8), fakeRun(MODELS[0]!, 1, 0.81, 8), fakeRun(MODELS[1]!, 0, 0.86, 8, 0, false)];
+  const noCounts = runs[2]! as unknown as Record<string, unknown>;
+  noCounts['pairCounts'] = [];
+  noCounts['errorCounts'] = [];
+  writeStudy(dir, fakeMeta(MODELS, 3, 8), runs, true);
+  return writeStudyPage(dir);
+}
+
+function emptyStudy(dir: string): string {
+  writeStudy(dir, fakeMeta(MODELS, 2, 5), []);
+  return writeStudyPage(dir);
+}
+
+// the HTML checks need no browser: they run everywhere
+test('study page HTML: self-contained, titled heat map, sample sd, our choices marked', (t) => {
+  const html = readFileSync(fullStudy(tempDir(t, 'report')), 'utf8');
   assert.doesNotMatch(html, /<script/i, 'the page needs no script');
   assert.doesNotMatch(html, /(src|href)="https?:/i, 'the page loads nothing from the network');
+  assert.match(html, /<title>digit 1 = 3, digit 2 = 5: \d+ of \d+ test pairs misclassified/);
+  assert.match(html, /<em>sample<\/em> standard deviation \(n−1\)/);
+  assert.match(html, /ours<\/span> layer sizes/);
+});
+
+test('study page HTML of a partial study: one run, no runs, no digit counts, torn last line', (t) => {
+  const html = readFileSync(partialStudy(tempDir(t, 'report-partial')), 'utf8');
+  assert.match(html, /Partial study: 3 of 9 runs finished/);
+  assert.match(html, /no per-digit counts recorded/);
+  assert.match(html, /incomplete line/);
+});
+
+test('study page HTML of a study with no runs yet', (t) => {
+  assert.match(readFileSync(emptyStudy(tempDir(t, 'report-empty')), 'utf8'), /No finished runs yet/);
+});
+
+test('study page in chromium: 3 models x 3 rounds, every chart and table present, no errors', { skip, timeout: 120_000 }, async (t) => {
+  const dir = tempDir(t, 'report');
+  const file = fullStudy(dir);
   const shot = join(dir, 'screenshot.png');
   const { check, errors } = await inBrowser(file, shot);
   assert.deepEqual(errors, []);
@@ -147,34 +127,17 @@ test('study page: 3 models x 3 rounds, every chart and table present, no errors'
   for (const t of check.tables) assert.ok(t.rows > 0 && t.cells > 0, `table ${t.cls} is empty`);
   for (const s of ['summary', 'curves', 'distribution', 'heatmaps', 'cost', 'welch', 'models', 'config']) assert.ok(check.sections.includes(s), `section ${s} missing`);
   assert.ok(existsSync(shot) && readFileSync(shot).length > 10_000, 'screenshot saved');
-  assert.match(html, /<title>digit 1 = 3, digit 2 = 5: \d+ of \d+ test pairs misclassified/);
-  assert.match(html, /<em>sample<\/em> standard deviation \(n−1\)/);
-  assert.match(html, /ours<\/span> layer sizes/);
-  t.diagnostic(`study page screenshot: ${shot}`);
 });
 
-test('study page of a partial study: one run, no runs, no digit counts, torn last line', { skip, timeout: 120_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pairbench-report-partial-'));
-  const runs = [fakeRun(MODELS[0]!, 0, 0.81, 8), fakeRun(MODELS[0]!, 1, 0.81, 8), fakeRun(MODELS[1]!, 0, 0.86, 8, 0, false)];
-  const noCounts = runs[2]! as unknown as Record<string, unknown>;
-  noCounts['pairCounts'] = [];
-  noCounts['errorCounts'] = [];
-  writeStudy(dir, fakeMeta(MODELS, 3, 8), runs, true);
-  const file = writeStudyPage(dir);
-  const html = readFileSync(file, 'utf8');
-  assert.match(html, /Partial study: 3 of 9 runs finished/);
-  assert.match(html, /no per-digit counts recorded/);
-  assert.match(html, /incomplete line/);
-  const { errors, check } = await inBrowser(file, join(dir, 'screenshot.png'));
+test('study page in chromium: a partial study renders without errors', { skip, timeout: 120_000 }, async (t) => {
+  const dir = tempDir(t, 'report-partial');
+  const { errors, check } = await inBrowser(partialStudy(dir), join(dir, 'screenshot.png'));
   assert.deepEqual(errors, []);
   assert.ok(check.charts.some((c) => c.kind === 'test-accuracy'));
 });
 
-test('study page of a study with no runs yet renders', { skip, timeout: 60_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pairbench-report-empty-'));
-  writeStudy(dir, fakeMeta(MODELS, 2, 5), []);
-  const file = writeStudyPage(dir);
-  const { errors } = await inBrowser(file, join(dir, 'screenshot.png'));
+test('study page in chromium: a study with no runs yet renders without errors', { skip, timeout: 60_000 }, async (t) => {
+  const dir = tempDir(t, 'report-empty');
+  const { errors } = await inBrowser(emptyStudy(dir), join(dir, 'screenshot.png'));
   assert.deepEqual(errors, []);
-  assert.match(readFileSync(file, 'utf8'), /No finished runs yet/);
 });

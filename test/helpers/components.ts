@@ -3,6 +3,8 @@
 // PAIRBENCH_REQUIRE=native,chromium,redis (set by .ci/run) a missing required one fails instead.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { loadNative } from '../../src/backend/native/index.js';
+import type { BackendName } from '../../src/backend/select.js';
 
 export type Component = 'native' | 'chromium' | 'redis' | 'onnxruntime' | 'torch';
 
@@ -32,4 +34,15 @@ export function skipUnless(c: Component, available: boolean, why: string): false
   if (isRequired(c)) throw new Error(`PAIRBENCH_REQUIRE names '${c}' but it is missing: ${why}`);
   console.log(`# skipping: ${msg}`);
   return msg;
+}
+
+/** the native addon's `skip` option: loads it once; the reason names the addon and how to build it */
+export function nativeSkip(): false | string {
+  const n = loadNative();
+  return skipUnless('native', n.ok, n.ok ? '' : `the native addon did not load: ${n.reason}`);
+}
+
+/** every backend a parity suite runs on: the reference always, native with a skip reason when it is absent */
+export function backendsUnderTest(): { name: BackendName; skip: false | string }[] {
+  return [{ name: 'reference', skip: false }, { name: 'native', skip: nativeSkip() }];
 }

@@ -1,7 +1,7 @@
 // helpers for the data tests: write small idx files and tiny MNIST directories
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDirUntilExit } from '../helpers/tmp.js';
 
 export function idxBytes(kind: 'labels' | 'images', dims: number[], payload: Uint8Array): Uint8Array {
   const header = 4 + 4 * dims.length;
@@ -14,7 +14,7 @@ export function idxBytes(kind: 'labels' | 'images', dims: number[], payload: Uin
 }
 
 export function tempDir(prefix = 'pairbench-data-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return tempDirUntilExit(prefix.replace(/^pairbench-|-$/g, ''));
 }
 
 // a deterministic small payload (no Rng needed: tests of the reader only)

@@ -5,6 +5,7 @@ import { setBackend } from '../../src/backend/select.js';
 import * as F from '../../src/tensor/ops/index.js';
 import { Rng } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { Dropout } from '../../src/nn/layers.js';
 
 before(() => { setBackend('reference'); });
 
@@ -46,10 +47,10 @@ function check(name: string, f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], t
   });
 }
 
-const r = new Rng(42);
 const away = (t: Tensor): Tensor => { for (let i = 0; i < t.size; i++) if (Math.abs(t.data[i]!) < 0.05) t.data[i] = 0.3; return t; };
 
 test('add/sub/mul/div with broadcasting', () => {
+  const r = new Rng(101);  // one generator per test: inputs do not depend on which tests run
   check('add', (a, b) => F.add(a!, b!), [rand([3, 4], r), rand([4], r)]);
   check('sub', (a, b) => F.sub(a!, b!), [rand([2, 1, 3], r), rand([4, 1], r)]);
   check('mul', (a, b) => F.mul(a!, b!), [rand([3, 4], r), rand([3, 1], r)]);
@@ -57,6 +58,7 @@ test('add/sub/mul/div with broadcasting', () => {
 });
 
 test('unary activations', () => {
+  const r = new Rng(102);
   check('relu', (x) => F.relu(x!), [away(rand([5, 6], r))]);
   check('leakyRelu', (x) => F.leakyRelu(x!, 0.1), [away(rand([5, 6], r))]);
   check('sigmoid', (x) => F.sigmoid(x!), [rand([5, 6], r)]);
@@ -68,6 +70,7 @@ test('unary activations', () => {
 });
 
 test('sum and mean, all and along a dim', () => {
+  const r = new Rng(103);
   check('sum all', (x) => F.sum(x!), [rand([3, 4], r)]);
   check('sum dim', (x) => F.sum(x!, 1), [rand([2, 3, 4], r)]);
   check('mean dim keep', (x) => F.mean(x!, -1, true), [rand([2, 3, 4], r)]);
@@ -75,18 +78,21 @@ test('sum and mean, all and along a dim', () => {
 });
 
 test('matmul and linear', () => {
+  const r = new Rng(104);
   check('matmul', (a, b) => F.matmul(a!, b!), [rand([3, 5], r), rand([5, 2], r)]);
   check('linear', (x, w, b) => F.linear(x!, w!, b!), [rand([4, 6], r), rand([3, 6], r), rand([3], r)]);
   check('linear no bias', (x, w) => F.linear(x!, w!, null), [rand([2, 6], r), rand([3, 6], r)]);
 });
 
 test('conv2d with stride and padding', () => {
+  const r = new Rng(105);
   check('conv2d', (x, w, b) => F.conv2d(x!, w!, b!), [rand([2, 2, 6, 5], r), rand([3, 2, 3, 3], r), rand([3], r)]);
   check('conv2d stride 2 pad 1', (x, w, b) => F.conv2d(x!, w!, b!, { stride: 2, padding: 1 }), [rand([1, 2, 7, 7], r), rand([2, 2, 3, 3], r), rand([2], r)]);
   check('conv2d no bias 1x1 image', (x, w) => F.conv2d(x!, w!, null), [rand([2, 3, 1, 1], r), rand([2, 3, 1, 1], r)]);
 });
 
 test('max and avg pooling', () => {
+  const r = new Rng(106);
   // distinct values so the max is unique (finite differences are undefined at ties)
   const x = rand([2, 2, 5, 5], r);
   for (let i = 0; i < x.size; i++) x.data[i] = (i * 7919) % 97 / 10;
@@ -96,6 +102,7 @@ test('max and avg pooling', () => {
 });
 
 test('batch norm, train and eval', () => {
+  const r = new Rng(107);
   const rm = Tensor.zeros([3], 'float64');
   const rv = Tensor.full([3], 1, 'float64');
   check('batchNorm2d train', (x, g, b) => F.batchNorm(x!, g!, b!, rm, rv, { training: true, momentum: 0.1, eps: 1e-5 }),
@@ -107,11 +114,13 @@ test('batch norm, train and eval', () => {
 });
 
 test('softmax and logSoftmax', () => {
+  const r = new Rng(108);
   check('softmax', (x) => F.softmax(x!), [rand([3, 5], r)]);
   check('logSoftmax', (x) => F.logSoftmax(x!), [rand([3, 5], r)]);
 });
 
 test('reshape, flatten, concat, slice', () => {
+  const r = new Rng(109);
   check('reshape', (x) => F.reshape(x!, [4, -1]), [rand([2, 2, 3], r)]);
   check('flatten', (x) => F.flatten(x!), [rand([2, 2, 3], r)]);
   check('concat dim1', (a, b) => F.concat([a!, b!], 1), [rand([2, 3, 2], r), rand([2, 1, 2], r)]);
@@ -120,6 +129,7 @@ test('reshape, flatten, concat, slice', () => {
 });
 
 test('losses', () => {
+  const r = new Rng(110);
   const target = Int32Array.from([0, 2, 1]);
   check('crossEntropy', (x) => F.crossEntropy(x!, target), [rand([3, 4], r)]);
   check('nll', (x) => F.nll(F.logSoftmax(x!), target), [rand([3, 4], r)]);
@@ -130,6 +140,7 @@ test('losses', () => {
 });
 
 test('dropout: gradient equals the mask', () => {
+  const r = new Rng(120);
   const x = rand([4, 6], r);
   const y = F.dropout(x, 0.5, new Rng(3), true);
   F.sum(y).backward();
@@ -138,4 +149,34 @@ test('dropout: gradient equals the mask', () => {
     assert.equal(x.grad!.data[i], kept ? 2 : 0);
     if (kept) assert.ok(Math.abs(y.data[i]! - 2 * x.data[i]!) < 1e-12);
   }
+});
+
+test('dropout: drop rate within binomial bounds, kept elements scaled by 1/(1-p)', () => {
+  const n = 20000;
+  for (const [p, seed] of [[0.1, 5], [0.3, 6], [0.5, 7], [0.8, 8]] as const) {
+    const x = Tensor.full([n], 1.5, 'float64');
+    const y = F.dropout(x, p, new Rng(seed), true);
+    let dropped = 0;
+    for (let i = 0; i < n; i++) {
+      if (y.data[i] === 0) dropped++;
+      else assert.ok(Math.abs(y.data[i]! - 1.5 / (1 - p)) < 1e-12, `p=${p}: kept element ${i} is ${y.data[i]}, expected 1.5 / (1 - p)`);
+    }
+    // 5 standard deviations of Binomial(n, p): a wrong rate fails, an unlucky draw (p ~ 6e-7) does not
+    const sd = Math.sqrt(n * p * (1 - p));
+    assert.ok(Math.abs(dropped - n * p) <= 5 * sd, `p=${p}: ${dropped} of ${n} dropped, expected ${n * p} +- ${Math.round(5 * sd)}`);
+  }
+});
+
+test('dropout: identity in eval mode and at p = 0, through the op and the layer', () => {
+  const r = new Rng(121);
+  const x = rand([50, 40], r);
+  for (const [p, training] of [[0.5, false], [0, true], [0, false]] as const) {
+    const y = F.dropout(x, p, new Rng(9), training);
+    assert.deepEqual(Array.from(y.data), Array.from(x.data), `p=${p} training=${training}`);
+  }
+  const layer = new Dropout(0.5, new Rng(10));
+  layer.eval();
+  assert.deepEqual(Array.from(layer.forward(x).data), Array.from(x.data), 'Dropout layer in eval mode');
+  layer.train();
+  assert.ok(Array.from(layer.forward(x).data).some((v) => v === 0), 'Dropout layer in train mode drops');
 });

@@ -9,7 +9,7 @@ import { lossWeights } from '../../src/train/losses.js';
 import { resolvePhases } from '../../src/train/phases.js';
 import { trainRun } from '../../src/train/run.js';
 
-// parameter counts REPORTS.md states, by id
+// parameter counts the reports state (docs/reports.md), by id
 const STATED: Record<string, number> = {
   'carparelli2019/conv2-sharing-aux': 164280,
   'siebert2022/caux': 281740,
@@ -29,7 +29,7 @@ test('every report has its models, ids are unique', () => {
   for (const r of REPORTS) assert.ok(modelsOfReport(r).length > 0, r);
 });
 
-test('parameter counts: the built network equals the registry and REPORTS.md', () => {
+test('parameter counts: the built network equals the registry and the reports (docs/reports.md)', () => {
   for (const [id, n] of Object.entries(STATED)) assert.equal(getModel(id).params, n, id);
   for (const m of allModels()) {
     const net = m.build({ init: new Rng(1), dropout: new Rng(2) });
@@ -75,18 +75,36 @@ test('the phase switch in a run: digit epochs train the digits, then the pair he
   assert.ok(r.metrics[1]!.digitAccuracy! > 0.3, `digit accuracy after the digit phase: ${r.metrics[1]!.digitAccuracy}`);
 });
 
-test('every model id trains for an epoch on a small pair set', () => {
+// a learnable setting, cheap: 8 epochs over 40 training pairs (batches of 10, Adam at lr 1e-3 where the recipe
+// uses Adam), 40 test pairs (20 where half are validation). Measured (seed 11): every loss falls by 3% or more (lenet-transfer/weight-sharing
+// the least), every model's best epoch scores 0.675 or more, the final test accuracies average 0.738; always
+// answering the majority class scores about 0.55.
+test('every model id learns on a small pair set: its loss falls, its accuracy is above chance', () => {
   const ds = loadMnist();
+  let sumAccuracy = 0;
+  const bad: string[] = [];
   for (const m of allModels()) {
-    const epochs = m.recipe.phases.length > 0 ? 2 : 1;
-    const r = trainRun({ model: m, seed: 11, epochs, trainPairs: 60, testPairs: 50, batchSize: 20, data: ds });
+    const epochs = m.recipe.phases.length > 0 ? 9 : 8;
+    // the architecture is what is tested: Adam lr 1e-3 for every model (siebert2022's plain SGD at lr 0.01
+    // needs far more than these 32 steps, see docs/reports.md)
+    const recipe = { optimizer: { kind: 'adam' as const, lr: 1e-3 } };
+    const r = trainRun({ model: m, seed: 11, epochs, trainPairs: 40, testPairs: 40, batchSize: 10, data: ds, recipe });
     assert.equal(r.metrics.length, epochs, m.id);
     for (const e of r.metrics) assert.ok(Number.isFinite(e.trainLoss), `${m.id}: loss ${e.trainLoss}`);
-    assert.ok(r.testAccuracy >= 0 && r.testAccuracy <= 1);
+    // the last phase (the pair phase, or the digit phase of direct digit prediction) trains for 8 epochs
+    const last = r.metrics.filter((e) => e.phase === r.metrics[r.metrics.length - 1]!.phase);
+    const first = last[0]!.trainLoss;
+    const lowest = Math.min(...last.slice(1).map((e) => e.trainLoss));
+    if (!(lowest <= 0.98 * first)) bad.push(`${m.id}: training loss from ${first.toFixed(4)} to at best ${lowest.toFixed(4)}`);
+    if (!(r.bestTestAccuracy >= 0.62)) bad.push(`${m.id}: best test accuracy ${r.bestTestAccuracy}`);
+    sumAccuracy += r.testAccuracy;
     const pairs = r.pairCounts.flat().reduce((s, v) => s + v, 0);
-    assert.equal(pairs, m.recipe.testSplit === 'half-validation' ? 25 : 50, `${m.id}: confusion counts cover the test pairs`);
+    assert.equal(pairs, m.recipe.testSplit === 'half-validation' ? 20 : 40, `${m.id}: confusion counts cover the test pairs`);
     assert.ok(r.errorCounts.flat().reduce((s, v) => s + v, 0) === Math.round((1 - r.testAccuracy) * pairs));
   }
+  assert.deepEqual(bad, [], 'models that did not learn');
+  const mean = sumAccuracy / allModels().length;
+  assert.ok(mean >= 0.68, `mean final test accuracy ${mean.toFixed(3)} over the zoo, chance is about 0.55`);
 });
 
 test('the same seed gives the same run, another seed another', () => {
@@ -98,4 +116,13 @@ test('the same seed gives the same run, another seed another', () => {
   assert.deepEqual(strip(a), strip(b));
   const c = trainRun({ ...opts, seed: 6 });
   assert.notDeepEqual(strip(c).metrics, strip(a).metrics);
+});
+
+test('siebert2022: every id trains with plain SGD lr 0.01, momentum 0, batch 50, 100 epochs, said to be ours', () => {
+  for (const m of modelsOfReport('siebert2022')) {
+    assert.deepEqual(m.recipe.optimizer, { kind: 'sgd', lr: 0.01, momentum: 0 }, m.id);
+    assert.equal(m.recipe.batchSize, 50, m.id);
+    assert.equal(m.recipe.epochs, 100, m.id);
+    assert.ok(m.ours.some((o) => /SGD/.test(o) && /momentum 0/.test(o)), `${m.id}: the optimizer is marked as ours`);
+  }
 });

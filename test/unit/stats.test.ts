@@ -2,13 +2,14 @@
 // scipy.stats.ttest_ind(x, y, equal_var=False), scipy.stats.t.ppf)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/train/types.js';
 import type { StudyMeta } from '../../src/study/types.js';
-import { describe, fiveNumbers, formatSummary, meanCi, summarizeStudy, summaryCsv, summaryMarkdown, welch, writeSummary } from '../../src/study/stats.js';
+import { describe, fiveNumbers, meanCi, summarizeStudy, welch } from '../../src/study/stats.js';
+import { formatSummary, summaryCsv, summaryMarkdown, writeSummary } from '../../src/report/summary.js';
 import { parseRuns, readMetaIfPresent, readRuns, readRunsFile } from '../../src/study/files.js';
+import { tempDirUntilExit } from '../helpers/tmp.js';
 
 const close = (a: number | null | undefined, b: number, tol = 1e-9, what = ''): void => {
   assert.ok(a !== null && a !== undefined && Math.abs(a - b) <= tol, `${what}: ${a} != ${b} (tol ${tol})`);
@@ -164,12 +165,12 @@ test('summary writers and terminal table', () => {
   assert.ok(csv[0]!.startsWith('model,planned,n,params'));
   assert.match(csv[1]!, /^r\/a,3,2,1234,10,0\.82(0000+\d)?,/);
   assert.match(summaryMarkdown(s), /^\| model \| runs \|/m);
-  const dir = mkdtempSync(join(tmpdir(), 'pairbench-stats-'));
+  const dir = tempDirUntilExit('stats');
   const paths = writeSummary(dir, s);
   assert.equal(JSON.parse(readFileSync(paths.json, 'utf8')).models.length, 3);
 });
 
-test('runs.jsonl: torn last line skipped, bad middle line refused, missing files', () => {
+test('runs.jsonl: torn last line skipped, bad middle lines set apart (an error for the strict reader), missing files', () => {
   const a = JSON.stringify(run('r/a', 0, 0.8));
   const b = JSON.stringify(run('r/a', 1, 0.82));
   const ok = parseRuns(`${a}\n${b}\n`);
@@ -182,8 +183,13 @@ test('runs.jsonl: torn last line skipped, bad middle line refused, missing files
   const noNl = parseRuns(`${a}\n${b}`);
   assert.equal(noNl.runs.length, 2);
   assert.equal(noNl.needsNewline, true);
-  assert.throws(() => parseRuns(`${a}\n{oops\n${b}\n`), (e: Error & { code?: string }) => e.code === 'bad_config' && /line 2/.test(e.message));
-  const dir = mkdtempSync(join(tmpdir(), 'pairbench-files-'));
+  const bad = parseRuns(`${a}\n{oops\n{"x":1}\n${b}\n`);
+  assert.equal(bad.runs.length, 2);
+  assert.deepEqual(bad.rejected.map((r) => [r.line, r.text, r.reason.slice(0, 14)]), [[2, '{oops', 'not valid JSON'], [3, '{"x":1}', 'not a run reco']]);
+  const dir = tempDirUntilExit('files');
+  writeFileSync(join(dir, 'runs.jsonl'), `${a}\n{oops\n${b}\n`);
+  assert.throws(() => readRuns(dir), (e: Error & { code?: string }) => e.code === 'damaged_runs' && /line 2 \(not valid JSON\)/.test(e.message));
+  writeFileSync(join(dir, 'runs.jsonl'), '');
   assert.deepEqual(readRuns(dir), []);
   assert.equal(readMetaIfPresent(dir), null);
   writeFileSync(join(dir, 'runs.jsonl'), `${a}\n${b.slice(0, 10)}`);

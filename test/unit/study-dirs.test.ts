@@ -1,13 +1,13 @@
 // ensureDir: creates nested directories and fails (never spins) where node's recursive mkdir hangs
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ensureDir } from '../../src/study/files.js';
+import { tempDirUntilExit } from '../helpers/tmp.js';
 
 test('ensureDir creates every missing level and accepts an existing directory', () => {
-  const root = mkdtempSync(join(tmpdir(), 'pairbench-dirs-'));
+  const root = tempDirUntilExit('dirs');
   try {
     const deep = join(root, 'a', 'b', 'c');
     ensureDir(deep);
@@ -22,7 +22,7 @@ test('ensureDir creates every missing level and accepts an existing directory', 
 });
 
 test('ensureDir fails at once under a dangling symlink and under /proc', () => {
-  const root = mkdtempSync(join(tmpdir(), 'pairbench-dirs-'));
+  const root = tempDirUntilExit('dirs');
   try {
     symlinkSync(join(root, 'nowhere'), join(root, 'dangling'));
     assert.throws(() => ensureDir(join(root, 'dangling', 'x')), /ENOENT/);

@@ -2,8 +2,7 @@
 // the grid search's combinations and selection
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PairbenchError } from '../../src/errors.js';
 import { runSeed } from '../../src/study/seeds.js';
@@ -14,6 +13,7 @@ import { combos, gridConfig, gridWinners, searchJobs, finalJobs } from '../../sr
 import { reproducePlan, reportIds } from '../../src/study/reproduce.js';
 import { runKey, type StudyRecord } from '../../src/study/job.js';
 import type { StudyConfig, StudyMeta } from '../../src/study/types.js';
+import { tempDirUntilExit } from '../helpers/tmp.js';
 
 const cfg = (o: Partial<StudyConfig> = {}): StudyConfig => ({ models: ['lenet-transfer/cnn', 'kropfhamer2022/feedforward'], rounds: 3, epochs: 2, seed: 1, workers: 2, batchSize: null, ...o });
 
@@ -52,18 +52,27 @@ test('config file: zod names unknown keys and bad values', () => {
 test('conflicts: what changes the runs differs; workers and baseline do not', () => {
   const meta = { name: 's', kind: 'study', config: cfg(), runs: [], environment: {} } as unknown as StudyMeta;
   assert.deepEqual(configDifferences(meta, 'study', cfg({ workers: 7, baseline: 'kropfhamer2022/feedforward' })), []);
-  assert.deepEqual(configDifferences(meta, 'study', cfg({ rounds: 4, seed: 2 })), ['rounds 3 there, 4 here', 'seed 1 there, 2 here']);
+  assert.deepEqual(configDifferences(meta, 'study', cfg({ rounds: 4, seed: 2 })), ['seed 1 there, 2 here']);
+  // a study grows (more rounds, more models); it does not shrink
+  assert.deepEqual(configDifferences(meta, 'study', cfg({ rounds: 9, models: [...meta.config.models, 'pillonel2020/model1'] })), []);
+  assert.deepEqual(configDifferences(meta, 'study', cfg({ rounds: 2 })), ['rounds 3 there, 2 here (rounds can be added, not removed)']);
+  // the recipe's rounds (reproduce) against a number: growth when no model gets fewer
+  const recipe = { ...meta, config: cfg({ rounds: null, models: ['lenet-transfer/cnn'] }) } as StudyMeta; // recipe: 15 rounds
+  assert.deepEqual(configDifferences(recipe, 'study', cfg({ rounds: 20, models: ['lenet-transfer/cnn'] })), []);
+  assert.deepEqual(configDifferences(recipe, 'study', cfg({ rounds: 5, models: ['lenet-transfer/cnn'] })), ['rounds recipe default there, 5 here (rounds can be added, not removed)']);
+  assert.deepEqual(configDifferences(meta, 'study', cfg({ models: meta.config.models.slice(1) })), [`models ${meta.config.models[0]} there, not here (models can be added, not removed)`]);
   assert.deepEqual(configDifferences(meta, 'reproduce', cfg()), ['kind study there, reproduce here']);
   assert.deepEqual(configDifferences(meta, 'study', cfg({ epochs: null })), ['epochs 2 there, recipe default here']);
-  const dir = mkdtempSync(join(tmpdir(), 'pairbench-plan-'));
+  const dir = tempDirUntilExit('plan');
   writeFileSync(join(dir, 'study.json'), JSON.stringify(meta));
-  throwsCode(() => checkStudyDir(dir, 'study', cfg({ rounds: 9 }), false), 'study_conflict', /holds a different study \(rounds 3 there, 9 here\)/);
-  assert.equal(checkStudyDir(dir, 'study', cfg({ rounds: 9 }), true).existing, null);
+  throwsCode(() => checkStudyDir(dir, 'study', cfg({ rounds: 1 }), false), 'study_conflict', /holds a different study \(rounds 3 there, 1 here/);
+  assert.equal(checkStudyDir(dir, 'study', cfg({ rounds: 1 }), true).existing, null);
+  assert.notEqual(checkStudyDir(dir, 'study', cfg({ rounds: 9 }), false).existing, null);
   assert.notEqual(checkStudyDir(dir, 'study', cfg(), false).existing, null);
 });
 
 test('runs.jsonl repair: a torn tail is truncated, a missing final newline added', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pairbench-repair-'));
+  const dir = tempDirUntilExit('repair');
   const rec = (round: number): string => JSON.stringify({ model: 'm', round, seed: round, testAccuracy: 0.5, metrics: [] });
   const path = join(dir, 'runs.jsonl');
   writeFileSync(path, `${rec(0)}\n${rec(1)}\n{"model":"m","rou`);
@@ -77,8 +86,8 @@ test('runs.jsonl repair: a torn tail is truncated, a missing final newline added
 });
 
 test('grid: lambda only for aux models; same seeds for every combination; winner on validation only', () => {
-  const c = gridConfig({ models: ['carparelli2019/mlp-sharing-aux', 'carparelli2019/mlp-sharing-noaux'], lambdas: [0.5, 1], lrs: [1e-3], hidden: [10, 20], k: 2, rounds: 3, seed: 4, workers: 1 });
-  const g = c.extra!['grid'] as Parameters<typeof combos>[1];
+  const c = gridConfig({ models: ['carparelli2019/mlp-sharing-aux', 'carparelli2019/mlp-sharing-noaux'], axes: { lambdas: [0.5, 1], lrs: [1e-3], hidden: [10, 20] }, k: 2, rounds: 3, seed: 4, workers: 1 });
+  const g = c.grid!;
   assert.equal(combos('carparelli2019/mlp-sharing-aux', g).length, 4);
   assert.deepEqual(combos('carparelli2019/mlp-sharing-noaux', g).map((x) => x.lambda), [null, null]);
   const jobs = searchJobs(c);
