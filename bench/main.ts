@@ -3,13 +3,15 @@
 //   --quick            shorter timings        --no-reference   native only
 //   --only=<text>      sections/kernels whose name contains text (gemm, conv2d, linear, training...)
 //   --batch=<n>        batch of the per-kernel model shapes (default 100)
-//   --vs-pytorch       training bench against PyTorch (see bench/training.ts)
-//   --repeat=<n>       training bench: n rounds of both sides, the best time of each (a shared machine is noisy)
+//   --vs-pytorch       training bench against PyTorch (bench/training.ts) and whole runs against it (bench/wholerun.ts)
+//   --repeat=<n>       training bench: n rounds of both sides, the best time of each (a shared machine is noisy);
+//                      whole runs: n rounds of both sides, the median of each
 import { arch, cpus } from 'node:os';
 import { referenceBackend } from '../src/backend/reference/index.js';
 import { loadNative, loadNativeAddon } from '../src/backend/native/index.js';
 import { runKernelBench } from './kernels.js';
 import { runTrainingBench } from './training.js';
+import { runWholeRunBench } from './wholerun.js';
 import type { BenchOptions } from './util.js';
 
 function parseArgs(argv: readonly string[]): BenchOptions {
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
   else console.log(`native addon: ${a.path} (SIMD path: ${a.addon.simd()}, CPU has AVX2+FMA: ${a.addon.cpuHasAvx2()})`);
   runKernelBench(n.ok ? n.backend : null, referenceBackend, a.ok ? a.addon : null, opts);
   await runTrainingBench(opts);
+  runWholeRunBench(opts);
 }
 
 main().catch((e: unknown) => {

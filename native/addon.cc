@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <string>
 #include "pb.h"
+#include <vector>
 
 using namespace pb;
 
@@ -183,11 +184,12 @@ void run(Ctx& ctx, Call&, const LinearBackwardArgs& a) {
   if (a.dx) gemmStrided(ctx, n, inF, outF, a.dy, outF, 1, a.w, inF, 1, a.dx, inF, 0.0f);
   if (a.dw) gemmStrided(ctx, outF, inF, n, a.dy, 1, outF, a.x, inF, 1, a.dw, inF, 0.0f);
   if (a.db) {
-    for (long o = 0; o < outF; ++o) {
-      double s = 0.0;
-      for (long i = 0; i < n; ++i) s += a.dy[i * outF + o];
-      a.db[o] = static_cast<float>(s);
-    }
+    // rows outer: contiguous loads and one double sum per output advancing side by side (a column
+    // at a time was strided and one add chain)
+    std::vector<double> s(static_cast<size_t>(outF), 0.0);
+    for (long i = 0; i < n; ++i)
+      for (long o = 0; o < outF; ++o) s[o] += a.dy[i * outF + o];
+    for (long o = 0; o < outF; ++o) a.db[o] = static_cast<float>(s[o]);
   }
 }
 void run(Ctx& ctx, Call&, const Conv2dArgs& a) { conv2dForward(ctx, a.out, a.x, a.w, a.bias, a.d); }
@@ -235,6 +237,9 @@ void run(Ctx&, Call&, const BceWithLogitsLossBackwardArgs& a) { bceWithLogitsLos
 void run(Ctx&, Call&, const BceLossArgs& a) { bceLoss(a.out, a.p, a.t, a.n); }
 void run(Ctx&, Call&, const BceLossBackwardArgs& a) { bceLossBackward(a.dp, a.dout, a.p, a.t, a.n); }
 void run(Ctx&, Call&, const CopyBlockArgs& a) { copyBlock(a.out, a.outOffset, a.outStride, a.x, a.xOffset, a.xStride, a.rows, a.cols); }
+void run(Ctx&, Call&, const DropoutArgs& a) {
+  dropout(a.out, a.mask, a.x, reinterpret_cast<uint32_t*>(a.state), static_cast<long>(a.outLen), a.p);
+}
 void run(Ctx&, Call& c, const AdamStepArgs& a) {
   if (!(a.step >= 1)) c.fail("step counts from 1, got " + std::to_string(a.step));
   adamStep(a.param, a.grad, a.m, a.v, static_cast<long>(a.paramLen), a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.step);

@@ -734,6 +734,31 @@ inline CopyBlockArgs readCopyBlockArgs(Call& call) {
   return CopyBlockArgs{out, outLen, outOffset, outStride, x, xLen, xOffset, xStride, rows, cols};
 }
 
+// dropout(out, mask, x, state, p): inverted dropout: mask (n) = 0 where the next draw of the xoshiro128** state (4, advanced past the n draws; the Rng's stream) is below p * 2^32, else 1/(1-p); out = x * mask
+struct DropoutArgs {
+  float* out;
+  size_t outLen;
+  float* mask;
+  size_t maskLen;
+  const float* x;
+  size_t xLen;
+  int32_t* state;
+  size_t stateLen;
+  double p;
+};
+inline DropoutArgs readDropoutArgs(Call& call) {
+  const size_t outLen = call.len(0);
+  const size_t maskLen = call.len(1);
+  const size_t xLen = call.len(2);
+  const size_t stateLen = call.len(3);
+  const double p = call.num(4, "p");
+  float* const out = call.f32(0, "out", 0);
+  float* const mask = call.f32(1, "mask", static_cast<size_t>(outLen));
+  const float* const x = call.f32(2, "x", static_cast<size_t>(outLen));
+  int32_t* const state = call.i32(3, "state", static_cast<size_t>(4));
+  return DropoutArgs{out, outLen, mask, maskLen, x, xLen, state, stateLen, p};
+}
+
 // adamStep(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step): in-place PyTorch Adam on param (n), m, v; step counts from 1; weightDecay is L2 added to grad
 struct AdamStepArgs {
   float* param;
@@ -828,5 +853,6 @@ inline SgdStepArgs readSgdStepArgs(Call& call) {
   X(bceLoss, BceLoss, 4) \
   X(bceLossBackward, BceLossBackward, 5) \
   X(copyBlock, CopyBlock, 8) \
+  X(dropout, Dropout, 5) \
   X(adamStep, AdamStep, 10) \
   X(sgdStep, SgdStep, 7)

@@ -3,6 +3,7 @@
 // intermediate column matrix). Columns run over the whole batch (j = n*OH*OW + oh*OW + ow) so
 // the small spatial sizes of the models still fill 16-wide micro-tiles.
 #include "pb.h"
+#include "winograd.h"
 #include <algorithm>
 #include <vector>
 
@@ -87,6 +88,7 @@ static void packDyCols(const float* dy, long P, const std::vector<long>& base, l
 void conv2dForward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d) {
   const long K = d.c * d.kh * d.kw, P = d.oh * d.ow, NP = d.n * P, O = d.o, CHW = d.c * d.h * d.w;
   if (NP == 0 || O == 0) return;
+  if (winogradFits(d)) { winogradForward(ctx, out, x, w, bias, d); return; }
   if (K == 0) {
     for (long n = 0; n < d.n; ++n)
       for (long o = 0; o < O; ++o)
@@ -139,6 +141,7 @@ void conv2dForward(Ctx& ctx, float* out, const float* x, const float* w, const f
 
 void conv2dBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d) {
   const long K = d.c * d.kh * d.kw, P = d.oh * d.ow, NP = d.n * P, O = d.o, HW = d.h * d.w, CHW = d.c * HW;
+  if (NP > 0 && winogradFits(d)) { winogradBackwardInput(ctx, dx, dy, w, d); return; }
   std::memset(dx, 0, sizeof(float) * static_cast<size_t>(d.n * CHW));
   if (NP == 0 || O == 0 || K == 0) return;
   const long Kpad = roundUp(K, MR);
@@ -252,6 +255,7 @@ void conv2dBackwardWeight(Ctx& ctx, float* dw, float* db, const float* dy, const
   }
   if (O == 0 || K == 0) return;
   if (NP == 0) { std::memset(dw, 0, sizeof(float) * static_cast<size_t>(O * K)); return; }
+  if (winogradFits(d)) { winogradBackwardWeight(ctx, dw, dy, x, d); return; }
   const long Opad = roundUp(O, MR), Kpad = roundUp(K, NR);
   if (P >= 64) {
     // large images: per image, dy's rows are read in place by the micro-kernel (no packing of dy);

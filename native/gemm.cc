@@ -4,6 +4,7 @@
 // accumulates p ascending inside a KC block, blocks ascending, so results are bit-reproducible.
 #include "pb.h"
 #include <immintrin.h>
+#include <xmmintrin.h>
 #include <algorithm>
 
 namespace pb {
@@ -270,6 +271,23 @@ void packB(const float* b, long rs, long cs, long kc, long nc, float* dst) {
         for (; j < NR; ++j) dst[j] = 0.0f;
         dst += NR;
       }
+    } else if (rs == 1 && nr == NR) {
+      // transposed B (a linear layer's weight): 4 columns x 4 depths per 4x4 SSE transpose, each
+      // column read contiguously along p
+      long p = 0;
+      for (; p + 4 <= kc; p += 4)
+        for (long j = 0; j < NR; j += 4) {
+          __m128 c0 = _mm_loadu_ps(b + (j0 + j) * cs + p), c1 = _mm_loadu_ps(b + (j0 + j + 1) * cs + p);
+          __m128 c2 = _mm_loadu_ps(b + (j0 + j + 2) * cs + p), c3 = _mm_loadu_ps(b + (j0 + j + 3) * cs + p);
+          _MM_TRANSPOSE4_PS(c0, c1, c2, c3);
+          _mm_storeu_ps(dst + p * NR + j, c0);
+          _mm_storeu_ps(dst + (p + 1) * NR + j, c1);
+          _mm_storeu_ps(dst + (p + 2) * NR + j, c2);
+          _mm_storeu_ps(dst + (p + 3) * NR + j, c3);
+        }
+      for (; p < kc; ++p)
+        for (long j = 0; j < NR; ++j) dst[p * NR + j] = b[(j0 + j) * cs + p];
+      dst += kc * NR;
     } else {
       // strided columns (transposed B): read each column contiguously along p when rs == 1
       for (long j = 0; j < nr; ++j) {

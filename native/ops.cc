@@ -2,6 +2,7 @@
 // Reductions run in a fixed order (accumulated in double where the reference sums many terms),
 // so the same inputs give the same bits every run.
 #include "pb.h"
+#include <vector>
 #include <algorithm>
 #include <cmath>
 #if defined(__SSE2__)
@@ -125,8 +126,54 @@ void sumAxis(float* out, const float* x, long outer, long dim, long inner) {
   }
 }
 
+#if defined(__SSE2__)
+// small output widths (6, 3, 2...): the windows run as one sequence across rows and planes, 4 per
+// SSE step, each window's two 2-float rows loaded into vector halves
+static void maxPool2x2Windows(float* out, int32_t* argmax, const float* x, long planes, long H, long W, long OH, long OW) {
+  const long HW = H * W, total = planes * OH * OW;
+  auto start = [&](long q) { const long r = q / OW, ow = q % OW; return (r / OH) * HW + 2 * (r % OH) * W + 2 * ow; };
+  auto pair = [&](long s0, long s1) {  // [x[s0], x[s0 + 1], x[s1], x[s1 + 1]]
+    return _mm_loadh_pi(_mm_loadl_pi(_mm_setzero_ps(), reinterpret_cast<const __m64*>(x + s0)), reinterpret_cast<const __m64*>(x + s1));
+  };
+  const __m128i off1 = _mm_set1_epi32(1), offW = _mm_set1_epi32(static_cast<int32_t>(W)), offW1 = _mm_set1_epi32(static_cast<int32_t>(W + 1));
+  long q = 0;
+  for (; q + 4 <= total; q += 4) {
+    const long s0 = start(q), s1 = start(q + 1), s2 = start(q + 2), s3 = start(q + 3);
+    const __m128 a0 = pair(s0, s1), b0 = pair(s2, s3), a1 = pair(s0 + W, s1 + W), b1 = pair(s2 + W, s3 + W);
+    // as maxPool2x2 below: first maximum wins, max_ps(v, best) is `v > best ? v : best`
+    __m128 best = _mm_shuffle_ps(a0, b0, _MM_SHUFFLE(2, 0, 2, 0));
+    __m128i bi = _mm_setzero_si128();
+    __m128 v = _mm_shuffle_ps(a0, b0, _MM_SHUFFLE(3, 1, 3, 1));
+    __m128i g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
+    best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, off1), _mm_andnot_si128(g, bi));
+    v = _mm_shuffle_ps(a1, b1, _MM_SHUFFLE(2, 0, 2, 0));
+    g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
+    best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, offW), _mm_andnot_si128(g, bi));
+    v = _mm_shuffle_ps(a1, b1, _MM_SHUFFLE(3, 1, 3, 1));
+    g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
+    best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, offW1), _mm_andnot_si128(g, bi));
+    _mm_storeu_ps(out + q, best);
+    const __m128i starts = _mm_setr_epi32(static_cast<int32_t>(s0), static_cast<int32_t>(s1), static_cast<int32_t>(s2), static_cast<int32_t>(s3));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(argmax + q), _mm_add_epi32(starts, bi));
+  }
+  for (; q < total; ++q) {
+    const long s0 = start(q);
+    const float* r0 = x + s0;
+    float best = r0[0]; int32_t bi = 0;
+    float v = r0[1]; bool g = v > best; best = g ? v : best; bi = g ? 1 : bi;
+    v = r0[W]; g = v > best; best = g ? v : best; bi = g ? static_cast<int32_t>(W) : bi;
+    v = r0[W + 1]; g = v > best; best = g ? v : best; bi = g ? static_cast<int32_t>(W + 1) : bi;
+    out[q] = best;
+    argmax[q] = static_cast<int32_t>(s0) + bi;
+  }
+}
+#endif
+
 static void maxPool2x2(float* out, int32_t* argmax, const float* x, long planes, long H, long W, long OH, long OW) {
   const long HW = H * W, P = OH * OW;
+#if defined(__SSE2__)
+  if (OW < 8) { maxPool2x2Windows(out, argmax, x, planes, H, W, OH, OW); return; }
+#endif
   for (long nc = 0; nc < planes; ++nc) {
     const float* src = x + nc * HW;
     float* dst = out + nc * P;
@@ -250,11 +297,61 @@ static double channelSum(long n, long c, long ch, long hw, F f) {
   return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
-void batchNormTrain(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps) {
-  const double M = static_cast<double>(n * hw);
+// BatchNorm1d (hw == 1): rows outer, channels inner, so the loads are contiguous and the
+// per-channel double sums advance side by side (a channel-outer loop was strided and one add chain)
+static void batchNormTrainRows(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, double eps) {
+  std::vector<double> mu(static_cast<size_t>(c), 0.0), var(static_cast<size_t>(c), 0.0);
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) mu[ch] += static_cast<double>(x[i * c + ch]);
+  for (long ch = 0; ch < c; ++ch) mu[ch] /= static_cast<double>(n);
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) { const double dlt = x[i * c + ch] - mu[ch]; var[ch] += dlt * dlt; }
+  std::vector<float> muf(static_cast<size_t>(c)), scale(static_cast<size_t>(c));
   for (long ch = 0; ch < c; ++ch) {
-    const double mu = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(x[j]); }) / M;
-    const double v = channelSum(n, c, ch, hw, [&](long j) { const double dlt = x[j] - mu; return dlt * dlt; });
+    const double is = 1.0 / std::sqrt(var[ch] / static_cast<double>(n) + eps);
+    mean[ch] = muf[ch] = static_cast<float>(mu[ch]);
+    invStd[ch] = static_cast<float>(is);
+    scale[ch] = static_cast<float>(gamma[ch] * is);
+  }
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) out[i * c + ch] = (x[i * c + ch] - muf[ch]) * scale[ch] + beta[ch];
+}
+
+// sum over one channel of f(j) (j indexes the NCHW buffer): each image's hw values in 8 float lanes,
+// the per-image partial added into double (float rounding only over hw/8 terms)
+template <class F>
+static double channelSumBlocked(long n, long c, long ch, long hw, F f) {
+  double total = 0.0;
+  for (long i = 0; i < n; ++i) {
+    const long base = (i * c + ch) * hw;
+    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    long t = 0;
+    for (; t + 8 <= hw; t += 8)
+      for (int l = 0; l < 8; ++l) s[l] += f(base + t + l);
+    for (int l = 0; t + l < hw; ++l) s[l] += f(base + t + l);
+    total += static_cast<double>(((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])));
+  }
+  return total;
+}
+
+// BatchNorm2d in float lanes once a channel holds at least this many values; below it (tiny
+// batches, 1x1 maps) the backward terms cancel almost exactly and double is kept
+constexpr long BN_FLOAT_MIN = 64;
+
+void batchNormTrain(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps) {
+  if (hw == 1) { batchNormTrainRows(out, mean, invStd, x, gamma, beta, n, c, eps); return; }
+  const double M = static_cast<double>(n * hw);
+  const bool fast = n * hw >= BN_FLOAT_MIN;
+  for (long ch = 0; ch < c; ++ch) {
+    double mu, v;
+    if (fast) {
+      mu = channelSumBlocked(n, c, ch, hw, [&](long j) { return x[j]; }) / M;
+      const float m = static_cast<float>(mu);
+      v = channelSumBlocked(n, c, ch, hw, [&](long j) { const float dlt = x[j] - m; return dlt * dlt; });
+    } else {
+      mu = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(x[j]); }) / M;
+      v = channelSum(n, c, ch, hw, [&](long j) { const double dlt = x[j] - mu; return dlt * dlt; });
+    }
     const double is = 1.0 / std::sqrt(v / M + eps);
     mean[ch] = static_cast<float>(mu);
     invStd[ch] = static_cast<float>(is);
@@ -268,6 +365,13 @@ void batchNormTrain(float* out, float* mean, float* invStd, const float* x, cons
 }
 
 void batchNormEval(float* out, const float* x, const float* gamma, const float* beta, const float* rm, const float* rv, long n, long c, long hw, double eps) {
+  if (hw == 1) {
+    std::vector<float> scale(static_cast<size_t>(c));
+    for (long ch = 0; ch < c; ++ch) scale[ch] = static_cast<float>(gamma[ch] / std::sqrt(static_cast<double>(rv[ch]) + eps));
+    for (long i = 0; i < n; ++i)
+      for (long ch = 0; ch < c; ++ch) out[i * c + ch] = (x[i * c + ch] - rm[ch]) * scale[ch] + beta[ch];
+    return;
+  }
   for (long ch = 0; ch < c; ++ch) {
     const float scale = static_cast<float>(gamma[ch] / std::sqrt(static_cast<double>(rv[ch]) + eps));
     const float mu = rm[ch], b = beta[ch];
@@ -279,17 +383,56 @@ void batchNormEval(float* out, const float* x, const float* gamma, const float* 
   }
 }
 
+// BatchNorm1d backward, rows outer (see batchNormTrainRows); the same double arithmetic per element
+static void batchNormBackwardRows(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd, const float* gamma, long n, long c) {
+  const double M = static_cast<double>(n);
+  std::vector<double> sdy(static_cast<size_t>(c), 0.0), sdyx(static_cast<size_t>(c), 0.0), mu(static_cast<size_t>(c)), is(static_cast<size_t>(c)), k(static_cast<size_t>(c));
+  for (long ch = 0; ch < c; ++ch) { mu[ch] = mean[ch]; is[ch] = invStd[ch]; k[ch] = gamma[ch] * is[ch] / M; }
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) {
+      const double g = dy[i * c + ch];
+      sdy[ch] += g;
+      sdyx[ch] += g * ((x[i * c + ch] - mu[ch]) * is[ch]);
+    }
+  for (long ch = 0; ch < c; ++ch) { dgamma[ch] = static_cast<float>(sdyx[ch]); dbeta[ch] = static_cast<float>(sdy[ch]); }
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) {
+      const double xhat = (x[i * c + ch] - mu[ch]) * is[ch];
+      dx[i * c + ch] = static_cast<float>(k[ch] * (M * dy[i * c + ch] - sdy[ch] - xhat * sdyx[ch]));
+    }
+}
+
 void batchNormBackward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd, const float* gamma, long n, long c, long hw) {
+  if (hw == 1) { batchNormBackwardRows(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, n, c); return; }
   const double M = static_cast<double>(n * hw);
+  const bool fast = n * hw >= BN_FLOAT_MIN;
   for (long ch = 0; ch < c; ++ch) {
     const double mu = mean[ch], is = invStd[ch];
-    const double sdy = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(dy[j]); });
-    const double sdyx = channelSum(n, c, ch, hw, [&](long j) { return dy[j] * ((x[j] - mu) * is); });
+    double sdy, sdyx;
+    if (fast) {
+      const float muf = mean[ch], isf = invStd[ch];
+      sdy = channelSumBlocked(n, c, ch, hw, [&](long j) { return dy[j]; });
+      sdyx = channelSumBlocked(n, c, ch, hw, [&](long j) { return dy[j] * ((x[j] - muf) * isf); });
+    } else {
+      sdy = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(dy[j]); });
+      sdyx = channelSum(n, c, ch, hw, [&](long j) { return dy[j] * ((x[j] - mu) * is); });
+    }
     dgamma[ch] = static_cast<float>(sdyx);
     dbeta[ch] = static_cast<float>(sdy);
+    const double k = gamma[ch] * is / M;
+    if (fast) {
+      // dx = a dy + b (x - mu) + e with the per-channel constants formed in double
+      const float a = static_cast<float>(k * M), b = static_cast<float>(-k * sdyx * is), e = static_cast<float>(-k * sdy), muf = mean[ch];
+      for (long i = 0; i < n; ++i) {
+        const float* g = dy + (i * c + ch) * hw;
+        const float* src = x + (i * c + ch) * hw;
+        float* dst = dx + (i * c + ch) * hw;
+        for (long t = 0; t < hw; ++t) dst[t] = (a * g[t] + b * (src[t] - muf)) + e;
+      }
+      continue;
+    }
     // in double, grouped as k * (M*dy - sum(dy) - xhat*sum(dy*xhat)): the terms cancel almost
     // exactly for tiny batches, so float32 here would only return rounding noise
-    const double k = gamma[ch] * is / M;
     for (long i = 0; i < n; ++i) {
       const float* g = dy + (i * c + ch) * hw;
       const float* src = x + (i * c + ch) * hw;
@@ -427,4 +570,36 @@ void sgdStep(float* param, const float* grad, float* buf, long n, double lr, dou
   }
 }
 
+} // namespace pb
+
+namespace pb {
+static inline uint32_t rotl32(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+
+// the Rng's xoshiro128** draws (src/tensor/random.ts fillU32), dropped below p * 2^32 as there (for an
+// integer draw r, r < p * 2^32 is r < ceil(p * 2^32)). Two passes: the draws (one serial chain),
+// then mask and product without branches (a branch per element mispredicted at every p)
+void dropout(float* out, float* mask, const float* x, uint32_t* state, long n, double p) {
+  uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+  uint32_t* draws = reinterpret_cast<uint32_t*>(mask);
+  for (long i = 0; i < n; ++i) {
+    draws[i] = rotl32(b * 5u, 7) * 9u;
+    const uint32_t t = b << 9;
+    c ^= a; d ^= b; b ^= c; a ^= d;
+    c ^= t;
+    d = rotl32(d, 11);
+  }
+  state[0] = a; state[1] = b; state[2] = c; state[3] = d;
+  const double limit = std::ceil(p * 4294967296.0);
+  const float keep = static_cast<float>(1.0 / (1.0 - p));
+  if (limit > 4294967295.0) {  // every draw is below p * 2^32
+    for (long i = 0; i < n; ++i) { mask[i] = 0.0f; out[i] = x[i] * 0.0f; }
+    return;
+  }
+  const uint32_t lim = static_cast<uint32_t>(limit);
+  for (long i = 0; i < n; ++i) {
+    const float m = draws[i] < lim ? 0.0f : keep;
+    mask[i] = m;
+    out[i] = x[i] * m;
+  }
+}
 } // namespace pb

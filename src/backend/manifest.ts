@@ -195,6 +195,10 @@ export const KERNELS = {
     args: [f32('out', 'inout', { len: COPY_OUT }), int('outOffset'), int('outStride'), f32('x', 'in', { len: COPY_X }), int('xOffset'), int('xStride'),
       int('rows'), int('cols')],
   },
+  dropout: {
+    doc: 'inverted dropout: mask (n) = 0 where the next draw of the xoshiro128** state (4, advanced past the n draws; the Rng\'s stream) is below p * 2^32, else 1/(1-p); out = x * mask',
+    args: [f32('out', 'out'), f32('mask', 'out', { len: 'outLen' }), f32('x', 'in', { len: 'outLen' }), i32('state', 'inout', { len: '4' }), float('p')],
+  },
   adamStep: {
     doc: 'in-place PyTorch Adam on param (n), m, v; step counts from 1; weightDecay is L2 added to grad',
     args: [f32('param', 'inout'), f32('grad', 'in', { len: 'paramLen' }), f32('m', 'inout', { len: 'paramLen' }), f32('v', 'inout', { len: 'paramLen' }),

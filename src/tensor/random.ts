@@ -46,6 +46,11 @@ export class Rng {
     return { s: [this.a, this.b, this.c, this.d] };
   }
 
+  // continue from a state (a kernel that drew from this stream hands back where it stopped)
+  setState(st: RngState): void {
+    [this.a, this.b, this.c, this.d] = st.s.map((v) => v >>> 0) as [number, number, number, number];
+  }
+
   // a child generator for `key`; the parent's stream is unchanged
   split(key: string | number): Rng {
     const k = typeof key === 'number' ? key >>> 0 : hashString(key);

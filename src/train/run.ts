@@ -31,7 +31,8 @@ export interface RunOptions {
   onEpoch?: (m: EpochMetrics) => void;
 }
 
-const EVAL_CHUNK = 500;
+// pairs per evaluation forward: 100-200 measured fastest (500 was 10-20% slower: its activations fall out of cache)
+const EVAL_CHUNK = 200;
 
 export function makeOptimizer(recipe: Recipe, params: Tensor[]): Optimizer {
   const o = recipe.optimizer;
@@ -157,6 +158,7 @@ export function trainRun(opts: RunOptions): RunRecord {
   let epoch = 0;
   let best = { acc: -1, epoch: 0 };
   let last: Evaluation | null = null;
+  const timing = { setupSeconds: (performance.now() - started) / 1000, trainSeconds: 0, evalSeconds: 0 };
   let diverged: Diverged | null = null;
 
   const pairPhaseFollows = phases.some((p) => p.kind === 'pairs');
@@ -222,8 +224,11 @@ export function trainRun(opts: RunOptions): RunRecord {
           }
         }
       }
+      const t1 = performance.now();
+      timing.trainSeconds += (t1 - t0) / 1000;
       last = evaluate(net, test, recipe.compareInCode);
       const val = validation === null ? null : evaluate(net, validation, recipe.compareInCode);
+      timing.evalSeconds += (performance.now() - t1) / 1000;
       // a digit-pretraining phase (a pair phase follows) leaves the pair head untrained: not a candidate
       if ((phase.kind === 'pairs' || !pairPhaseFollows) && last.accuracy > best.acc) best = { acc: last.accuracy, epoch: epoch + 1 };
       const lossTerms: Record<string, number> = {};
@@ -262,6 +267,7 @@ export function trainRun(opts: RunOptions): RunRecord {
     ...(final.validationAccuracy !== undefined ? { validationAccuracy: final.validationAccuracy } : {}),
     ...(final.digitAccuracy !== undefined ? { digitAccuracy: final.digitAccuracy } : {}),
     trainSeconds: (performance.now() - started) / 1000,
+    timing,
     pairCounts: last!.pairCounts,
     errorCounts: last!.errorCounts,
     trainPairs: train.n,

@@ -13,6 +13,12 @@ export interface EpochMetrics {
   seconds: number;
 }
 
+export interface RunTiming {
+  setupSeconds: number; // MNIST (its first load in a process), pair drawing, standardisation, model build
+  trainSeconds: number; // the optimizer steps of every epoch
+  evalSeconds: number; // the evaluations after every epoch
+}
+
 export interface RunRecord {
   model: string; // the zoo id, e.g. 'lenet-transfer/cnn', or a variant's name
   variantOf?: { id: string; set: HyperValues }; // a variant: the zoo id and the hyperparameters set
@@ -28,7 +34,8 @@ export interface RunRecord {
   bestEpoch: number;
   validationAccuracy?: number;
   digitAccuracy?: number;
-  trainSeconds: number;
+  trainSeconds: number; // the whole run: setup, training and evaluation
+  timing?: RunTiming; // where trainSeconds went (absent in records written before it existed)
   pairCounts: number[][]; // 10x10 test pairs per (digit1, digit2)
   errorCounts: number[][]; // 10x10 misclassified test pairs per (digit1, digit2)
   trainPairs?: number; // pairs trained on, validation pairs and test pairs: the real counts

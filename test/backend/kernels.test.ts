@@ -1218,6 +1218,15 @@ describe('cross-backend: every kernel against the reference', () => {
     ];
   });
 
+  crossTest('dropout', (rng) => [1, 7, 1000, 4608].flatMap((n) => [0.3, 0.5].map((p) => {
+    const x = rand32(rng, n);
+    const s0 = Int32Array.of(0x12345678, -2, 7, 99);
+    return {
+      label: `n=${n} p=${p}`,
+      run: (b: Backend) => { const out = nan32(n), mask = nan32(n), state = s0.slice(); b.dropout(out, mask, x, state, p); return { out, mask, state }; },
+    };
+  })));
+
   const OPT_SIZES = [1, 7, 8, 17, 1000, 54000];
 
   crossTest('adamStep', (rng) => OPT_SIZES.flatMap((n) => [0, 0.01].map((wd) => {

@@ -45,7 +45,7 @@ function cases(rng: () => number): Record<string, Case[]> {
     cd(3, 5, 11, 13, 7, 3, 3, 2, 1), cd(2, 4, 9, 9, 6, 2, 2, 2, 0), cd(1, 300, 4, 4, 7, 1, 1, 1, 0), cd(2, 40, 5, 5, 300, 3, 3, 1, 1),
     cd(3, 2, 8, 8, 3, 5, 5, 3, 2),
   ];
-  const pools: PoolDims[] = [pd(100, 32, 12, 12, 2, 2), pd(100, 64, 4, 4, 2, 2), pd(1, 1, 1, 1, 1, 1), pd(2, 3, 7, 5, 2, 2), pd(3, 5, 13, 11, 3, 2), pd(2, 2, 6, 6, 3, 1)];
+  const pools: PoolDims[] = [pd(100, 32, 12, 12, 2, 2), pd(100, 64, 4, 4, 2, 2), pd(1, 1, 1, 1, 1, 1), pd(2, 3, 7, 5, 2, 2), pd(3, 5, 13, 11, 3, 2), pd(2, 2, 6, 6, 3, 1), pd(1, 3, 6, 4, 2, 2), pd(1, 2, 6, 7, 2, 2)];
   const gemms: [number, number, number][] = [[1, 1, 1], [1, 17, 3], [7, 1, 9], [6, 16, 256], [13, 29, 300], [100, 128, 392], [150, 70, 513], [37, 4100, 5], [5, 3, 0]];
   const linears: [number, number, number][] = [[1, 1, 1], [1, 5, 3], [3, 7, 5], [100, 392, 200], [100, 200, 2], [33, 1024, 17]];
   const bn: [number, number, number][] = [[1, 1, 1], [2, 3, 1], [100, 32, 144], [7, 5, 9], [100, 200, 1]];
@@ -70,6 +70,10 @@ function cases(rng: () => number): Record<string, Case[]> {
     add('bceWithLogitsLossBackward', { label: `n=${n}`, run: (b) => { const o = nan(n); b.bceWithLogitsLossBackward(o, 0.7, x, t, n); return { o }; } });
     add('bceLoss', { label: `n=${n}`, run: (b) => { const o = nan(1); b.bceLoss(o, p, t, n); return { o }; } });
     add('bceLossBackward', { label: `n=${n}`, run: (b) => { const o = nan(n); b.bceLossBackward(o, 1.3, p, t, n); return { o }; } });
+    add('dropout', {
+      label: `n=${n}`,
+      run: (b) => { const o = nan(n), m = nan(n), st = Int32Array.of(-5, 123456789, 42, 0x7fffffff); b.dropout(o, m, x, st, 0.3); return { o, m, st }; },
+    });
     for (const wd of [0, 0.01]) {
       const p0 = r(n), g = r(n), m0 = r(n, -0.1, 0.1), v0 = r(n, 0, 0.01);
       add('adamStep', {

@@ -41,6 +41,6 @@ export function readLines(dir: string): Line[] {
 
 // a record without its timing fields, for comparing runs across invocations
 export function untimed(r: Line): unknown {
-  const { trainSeconds: _t, ...rest } = r;
+  const { trainSeconds: _t, timing: _timing, ...rest } = r;
   return { ...rest, metrics: r.metrics.map(({ seconds: _s, ...m }) => m) };
 }

@@ -9,6 +9,7 @@ import { binary, fill, unary, unaryBackward } from './elementwise.js';
 import { gemm } from './gemm.js';
 import { linear, linearBackward } from './linear.js';
 import { bceLoss, bceLossBackward, bceWithLogitsLoss, bceWithLogitsLossBackward, nllLoss, nllLossBackward } from './losses.js';
+import { dropout } from './dropout.js';
 import { adamStep, sgdStep } from './optim.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { reduceToShape, sumAxis } from './reduce.js';
@@ -24,6 +25,6 @@ export const referenceBackend: Backend = {
   batchNormTrain, batchNormEval, batchNormBackward,
   softmax, logSoftmax, softmaxBackward, logSoftmaxBackward,
   nllLoss, nllLossBackward, bceWithLogitsLoss, bceWithLogitsLossBackward, bceLoss, bceLossBackward,
-  copyBlock,
+  copyBlock, dropout,
   adamStep, sgdStep,
 };

@@ -2,7 +2,7 @@
 import { convOutSize, type Buf, type ConvDims, type PoolDims } from '../../backend/backend.js';
 import { PairbenchError, shapeMismatch } from '../../errors.js';
 import { record, type GradRule } from '../autograd.js';
-import { allocIndex, allocOut, releaseBuf } from '../pool.js';
+import { allocIndex, allocOut } from '../pool.js';
 import type { Rng } from '../random.js';
 import { normDim } from '../shape.js';
 import { backend, sizeOf, Tensor } from '../tensor.js';
@@ -230,17 +230,12 @@ export const logSoftmax = (x: Tensor, dim = -1): Tensor => softmaxLike('logSoftm
 export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tensor {
   if (!(p >= 0 && p < 1)) throw new PairbenchError('bad_argument', `dropout: p must be in [0, 1), got ${p}`, { op: 'dropout', field: 'p', value: p });
   if (!training || p === 0) return x;
+  // the backend draws the mask from the generator's stream and hands back the advanced state
   const mask = allocOut(x.size, x.buf);
-  const keep = 1 / (1 - p);
-  // one 32-bit draw per element: dropped when below p * 2^32
-  const scratch = allocIndex(x.size);
-  const bits = new Uint32Array(scratch.buffer, scratch.byteOffset, x.size);
-  rng.fillU32(bits);
-  const threshold = p * 4294967296;
-  for (let i = 0; i < mask.length; i++) mask[i] = bits[i]! < threshold ? 0 : keep;
-  releaseBuf(scratch);
   const out = new Tensor(allocOut(x.size, x.buf), x.shape);
-  backend().binary('mul', out.buf, x.buf, mask, [x.size], [1], [1]);
+  const state = Int32Array.from(rng.state().s);
+  backend().dropout(out.buf, mask, x.buf, state, p);
+  rng.setState({ s: [state[0]!, state[1]!, state[2]!, state[3]!] });
   return record(out, 'dropout', [x], dropoutGrad(mask), [mask]);
 }
 

@@ -1,0 +1,82 @@
+// the native 3x3 stride-1 convolutions (Winograd F(2x2,3x3) once a layer has 8+ input and output
+// channels) against the reference backend's direct convolution: forward, backward-input and
+// backward-weight, on both SIMD paths, on the models' shapes and on edge shapes (batch 1, odd and
+// non-square sizes, 1x1 outputs, padding, channel counts that are not multiples of 8, more tiles
+// than one block of the weight-gradient GEMM); the same inputs give the same bits.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ConvDims } from '../../src/backend/backend.js';
+import { convOutSize } from '../../src/backend/backend.js';
+import { loadNative, loadNativeAddon } from '../../src/backend/native/index.js';
+import { referenceBackend as ref } from '../../src/backend/reference/index.js';
+import { assertRel, makeRng, rand32 } from './helpers.js';
+
+const TOL = 1e-4;
+const loaded = loadNative();
+const addonLoad = loadNativeAddon();
+const skip = loaded.ok ? false : `native addon unavailable: ${loaded.ok ? '' : loaded.reason}`;
+
+function cd(n: number, c: number, h: number, w: number, o: number, pad = 0): ConvDims {
+  return { n, c, h, w, o, kh: 3, kw: 3, stride: 1, pad, oh: convOutSize(h, 3, 1, pad), ow: convOutSize(w, 3, 1, pad) };
+}
+
+const SHAPES: ConvDims[] = [
+  cd(200, 16, 10, 10, 32), // carparelli conv2 layer 2
+  cd(200, 32, 8, 8, 64), // carparelli conv2 layer 3
+  cd(100, 32, 6, 6, 64), // lenet / carparelli conv1 layer 2
+  cd(1, 8, 3, 3, 8), // one 1x1 output
+  cd(1, 9, 7, 9, 13), // odd sizes: half tiles on the right and bottom
+  cd(3, 13, 5, 8, 11, 1), // padding 1, odd height
+  cd(2, 17, 9, 6, 19, 1),
+  cd(1, 8, 4, 4, 8, 1),
+  cd(40, 24, 10, 10, 10), // 640 tiles: several blocks of the weight-gradient reduction
+  cd(5, 70, 6, 6, 40), // channels past one micro-panel
+  cd(1, 8, 40, 40, 9), // a larger map
+];
+
+describe('native 3x3 convolutions (Winograd) agree with the direct reference', { skip }, () => {
+  const nat = loaded.ok ? loaded.backend : null;
+  const addon = addonLoad.ok ? addonLoad.addon : null;
+  const paths: boolean[] = addon !== null && addon.cpuHasAvx2() ? [true, false] : [false];
+  const rng = makeRng(9173);
+  for (const d of SHAPES) {
+    const label = `N${d.n} C${d.c} ${d.h}x${d.w} O${d.o} p${d.pad}`;
+    const x = rand32(rng, d.n * d.c * d.h * d.w), w = rand32(rng, d.o * d.c * 9), bias = rand32(rng, d.o);
+    const dy = rand32(rng, d.n * d.o * d.oh * d.ow);
+    const want = {
+      y: new Float32Array(dy.length), ynb: new Float32Array(dy.length), dx: new Float32Array(x.length),
+      dw: new Float32Array(w.length), db: new Float32Array(d.o),
+    };
+    ref.conv2d(want.y, x, w, bias, d);
+    ref.conv2d(want.ynb, x, w, null, d);
+    ref.conv2dBackwardInput(want.dx, dy, w, d);
+    ref.conv2dBackwardWeight(want.dw, want.db, dy, x, d);
+    const run = (): typeof want => {
+      const got = {
+        y: new Float32Array(dy.length).fill(NaN), ynb: new Float32Array(dy.length).fill(NaN), dx: new Float32Array(x.length).fill(NaN),
+        dw: new Float32Array(w.length).fill(NaN), db: new Float32Array(d.o).fill(NaN),
+      };
+      nat!.conv2d(got.y, x, w, bias, d);
+      nat!.conv2d(got.ynb, x, w, null, d);
+      nat!.conv2dBackwardInput(got.dx, dy, w, d);
+      nat!.conv2dBackwardWeight(got.dw, got.db, dy, x, d);
+      return got;
+    };
+    for (const simd of paths) {
+      test(`${label} ${simd ? 'avx2+fma' : 'scalar'}: forward, backward-input, backward-weight`, () => {
+        addon!.setSimd(simd);
+        try {
+          const got = run();
+          for (const k of Object.keys(want) as (keyof typeof want)[]) assertRel(got[k], want[k], TOL, `${label} ${k}`);
+          const again = run();
+          for (const k of Object.keys(want) as (keyof typeof want)[]) {
+            const a = new Uint32Array(got[k].buffer), b = new Uint32Array(again[k].buffer);
+            assert.ok(a.every((v, i) => v === b[i]), `${label} ${k}: two runs differ in their bits`);
+          }
+        } finally {
+          addon!.setSimd(true);
+        }
+      });
+    }
+  }
+});
