@@ -45,7 +45,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyResult> {
   const config: StudyConfig = {
     models: names,
     ...(Object.keys(variants).length > 0 ? { variants } : {}),
-    rounds: f.rounds ?? 10,
+    rounds: f.rounds === 'recipe' ? null : (f.rounds ?? 10),
     epochs: f.epochs ?? null,
     seed: f.seed ?? 1,
     workers: f.workers ?? defaultWorkers(),

@@ -17,7 +17,13 @@ export function plural(n: number, word: string, many = `${word}s`): string {
 
 export function optimizerText(r: Recipe): string {
   const o = r.optimizer;
-  return o.kind === 'adam' ? `Adam lr ${o.lr}` : `SGD lr ${o.lr}${o.momentum ? ` momentum ${o.momentum}` : ''}`;
+  const base = o.kind === 'adam' ? `Adam lr ${o.lr}` : o.kind === 'adamw' ? `AdamW lr ${o.lr} weight decay ${o.weightDecay}` : `SGD lr ${o.lr}${o.momentum ? ` momentum ${o.momentum}` : ''}`;
+  const extras = [
+    r.schedule === undefined ? '' : `, ${r.schedule.kind} schedule`,
+    r.labelSmoothing ? `, label smoothing ${r.labelSmoothing}` : '',
+    r.augment === undefined ? '' : `, augmentation (rotate ±${r.augment.rotate}°, shift ±${r.augment.shift} px, scale ±${r.augment.scale})`,
+  ];
+  return base + extras.join('');
 }
 
 const LOSS: Record<Recipe['mainLoss'], string> = {

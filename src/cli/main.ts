@@ -56,7 +56,7 @@ export function buildProgram(): Command {
   program
     .command('study')
     .description('several models x many rounds in worker threads, resumable; writes study.json, runs.jsonl, summary.*, index.html')
-    .addOption(new Option('--config <file>', 'JSON config (keys: name, models, rounds, epochs, seed, workers, out, baseline, batchSize, trainPairs, testPairs, mnistDir); flags override it').argParser(nonEmpty('--config')))
+    .addOption(new Option('--config <file>', 'JSON config (keys: name, models, rounds (a number, or "recipe": each model\'s own), epochs, seed, workers, out, baseline, batchSize, trainPairs, testPairs, mnistDir); flags override it').argParser(nonEmpty('--config')))
     .addOption(new Option('--models <ids>', `comma-separated model ids; a report name (e.g. ${startReport().id}) stands for all its models`).argParser(idList))
     .addOption(new Option('--rounds <n>', 'rounds per model (default 10)').argParser(positiveInt(100000)))
     .addOption(new Option('--epochs <n>', "epochs per run (default: each model's recipe)").argParser(positiveInt(10000)))

@@ -109,7 +109,7 @@ export function studyConfigFrom(flags: StudyFlags): { config: StudyConfig; out: 
   const testPairs = flags.testPairs ?? file.testPairs;
   const config: StudyConfig = {
     models,
-    rounds: flags.rounds ?? file.rounds ?? 10,
+    rounds: flags.rounds ?? (file.rounds === 'recipe' ? null : (file.rounds ?? 10)),
     epochs: flags.epochs ?? file.epochs ?? null,
     seed: flags.seed ?? file.seed ?? 1,
     workers: flags.workers ?? file.workers ?? defaultWorkers(),
@@ -132,7 +132,7 @@ async function runPlainStudy(kind: StudyKind, c: ReturnType<typeof studyConfigFr
   const jobs = save ? withCheckpoints(c.out, studyJobs(c.config), say) : studyJobs(c.config);
   const req: StudyRequest = { dir: c.out, kind, config: c.config, jobs, force, mnistDir: c.mnistDir, yes, ...(c.name !== undefined ? { name: c.name } : {}) };
   const e = c.config.epochs === null ? "each model's recipe epochs" : `${c.config.epochs} epoch${c.config.epochs === 1 ? '' : 's'}`;
-  say(`study ${resolve(c.out)}: ${plural(c.config.models.length, 'model')} x ${plural(c.config.rounds ?? 0, 'round')} = ${plural(req.jobs.length, 'run')}, ${e}, seed ${c.config.seed}, ${d.queue !== undefined ? 'trained by queue workers' : `${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}`}; ${backendReason()}`);
+  say(`study ${resolve(c.out)}: ${plural(c.config.models.length, 'model')} x ${c.config.rounds === null ? "each recipe's rounds" : plural(c.config.rounds, 'round')} = ${plural(req.jobs.length, 'run')}, ${e}, seed ${c.config.seed}, ${d.queue !== undefined ? 'trained by queue workers' : `${c.config.workers} worker${c.config.workers === 1 ? '' : 's'}`}; ${backendReason()}`);
   for (const n of notes) say(n);
   const r = await stage(req, d);
   if (d.shard !== undefined && !r.stopped) return shardDone(r, d);

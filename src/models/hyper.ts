@@ -106,11 +106,11 @@ function applyRecipeHyper(model: string, r: Recipe, set: HyperValues): Recipe {
   const lr = (set['lr'] as number | undefined) ?? r.optimizer.lr;
   const wd = (set['weightDecay'] as number | undefined) ?? r.optimizer.weightDecay;
   const wdPart = wd !== undefined && wd !== 0 ? { weightDecay: wd } : {};
-  if (kind === 'adam' && set['momentum'] !== undefined) {
+  if (kind !== 'sgd' && set['momentum'] !== undefined) {
     throw new PairbenchError('bad_config', `${model}: hyperparameter momentum applies to optimizer sgd only (this variant uses adam)`, { model, key: 'momentum' });
   }
   const momentum = (set['momentum'] as number | undefined) ?? (r.optimizer.kind === 'sgd' ? r.optimizer.momentum : 0);
-  const optimizer: Recipe['optimizer'] = kind === 'adam' ? { kind, lr, ...wdPart } : { kind, lr, momentum, ...wdPart };
+  const optimizer: Recipe['optimizer'] = kind === 'adam' ? { kind, lr, ...wdPart } : kind === 'adamw' ? { kind, lr, weightDecay: wd ?? 0 } : { kind, lr, momentum, ...wdPart };
   return {
     ...r,
     optimizer,

@@ -3,6 +3,7 @@ import { PairbenchError } from '../errors.js';
 import { carparelliReport } from './carparelli2019.js';
 import { kropfhamerReport } from './kropfhamer2022.js';
 import { lenetTransferReport } from './lenet-transfer.js';
+import { pairbenchModels } from './pairbench.js';
 import { pillonelReport } from './pillonel2020.js';
 import { siebertReport } from './siebert2022.js';
 import type { ModelSpec, ReportDescriptor } from './types.js';
@@ -29,11 +30,13 @@ export function startReport(): ReportDescriptor & { start: NonNullable<ReportDes
 export function gridReports(): (ReportDescriptor & { grid: NonNullable<ReportDescriptor['grid']> })[] {
   return REPORT_DESCRIPTORS.filter((d): d is ReportDescriptor & { grid: NonNullable<ReportDescriptor['grid']> } => d.grid !== undefined);
 }
+// the five reports and pairbench's own models (src/models/pairbench.ts; not a report: no protocol to reproduce)
+export const GROUPS: readonly string[] = [...REPORTS, 'pairbench'];
 
 let all: ModelSpec[] | null = null;
 
 export function allModels(): ModelSpec[] {
-  all ??= REPORT_DESCRIPTORS.flatMap((r) => r.models());
+  all ??= [...REPORT_DESCRIPTORS.flatMap((r) => r.models()), ...pairbenchModels()];
   return all;
 }
 

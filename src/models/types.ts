@@ -1,5 +1,7 @@
 // what the model zoo gives for each model id: the network, its recipe, its report's figures
+import type { AffineAugment } from '../data/augment.js';
 import type { Module } from '../nn/module.js';
+import type { ScheduleSpec } from '../optim/schedules.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -37,7 +39,10 @@ export type Phase =
   | { kind: 'digits'; epochs: number | 'half' | 'all' };
 
 export interface Recipe {
-  optimizer: { kind: 'adam'; lr: number; weightDecay?: number } | { kind: 'sgd'; lr: number; momentum: number; weightDecay?: number };
+  optimizer: { kind: 'adam'; lr: number; weightDecay?: number } | { kind: 'sgd'; lr: number; momentum: number; weightDecay?: number } | { kind: 'adamw'; lr: number; weightDecay: number };
+  schedule?: ScheduleSpec; // per optimizer step over each phase; optimizer.lr is its peak (one-cycle) or start (cosine)
+  labelSmoothing?: number; // on every cross-entropy term (main 'ce' and digits)
+  augment?: AffineAugment; // a random affine map of every training image, drawn afresh each epoch
   batchSize: number;
   epochs: number;
   rounds: number;

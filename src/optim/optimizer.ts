@@ -1,4 +1,4 @@
-// optimizers with PyTorch's update rules; weightDecay is L2 added to the gradient (not AdamW)
+// optimizers with PyTorch's update rules; weightDecay is L2 added to the gradient (AdamW decouples it: adamw.ts)
 import type { Buf } from '../backend/backend.js';
 import { PairbenchError } from '../errors.js';
 import { allocLike } from '../tensor/pool.js';
@@ -10,6 +10,10 @@ function checkHyper(opt: string, field: string, v: number, ok: boolean): void {
 
 export abstract class Optimizer {
   readonly params: Tensor[];
+  // the learning rate of the next step (a schedule sets it between steps)
+  abstract lr: number;
+  // the momentum-like coefficient a one-cycle schedule cycles: SGD's momentum, Adam's beta1
+  abstract momentumTerm: number;
   constructor(params: Iterable<Tensor>) {
     this.params = [...params];
   }
@@ -23,8 +27,8 @@ export abstract class Optimizer {
 export interface SgdOptions { lr: number; momentum?: number; weightDecay?: number }
 
 export class SGD extends Optimizer {
-  readonly lr: number;
-  readonly momentum: number;
+  lr: number;
+  momentum: number;
   readonly weightDecay: number;
   private readonly bufs = new Map<Tensor, Buf>();
   constructor(params: Iterable<Tensor>, opts: SgdOptions) {
@@ -36,6 +40,8 @@ export class SGD extends Optimizer {
     checkHyper('SGD', 'momentum', this.momentum, this.momentum >= 0);
     checkHyper('SGD', 'weightDecay', this.weightDecay, this.weightDecay >= 0);
   }
+  get momentumTerm(): number { return this.momentum; }
+  set momentumTerm(m: number) { this.momentum = m; }
   step(): void {
     const be = backend();
     for (const p of this.params) {
@@ -58,8 +64,8 @@ export class SGD extends Optimizer {
 export interface AdamOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number }
 
 export class Adam extends Optimizer {
-  readonly lr: number;
-  readonly betas: [number, number];
+  lr: number;
+  betas: [number, number];
   readonly eps: number;
   readonly weightDecay: number;
   private readonly state = new Map<Tensor, { m: Buf; v: Buf; step: number }>();
@@ -75,7 +81,13 @@ export class Adam extends Optimizer {
     checkHyper('Adam', 'eps', this.eps, this.eps >= 0);
     checkHyper('Adam', 'weightDecay', this.weightDecay, this.weightDecay >= 0);
   }
+  get momentumTerm(): number { return this.betas[0]; }
+  set momentumTerm(m: number) { this.betas = [m, this.betas[1]]; }
   step(): void {
+    this.stepWith(this.weightDecay);
+  }
+  // one Adam step with L2 weight decay `l2` added to the gradient
+  protected stepWith(l2: number): void {
     const be = backend();
     for (const p of this.params) {
       if (p.grad === null) continue;
@@ -85,7 +97,7 @@ export class Adam extends Optimizer {
         this.state.set(p, s);
       }
       s.step += 1;
-      be.adamStep(p.data, p.grad.data, s.m, s.v, this.lr, this.betas[0], this.betas[1], this.eps, this.weightDecay, s.step);
+      be.adamStep(p.data, p.grad.data, s.m, s.v, this.lr, this.betas[0], this.betas[1], this.eps, l2, s.step);
     }
   }
 }

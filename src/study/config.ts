@@ -23,7 +23,7 @@ export type ModelEntry = z.infer<typeof modelEntry>;
 export const studyFileSchema = z.strictObject({
   name: z.string().min(1).optional(),
   models: z.array(modelEntry).min(1).optional(),
-  rounds: posInt.optional(),
+  rounds: posInt.or(z.literal('recipe')).optional(), // 'recipe': each model's own recipe rounds
   epochs: posInt.optional(),
   seed: z.number().int().min(0).max(MAX_SEED).optional(),
   workers: posInt.max(256).optional(),

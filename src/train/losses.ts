@@ -5,9 +5,9 @@ import { Tensor } from '../tensor/tensor.js';
 
 export interface LossParts { total: Tensor; terms: Record<string, number> }
 
-export function mainLossOf(kind: MainLoss, out: Tensor, target: Float32Array, targetInt: Int32Array): Tensor {
+export function mainLossOf(kind: MainLoss, out: Tensor, target: Float32Array, targetInt: Int32Array, labelSmoothing = 0): Tensor {
   switch (kind) {
-    case 'ce': return F.crossEntropy(out, targetInt);
+    case 'ce': return F.crossEntropy(out, targetInt, { labelSmoothing });
     case 'bce-logits': return F.binaryCrossEntropyWithLogits(out, new Tensor(target, out.shape));
     // as siebert2022 did: cross-entropy applied to sigmoid outputs
     case 'ce-on-sigmoid': return F.crossEntropy(F.sigmoid(out), targetInt);
@@ -24,8 +24,8 @@ export function lossWeights(recipe: Recipe, e: number, epochs: number): { main: 
   return { main: 1 - a, aux: a };
 }
 
-export function digitLoss(logits: Tensor, classes: Int32Array, onSigmoid: boolean): Tensor {
-  return F.crossEntropy(onSigmoid ? F.sigmoid(logits) : logits, classes);
+export function digitLoss(logits: Tensor, classes: Int32Array, onSigmoid: boolean, labelSmoothing = 0): Tensor {
+  return F.crossEntropy(onSigmoid ? F.sigmoid(logits) : logits, classes, { labelSmoothing });
 }
 
 // classes: (N,2) interleaved -> the first or second digit's classes
@@ -42,13 +42,13 @@ export function pairLoss(recipe: Recipe, out: PairOutputs, target: Float32Array,
   const terms: Record<string, number> = {};
   const parts: Tensor[] = [];
   if (out.main !== null) {
-    const main = mainLossOf(recipe.mainLoss, out.main, target, targetInt);
+    const main = mainLossOf(recipe.mainLoss, out.main, target, targetInt, recipe.labelSmoothing);
     terms['main'] = main.item();
     parts.push(w.main === 1 ? main : F.scale(main, w.main));
   }
   if (recipe.auxLoss !== null && out.digits !== null) {
-    const a1 = digitLoss(out.digits[0], column(classes, 0), recipe.auxLoss.onSigmoid);
-    const a2 = digitLoss(out.digits[1], column(classes, 1), recipe.auxLoss.onSigmoid);
+    const a1 = digitLoss(out.digits[0], column(classes, 0), recipe.auxLoss.onSigmoid, recipe.labelSmoothing);
+    const a2 = digitLoss(out.digits[1], column(classes, 1), recipe.auxLoss.onSigmoid, recipe.labelSmoothing);
     terms['aux1'] = a1.item();
     terms['aux2'] = a2.item();
     parts.push(F.scale(F.add(a1, a2), w.aux));

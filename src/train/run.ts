@@ -1,13 +1,14 @@
 // one training run: fresh pairs from the run's seed, the model built from it, its recipe's phases, per-epoch metrics
 import { getBackend } from '../backend/select.js';
-import { digitBatches, pairBatches, type PairBatch } from '../data/batches.js';
+import { randomAffine } from '../data/augment.js';
+import { batchCount, digitBatches, pairBatches, type PairBatch } from '../data/batches.js';
 import { loadMnist, trainStats } from '../data/mnist.js';
 import { digitsOf, generatePairSets, splitPairs, standardise } from '../data/pairs.js';
 import type { MnistDataset, PairSet } from '../data/types.js';
 import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
 import type { ModelSpec, PairNetwork, PairOutputs, Recipe } from '../models/types.js';
-import { Adam, SGD, type Optimizer } from '../optim/index.js';
+import { Adam, AdamW, LrScheduler, makeSchedule, SGD, type Optimizer } from '../optim/index.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -37,7 +38,16 @@ const EVAL_CHUNK = 200;
 export function makeOptimizer(recipe: Recipe, params: Tensor[]): Optimizer {
   const o = recipe.optimizer;
   const wd = o.weightDecay !== undefined ? { weightDecay: o.weightDecay } : {};
-  return o.kind === 'adam' ? new Adam(params, { lr: o.lr, ...wd }) : new SGD(params, { lr: o.lr, momentum: o.momentum, ...wd });
+  switch (o.kind) {
+    case 'adam': return new Adam(params, { lr: o.lr, ...wd });
+    case 'adamw': return new AdamW(params, { lr: o.lr, weightDecay: o.weightDecay });
+    case 'sgd': return new SGD(params, { lr: o.lr, momentum: o.momentum, ...wd });
+  }
+}
+
+// the recipe's schedule over a phase of `steps` optimizer steps, or null
+function makeScheduler(recipe: Recipe, opt: Optimizer, steps: number): LrScheduler | null {
+  return recipe.schedule === undefined ? null : new LrScheduler(opt, makeSchedule(recipe.schedule, recipe.optimizer.lr, steps));
 }
 
 function argmaxRow(t: Tensor, row: number): number {
@@ -142,6 +152,10 @@ export function trainRun(opts: RunOptions): RunRecord {
   const params = net.parameterCount();
   const metrics: EpochMetrics[] = [];
   let opt: Optimizer | null = null;
+  let scheduler: LrScheduler | null = null;
+  const augmentRng = rng.split('augment');
+  // standardised 0: the background outside an augmented image
+  const background = (0 - stats.mean) / stats.std;
   let epoch = 0;
   let best = { acc: -1, epoch: 0 };
   let last: Evaluation | null = null;
@@ -155,7 +169,11 @@ export function trainRun(opts: RunOptions): RunRecord {
   for (const phase of phases) {
     if (diverged !== null) break;
     const phaseParams = phase.kind === 'digits' ? net.digitPhaseParameters() : phases.length === 1 ? net.parameters() : net.pairPhaseParameters();
-    if (opt === null || phase.freshOptimizer) opt = makeOptimizer(recipe, phaseParams);
+    if (opt === null || phase.freshOptimizer) {
+      opt = makeOptimizer(recipe, phaseParams);
+      const perEpoch = batchCount(phase.kind === 'digits' ? 2 * train.n : train.n, batchSize);
+      scheduler = makeScheduler(recipe, opt, phase.epochs * perEpoch);
+    }
     if (phase.kind === 'digits' && net.forwardDigits === null) {
       throw new PairbenchError('bad_config', `${spec.id}: a digit phase needs a network with digit outputs`, { model: spec.id });
     }
@@ -171,11 +189,13 @@ export function trainRun(opts: RunOptions): RunRecord {
       if (digitSet !== null) {
         for (const b of digitBatches(digitSet, batchSize, shuffle)) {
           if (dropSingle && b.n === 1) continue;
-          const logits = net.forwardDigits!(new Tensor(b.input, [b.n, 1, 14, 14]));
-          const loss = digitLoss(logits, b.classes, recipe.auxLoss?.onSigmoid ?? false);
+          const input = recipe.augment === undefined ? b.input : randomAffine(b.input, b.n, recipe.augment, augmentRng, background);
+          const logits = net.forwardDigits!(new Tensor(input, [b.n, 1, 14, 14]));
+          const loss = digitLoss(logits, b.classes, recipe.auxLoss?.onSigmoid ?? false, recipe.labelSmoothing);
           opt.zeroGrad();
           loss.backward();
           opt.step();
+          scheduler?.step();
           const v = loss.item();
           sums['digits'] = (sums['digits'] ?? 0) + v;
           total += v;
@@ -190,7 +210,9 @@ export function trainRun(opts: RunOptions): RunRecord {
       } else {
         for (const b of pairBatches(train, batchSize, shuffle)) {
           if (dropSingle && b.n === 1) continue;
-          const { out, loss, terms } = pairStep(net, opt, recipe, b, epoch, epochs);
+          const batch = recipe.augment === undefined ? b : { ...b, input: randomAffine(b.input, 2 * b.n, recipe.augment, augmentRng, background) };
+          const { out, loss, terms } = pairStep(net, opt, recipe, batch, epoch, epochs);
+          scheduler?.step();
           for (const [k, v] of Object.entries(terms)) sums[k] = (sums[k] ?? 0) + v;
           total += loss;
           batches++;

@@ -30,7 +30,7 @@ function runOp(f: OpFixture, t: Record<string, Tensor>, ints: Record<string, Int
     case 'tanh': return F.tanh(t['x']!);
     case 'softmax': return F.softmax(t['x']!, a['dim'] as number);
     case 'log_softmax': return F.logSoftmax(t['x']!, a['dim'] as number);
-    case 'cross_entropy': return F.crossEntropy(t['logits']!, ints['target']!);
+    case 'cross_entropy': return F.crossEntropy(t['logits']!, ints['target']!, { labelSmoothing: (a['label_smoothing'] as number | undefined) ?? 0 });
     case 'binary_cross_entropy_with_logits': return F.binaryCrossEntropyWithLogits(t['logits']!, t['target']!);
     case 'binary_cross_entropy': return F.binaryCrossEntropy(t['input']!, t['target']!);
     case 'mse_loss': return F.mse(t['input']!, t['target']!);

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setBackend } from '../../src/backend/select.js';
 import { backendsUnderTest } from '../helpers/components.js';
-import { Adam, SGD, type Optimizer } from '../../src/optim/index.js';
+import { Adam, AdamW, SGD, type Optimizer } from '../../src/optim/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { anyFixtures, closeReport, fixturesDir, listFixtures, skipAbsentKind, readFixture, toTensor, type FixtureTensor } from '../helpers/fixtures.js';
 
 interface OptimFixture {
-  optimizer: 'adam' | 'sgd'; hyper: Record<string, unknown>;
+  optimizer: 'adam' | 'adamw' | 'sgd'; hyper: Record<string, unknown>;
   param: FixtureTensor; grads: FixtureTensor[]; params_after: FixtureTensor[];
 }
 
@@ -25,7 +25,8 @@ for (const be of backendsUnderTest()) {
         const p = toTensor(f.param);
         p.requiresGrad = true;
         const h = f.hyper;
-        const opt: Optimizer = f.optimizer === 'adam'
+        const adamHyper = { lr: h['lr'] as number, betas: h['betas'] as [number, number], eps: h['eps'] as number, weightDecay: h['weight_decay'] as number };
+        const opt: Optimizer = f.optimizer === 'adamw' ? new AdamW([p], adamHyper) : f.optimizer === 'adam'
           ? new Adam([p], { lr: h['lr'] as number, betas: h['betas'] as [number, number], eps: h['eps'] as number, weightDecay: h['weight_decay'] as number })
           : new SGD([p], { lr: h['lr'] as number, momentum: (h['momentum'] as number | undefined) ?? 0, weightDecay: (h['weight_decay'] as number | undefined) ?? 0 });
         const errs: string[] = [];

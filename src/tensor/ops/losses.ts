@@ -1,11 +1,11 @@
 // losses with PyTorch semantics and mean reduction, each with its gradient rule (the upstream gradient is a scalar)
 import type { Buf } from '../../backend/backend.js';
-import { shapeMismatch } from '../../errors.js';
+import { PairbenchError, shapeMismatch } from '../../errors.js';
 import { record, type GradRule } from '../autograd.js';
 import { allocOut } from '../pool.js';
 import { sameShape } from '../shape.js';
 import { backend, Tensor } from '../tensor.js';
-import { sub, square } from './elementwise.js';
+import { add, scale, square, sub } from './elementwise.js';
 import { logSoftmax } from './layers.js';
 import { mean } from './shape.js';
 
@@ -38,10 +38,21 @@ export function nllGrad(target: Int32Array, rows: number, cols: number): GradRul
   };
 }
 
+export interface CrossEntropyOptions {
+  // PyTorch's label_smoothing: the target is (1 - e) one-hot + e uniform over the classes
+  labelSmoothing?: number;
+}
+
 // logits: (rows, classes), target: class per row
-export function crossEntropy(logits: Tensor, target: Int32Array): Tensor {
+export function crossEntropy(logits: Tensor, target: Int32Array, opts: CrossEntropyOptions = {}): Tensor {
   checkTarget('crossEntropy', logits, target);
-  return nll(logSoftmax(logits, -1), target);
+  const e = opts.labelSmoothing ?? 0;
+  if (!(e >= 0 && e <= 1)) throw new PairbenchError('bad_argument', `crossEntropy: labelSmoothing must be in [0, 1], got ${e}`, { field: 'labelSmoothing', value: e });
+  const logp = logSoftmax(logits, -1);
+  if (e === 0) return nll(logp, target);
+  // (1 - e) * nll + e * mean over rows and classes of -log p
+  const uniform = scale(mean(logp), -e);
+  return add(scale(nll(logp, target), 1 - e), uniform);
 }
 
 function checkSame(op: string, x: Tensor, t: Tensor): void {
