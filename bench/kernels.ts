@@ -18,7 +18,7 @@ function conv(n: number, c: number, h: number, o: number, k: number): ConvDims {
   return { n, c, h, w: h, o, kh: k, kw: k, stride: 1, pad: 0, oh, ow: oh };
 }
 
-// the convolutions of the model zoo (DESIGN.md, REPORTS.md), batch = opts.batch images per branch call
+// the convolutions of the model zoo (docs/reports.md), batch = opts.batch images per branch call
 function modelConvs(n: number): { name: string; d: ConvDims }[] {
   return [
     { name: 'siamese.conv1 1->32 k3 14x14', d: conv(n, 1, 14, 32, 3) },

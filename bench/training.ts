@@ -23,7 +23,7 @@ import type { BenchOptions } from './util.js';
 
 const adamCe = recipe({ optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 100, epochs: 25, rounds: 1, mainLoss: 'ce' });
 
-// DESIGN.md's siamese CNN: branch Conv(1,32,3) MaxPool2 Conv(32,64,3) MaxPool2 -> 256 -> 128 -> 10, head 20 -> 64 -> 2
+// the siamese CNN of docs/architecture.md: branch Conv(1,32,3) MaxPool2 Conv(32,64,3) MaxPool2 -> 256 -> 128 -> 10, head 20 -> 64 -> 2
 const siamese = defineModel({
   id: 'design/siamese-cnn', recipe: adamCe,
   build: (ctx) => new PairNet({
@@ -121,7 +121,7 @@ export async function runTrainingBench(opts: BenchOptions): Promise<void> {
         (fair ? '' : ' — below 50 GFLOP/s: an unoptimised BLAS; the ratios below are NOT a fair comparison'));
     }
   }
-  const head = ['model', 'params', ...backends.map((b) => `${b.name} s/epoch`), 'native s/25 ep', ...(torch?.ok ? ['pytorch s/epoch', 'speed-up vs pytorch'] : ['DESIGN.md pytorch s/25 ep'])];
+  const head = ['model', 'params', ...backends.map((b) => `${b.name} s/epoch`), 'native s/25 ep', ...(torch?.ok ? ['pytorch s/epoch', 'speed-up vs pytorch'] : ['pytorch s/25 ep (an earlier measurement)'])];
   const lines = [head];
   for (const b of BENCHES) {
     const r = rows[b.spec.id]!;

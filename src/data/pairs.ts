@@ -1,4 +1,4 @@
-// pair sets as the course helper generatePairSets(n) makes them (REPORTS.md, "Data"), and the views
+// pair sets as the course helper generatePairSets(n) makes them (docs/reports.md, "Data"), and the views
 // the reports need: standardisation, validation splits, single-digit views.
 import { PairbenchError } from '../errors.js';
 import { Rng } from '../tensor/random.js';

@@ -1,6 +1,6 @@
 // optional components a test needs (the native addon, Debian's chromium, redis-server, onnxruntime-node,
 // PyTorch). Outside CI a missing one skips the test with one line saying what did not run; with
-// PAIRBENCH_REQUIRE=native,chromium,redis (set by .ci/run) a missing required one fails instead.
+// PAIRBENCH_REQUIRE=native,chromium,redis,onnxruntime (set by .ci/run) a missing required one fails instead.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { loadNative } from '../../src/backend/native/index.js';
