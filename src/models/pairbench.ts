@@ -46,6 +46,7 @@ export type PairHead = 'order' | 'mlp';
 // both digits through one trunk in one batch; 'order': the pair logits are [log P(a > b), log P(a <= b)]
 // from the two 10-way softmaxes; 'mlp': concat(f_a, f_b) 256 -> 64 -> 2
 export class OrderPairNet extends Module implements PairNetwork {
+  static readonly PROB_MARGIN = PROB_MARGIN;
   trunk: Stack;
   digit: Linear; // 128 -> 10: the digit-like bottleneck
   head: Stack | null;

@@ -7,6 +7,7 @@ import { exportOnnx } from '../../src/artifacts/onnx/export.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { samplePairs, standardise } from '../../src/data/pairs.js';
 import { PairNet, WholeNet } from '../../src/models/blocks.js';
+import { OrderPairNet } from '../../src/models/pairbench.js';
 import { allModels } from '../../src/models/registry.js';
 import type { ModelSpec, PairNetwork } from '../../src/models/types.js';
 import { Rng } from '../../src/tensor/random.js';
@@ -48,7 +49,9 @@ function prepare(spec: ModelSpec): PairNetwork {
     else if (/\.bn\w*\d\.(weight|bias)$/.test(name)) for (let i = 0; i < d.length; i++) d[i] += r.normal(0, 0.2);
   }
   net.eval();
-  const head = net instanceof WholeNet ? net.net : (net as unknown as PairNet).head;
+  // the order head has no bias to centre: sharper digit beliefs make P(a <= b) differ from pair to pair
+  if (net instanceof OrderPairNet && net.head === null) sharpenDigits(net);
+  const head = net instanceof OrderPairNet ? net.head : net instanceof WholeNet ? net.net : (net as unknown as PairNet).head;
   if (head !== null) {
     const o = noGrad(() => net.forwardPair(new Tensor(standardised, [N, 2, 14, 14]))).main!;
     const c = o.shape[1]!;
@@ -59,6 +62,24 @@ function prepare(spec: ModelSpec): PairNetwork {
     bias.data[c - 1]! -= median(rows) + 1e-3;
   }
   return net;
+}
+
+// the untrained trunk's features differ little from image to image: large random digit weights over
+// the features' deviations from their mean make each image's most likely digit its own, so that
+// P(a <= b) crosses 1/2
+function sharpenDigits(net: OrderPairNet): void {
+  const f = noGrad(() => net.trunk.forward(new Tensor(standardised, [2 * N, 1, 14, 14])));
+  const k = f.shape[1]!;
+  const mean = new Float64Array(k);
+  for (let r = 0; r < 2 * N; r++) for (let j = 0; j < k; j++) mean[j]! += f.data[r * k + j]! / (2 * N);
+  const r = new Rng(11);
+  const w = net.digit.weight.data;
+  const b = net.digit.bias!.data;
+  for (let d = 0; d < 10; d++) {
+    let wm = 0;
+    for (let j = 0; j < k; j++) wm += (w[d * k + j] = r.normal(0, 30)) * mean[j]!;
+    b[d] = -wm;
+  }
 }
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

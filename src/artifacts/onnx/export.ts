@@ -4,6 +4,7 @@
 // of src/models/blocks.ts (PairNet, WholeNet, Stack) and the layers of src/nn.
 import { PairbenchError } from '../../errors.js';
 import { PairNet, Stack, WholeNet } from '../../models/blocks.js';
+import { OrderPairNet } from '../../models/pairbench.js';
 import type { PairNetwork } from '../../models/types.js';
 import {
   AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Identity, LeakyReLU, Linear, MaxPool2d, ReLU, Sequential, Sigmoid, Tanh,
@@ -130,7 +131,8 @@ interface PairNetFields {
 // the model's outputs as graph values: main (pair logits) and the two digit logits
 function emitNetwork(g: GraphBuilder, net: PairNetwork, x: Value): { main: Value | null; digits: [Value, Value] | null } {
   if (net instanceof WholeNet) return { main: flat2d(g, emit(g, net.net, x, 'net')), digits: null };
-  if (!(net instanceof PairNet)) throw exportError(`a ${net.constructor.name} network has no ONNX form (PairNet and WholeNet of src/models/blocks.ts only)`);
+  if (net instanceof OrderPairNet) return emitOrderPairNet(g, net, x);
+  if (!(net instanceof PairNet)) throw exportError(`a ${net.constructor.name} network has no ONNX form (PairNet, WholeNet and OrderPairNet of src/models only)`);
   const p = net as unknown as PairNetFields;
   // channel 0 and channel 1 of x, each (N,1,14,14)
   const [c0, c1, c2] = [g.constInt64('channel_0', [0]), g.constInt64('channel_1', [1]), g.constInt64('channel_2', [2])];
@@ -147,6 +149,32 @@ function emitNetwork(g: GraphBuilder, net: PairNetwork, x: Value): { main: Value
   if (p.head === null) return { main: null, digits };
   const both: Value = { name: g.node('Concat', [f1.name, f2.name], [int('axis', 1)]), rank: f1.rank };
   return { main: flat2d(g, emit(g, p.head, both, 'head')), digits };
+}
+
+// pairbench's own networks (src/models/pairbench.ts): one trunk over the 2N images, a 10-way digit
+// bottleneck, and either an MLP head or P(a <= b) = softmax(la) U softmax(lb)^T with U upper-triangular
+function emitOrderPairNet(g: GraphBuilder, net: OrderPairNet, x: Value): { main: Value; digits: [Value, Value] } {
+  const images: Value = { name: g.node('Reshape', [x.name, g.constInt64('order_images_shape', [-1, 1, 14, 14])]), rank: 4 };
+  const f = flat2d(g, emit(g, net.trunk, images, 'trunk'));
+  const logits = g.node('Reshape', [emit(g, net.digit, f, 'digit').name, g.constInt64('order_logits_shape', [-1, 20])]);
+  const axis = g.constInt64('order_axis', [1]);
+  const la: Value = { name: g.node('Slice', [logits, g.constInt64('order_0', [0]), g.constInt64('order_10', [10]), axis]), rank: 2 };
+  const lb: Value = { name: g.node('Slice', [logits, g.constInt64('order_10b', [10]), g.constInt64('order_20', [20]), axis]), rank: 2 };
+  if (net.head !== null) {
+    const pairs: Value = { name: g.node('Reshape', [f.name, g.constInt64('order_pair_features', [-1, 256])]), rank: 2 };
+    return { main: flat2d(g, emit(g, net.head, pairs, 'head')), digits: [la, lb] };
+  }
+  const upper: number[] = [];
+  for (let i = 0; i < 10; i++) for (let j = 0; j < 10; j++) upper.push(j >= i ? 1 : 0);
+  const pa = g.node('Softmax', [la.name], [int('axis', 1)]);
+  const pb = g.node('Softmax', [lb.name], [int('axis', 1)]);
+  const joint = g.node('Mul', [g.node('MatMul', [pa, g.constFloat('order_upper', upper, [10, 10])]), pb]);
+  const p = g.node('ReduceSum', [joint, axis], [int('keepdims', 1)]);
+  const margin = OrderPairNet.PROB_MARGIN;
+  const pc = g.node('Add', [g.node('Mul', [p, g.constFloat('order_scale', [1 - 2 * margin], [])]), g.constFloat('order_margin', [margin], [])]);
+  const notPc = g.node('Sub', [g.constFloat('order_one', [1], []), pc]);
+  const main = g.node('Concat', [g.node('Log', [notPc]), g.node('Log', [pc])], [int('axis', 1)]);
+  return { main: { name: main, rank: 2 }, digits: [la, lb] };
 }
 
 function valueInfo(name: string, elemType: number, dims: (number | string)[]) {
