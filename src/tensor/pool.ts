@@ -51,15 +51,36 @@ export function pooledBufferBytes(): number {
   return pooledBytes;
 }
 
+// the buffers handed out inside withBufferScope, or null outside one
+let scoped: Pooled[] | null = null;
+
 // a buffer of n elements whose contents are undefined: for kernel outputs that overwrite every element
 export function allocOut(n: number, like: Buf | DType): Buf {
   if (like === 'float64' || like instanceof Float64Array) return new Float64Array(n);
-  return take(pools.f32, n) ?? new Float32Array(n);
+  const b = take(pools.f32, n) ?? new Float32Array(n);
+  if (scoped !== null) scoped.push(b);
+  return b;
 }
 
 // an index buffer (argmax) of n elements, contents undefined
 export function allocIndex(n: number): Int32Array {
-  return take(pools.i32, n) ?? new Int32Array(n);
+  const b = take(pools.i32, n) ?? new Int32Array(n);
+  if (scoped !== null) scoped.push(b);
+  return b;
+}
+
+// runs fn, then hands every buffer allocOut/allocIndex gave out inside it back to the pool: only for
+// work whose tensors all die with fn (an evaluation forward without the tape, its result copied out)
+export function withBufferScope<T>(fn: () => T): T {
+  const outer = scoped;
+  const mine: Pooled[] = [];
+  scoped = mine;
+  try {
+    return fn();
+  } finally {
+    scoped = outer;
+    for (const b of mine) releaseBuf(b);
+  }
 }
 
 // hands buf back to allocOut/allocIndex; only for buffers nothing else can reach

@@ -11,6 +11,7 @@ import type { ModelSpec, PairNetwork, PairOutputs, Recipe } from '../models/type
 import { Adam, AdamW, LrScheduler, makeSchedule, SGD, type Optimizer } from '../optim/index.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../tensor/autograd.js';
+import { withBufferScope } from '../tensor/pool.js';
 import { Tensor } from '../tensor/tensor.js';
 import { digitLoss, pairLoss } from './losses.js';
 import { resolvePhases } from './phases.js';
@@ -98,7 +99,8 @@ export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean)
     for (let s = 0; s < set.n; s += EVAL_CHUNK) {
       const e = Math.min(set.n, s + EVAL_CHUNK);
       const x = new Tensor(set.input.subarray(s * 392, e * 392), [e - s, 2, 14, 14]);
-      const { pred, digits } = predictPairs(net.forwardPair(x), compareInCode);
+      // the chunk's activations go back to the pool for the next chunk (nothing keeps them)
+      const { pred, digits } = withBufferScope(() => predictPairs(net.forwardPair(x), compareInCode));
       for (let i = 0; i < e - s; i++) {
         const p = s + i;
         const c0 = set.classes[2 * p]!;
