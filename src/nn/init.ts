@@ -4,7 +4,7 @@ import { Tensor } from '../tensor/tensor.js';
 
 export function uniformInit(shape: readonly number[], bound: number, rng: Rng): Tensor {
   const t = Tensor.zeros(shape);
-  for (let i = 0; i < t.size; i++) t.data[i] = rng.uniform(-bound, bound);
+  rng.fillUniform(t.data, -bound, bound);
   return t;
 }
 
