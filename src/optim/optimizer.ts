@@ -1,6 +1,7 @@
 // optimizers with PyTorch's update rules; weightDecay is L2 added to the gradient (AdamW decouples it: adamw.ts)
 import type { Buf } from '../backend/backend.js';
 import { PairbenchError } from '../errors.js';
+import { recycleGrad } from '../tensor/autograd.js';
 import { allocLike } from '../tensor/pool.js';
 import { backend, Tensor } from '../tensor/tensor.js';
 
@@ -18,9 +19,13 @@ export abstract class Optimizer {
     this.params = [...params];
   }
   abstract step(): void;
-  // sets every gradient to null: the next backward starts afresh (gradients otherwise add up)
+  // sets every gradient to null: the next backward starts afresh (gradients otherwise add up). A
+  // gradient backward made and nobody read through .data goes back to the buffer pool (the next backward's gradients)
   zeroGrad(): void {
-    for (const p of this.params) p.grad = null;
+    for (const p of this.params) {
+      if (p.grad !== null) recycleGrad(p.grad);
+      p.grad = null;
+    }
   }
 }
 
@@ -56,7 +61,7 @@ export class SGD extends Optimizer {
           first = true;
         }
       }
-      be.sgdStep(p.data, p.grad.data, buf, this.lr, this.momentum, this.weightDecay, first);
+      be.sgdStep(p.data, p.grad.buf, buf, this.lr, this.momentum, this.weightDecay, first);
     }
   }
 }
@@ -97,7 +102,7 @@ export class Adam extends Optimizer {
         this.state.set(p, s);
       }
       s.step += 1;
-      be.adamStep(p.data, p.grad.data, s.m, s.v, this.lr, this.betas[0], this.betas[1], this.eps, l2, s.step);
+      be.adamStep(p.data, p.grad.buf, s.m, s.v, this.lr, this.betas[0], this.betas[1], this.eps, l2, s.step);
     }
   }
 }

@@ -56,6 +56,17 @@ export function record(out: Tensor, op: OpName, inputs: readonly Tensor[], backw
   return out;
 }
 
+// the .grad tensors backward made (their buffers are the engine's: recyclable once the gradient is dropped)
+const adoptedGrads = new WeakSet<Tensor>();
+
+// hands a dropped gradient's buffer back to the pool: only one backward made and nobody read through .data
+export function recycleGrad(grad: Tensor): void {
+  if (!adoptedGrads.has(grad)) return;
+  adoptedGrads.delete(grad);
+  const b = Tensor.takeBuffer(grad);
+  if (b !== null) releaseBuf(b);
+}
+
 export function runBackward(root: Tensor, seed: Buf): void {
   // topological order by iterative dfs (deep nets would overflow a recursive one)
   const order: Tensor[] = [];
@@ -91,7 +102,10 @@ export function runBackward(root: Tensor, seed: Buf): void {
     grads.delete(t);
     if (t.node === null) {
       // a leaf: += into .grad (callers zero it between steps); the first gradient is adopted
-      if (t.grad === null) t.grad = new Tensor(g, t.shape);
+      if (t.grad === null) {
+        t.grad = new Tensor(g, t.shape);
+        adoptedGrads.add(t.grad);
+      }
       else {
         addInto(be, t.grad.buf, g);
         releaseBuf(g);

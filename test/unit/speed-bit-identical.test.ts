@@ -8,6 +8,7 @@ import { uniformInit } from '../../src/nn/init.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { allocIndex, allocOut, pooledBufferBytes, withBufferScope } from '../../src/tensor/pool.js';
 import { Rng } from '../../src/tensor/random.js';
+import { mul } from '../../src/tensor/ops/elementwise.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
 test('fillUniform gives uniform() value for value and leaves the generator where uniform() would', () => {
@@ -67,4 +68,28 @@ test('forwards in scopes give the same bits as forwards without (recycled buffer
       });
     }
   }
+});
+
+test('zeroGrad recycles the gradients backward made, never one read through .data or set by the caller', async () => {
+  const { SGD } = await import('../../src/optim/index.js');
+  const { sum } = await import('../../src/tensor/ops/shape.js');
+  setBackend('reference');
+  const w = Tensor.from(Array.from({ length: 5000 }, (_, i) => i / 5000));
+  w.requiresGrad = true;
+  const opt = new SGD([w], { lr: 0.1 });
+  const step = (): Float32Array => { opt.zeroGrad(); sum(mul(w, w)).backward(); opt.step(); return w.grad!.buf as Float32Array; };
+  const g1 = step();
+  const before = pooledBufferBytes();
+  opt.zeroGrad();
+  assert.equal(pooledBufferBytes(), before + 20000, 'the gradient went back to the pool');
+  assert.equal(allocOut(5000, 'float32'), g1);
+  step();
+  const read = w.grad!.data; // a caller holds it now
+  opt.zeroGrad();
+  assert.equal(pooledBufferBytes(), before, 'a gradient read through .data stays the caller\'s');
+  assert.equal(read.length, 5000);
+  const mine = new Float32Array(5000);
+  w.grad = new Tensor(mine, [5000]);
+  opt.zeroGrad();
+  assert.equal(pooledBufferBytes(), before, 'a gradient the caller set is never recycled');
 });
