@@ -127,6 +127,23 @@ void sumAxis(float* out, const float* x, long outer, long dim, long inner) {
 }
 
 #if defined(__SSE2__)
+// four 2x2 windows at once: a0/b0 hold their top rows, a1/b1 their bottom rows (2 floats per window);
+// the first maximum wins (max_ps(v, best) is `v > best ? v : best`), bi gets its offset 0, 1, W or W + 1
+static inline __m128 max4Windows(__m128 a0, __m128 b0, __m128 a1, __m128 b1, __m128i off1, __m128i offW, __m128i offW1, __m128i& bi) {
+  __m128 best = _mm_shuffle_ps(a0, b0, _MM_SHUFFLE(2, 0, 2, 0));
+  bi = _mm_setzero_si128();
+  __m128 v = _mm_shuffle_ps(a0, b0, _MM_SHUFFLE(3, 1, 3, 1));
+  __m128i g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
+  best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, off1), _mm_andnot_si128(g, bi));
+  v = _mm_shuffle_ps(a1, b1, _MM_SHUFFLE(2, 0, 2, 0));
+  g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
+  best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, offW), _mm_andnot_si128(g, bi));
+  v = _mm_shuffle_ps(a1, b1, _MM_SHUFFLE(3, 1, 3, 1));
+  g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
+  best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, offW1), _mm_andnot_si128(g, bi));
+  return best;
+}
+
 // small output widths (6, 3, 2...): the windows run as one sequence across rows and planes, 4 per
 // SSE step, each window's two 2-float rows loaded into vector halves
 static void maxPool2x2Windows(float* out, int32_t* argmax, const float* x, long planes, long H, long W, long OH, long OW) {
@@ -140,18 +157,8 @@ static void maxPool2x2Windows(float* out, int32_t* argmax, const float* x, long 
   for (; q + 4 <= total; q += 4) {
     const long s0 = start(q), s1 = start(q + 1), s2 = start(q + 2), s3 = start(q + 3);
     const __m128 a0 = pair(s0, s1), b0 = pair(s2, s3), a1 = pair(s0 + W, s1 + W), b1 = pair(s2 + W, s3 + W);
-    // as maxPool2x2 below: first maximum wins, max_ps(v, best) is `v > best ? v : best`
-    __m128 best = _mm_shuffle_ps(a0, b0, _MM_SHUFFLE(2, 0, 2, 0));
-    __m128i bi = _mm_setzero_si128();
-    __m128 v = _mm_shuffle_ps(a0, b0, _MM_SHUFFLE(3, 1, 3, 1));
-    __m128i g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
-    best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, off1), _mm_andnot_si128(g, bi));
-    v = _mm_shuffle_ps(a1, b1, _MM_SHUFFLE(2, 0, 2, 0));
-    g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
-    best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, offW), _mm_andnot_si128(g, bi));
-    v = _mm_shuffle_ps(a1, b1, _MM_SHUFFLE(3, 1, 3, 1));
-    g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
-    best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, offW1), _mm_andnot_si128(g, bi));
+    __m128i bi;
+    const __m128 best = max4Windows(a0, b0, a1, b1, off1, offW, offW1, bi);
     _mm_storeu_ps(out + q, best);
     const __m128i starts = _mm_setr_epi32(static_cast<int32_t>(s0), static_cast<int32_t>(s1), static_cast<int32_t>(s2), static_cast<int32_t>(s3));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(argmax + q), _mm_add_epi32(starts, bi));
@@ -192,17 +199,8 @@ static void maxPool2x2(float* out, int32_t* argmax, const float* x, long planes,
       for (; ow + 4 <= OW; ow += 4) {
         const __m128 a0 = _mm_loadu_ps(r0 + 2 * ow), b0 = _mm_loadu_ps(r0 + 2 * ow + 4);
         const __m128 a1 = _mm_loadu_ps(r1 + 2 * ow), b1 = _mm_loadu_ps(r1 + 2 * ow + 4);
-        __m128 best = _mm_shuffle_ps(a0, b0, _MM_SHUFFLE(2, 0, 2, 0));
-        __m128i bi = _mm_setzero_si128();
-        __m128 v = _mm_shuffle_ps(a0, b0, _MM_SHUFFLE(3, 1, 3, 1));
-        __m128i g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
-        best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, off1), _mm_andnot_si128(g, bi));
-        v = _mm_shuffle_ps(a1, b1, _MM_SHUFFLE(2, 0, 2, 0));
-        g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
-        best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, offW), _mm_andnot_si128(g, bi));
-        v = _mm_shuffle_ps(a1, b1, _MM_SHUFFLE(3, 1, 3, 1));
-        g = _mm_castps_si128(_mm_cmpgt_ps(v, best));
-        best = _mm_max_ps(v, best); bi = _mm_or_si128(_mm_and_si128(g, offW1), _mm_andnot_si128(g, bi));
+        __m128i bi;
+        const __m128 best = max4Windows(a0, b0, a1, b1, off1, offW, offW1, bi);
         _mm_storeu_ps(dst + oh * OW + ow, best);
         const __m128i base = _mm_add_epi32(_mm_set1_epi32(rb + static_cast<int32_t>(2 * ow)), colStep);
         _mm_storeu_si128(reinterpret_cast<__m128i*>(am + oh * OW + ow), _mm_add_epi32(base, bi));

@@ -9,7 +9,6 @@ import { predictRaw } from '../../src/artifacts/inference.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/artifacts/safetensors.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { samplePairs, standardise } from '../../src/data/pairs.js';
-import { isPairbenchError } from '../../src/errors.js';
 import { getModel } from '../../src/models/registry.js';
 import type { PairNetwork } from '../../src/models/types.js';
 import { Rng } from '../../src/tensor/random.js';
@@ -17,6 +16,7 @@ import { noGrad } from '../../src/tensor/autograd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { trainRun } from '../../src/train/run.js';
 import type { RunRecord } from '../../src/train/types.js';
+import { throwsOneLine } from '../helpers/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pairbench-ckpt-'));
 const ds = loadMnist();
@@ -36,16 +36,6 @@ function outputs(net: PairNetwork, raw: Float32Array, mean: number, std: number)
   net.eval();
   const o = noGrad(() => net.forwardPair(new Tensor(set.input, [set.n, 2, 14, 14])));
   return [o.main, ...(o.digits ?? [])].filter((t): t is Tensor => t !== null).map((t) => Array.from(t.data));
-}
-
-function oneLineError(fn: () => unknown, code: string, pattern: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(isPairbenchError(e), String(e));
-    assert.equal(e.code, code);
-    assert.match(e.message, pattern);
-    assert.ok(!e.message.includes('\n'));
-    return true;
-  });
 }
 
 const pairs = samplePairs(64, new Rng(3), ds.test, 'test');
@@ -86,23 +76,23 @@ test('bad checkpoints: truncated, wrong shape, unknown model id, another safeten
   const file = join(dir, 'good.safetensors');
   trainAndSave('lenet-transfer/baseline', file);
   const bytes = readFileSync(file);
-  oneLineError(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 100), 'cut.safetensors'), 'bad_checkpoint', /cut\.safetensors: .*truncated/);
+  throwsOneLine(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 100), 'cut.safetensors'), 'bad_checkpoint', /cut\.safetensors: .*truncated/);
   const st = decodeSafetensors(bytes, 'good');
   const tensors = [...st.tensors.values()];
   // a wrong shape: the first layer's weight as [128, 392] instead of [256, 392]
   const w = tensors[0]!;
   const wrong = tensors.map((t) => (t === w ? { name: t.name, shape: [128, 392], data: t.data.subarray(0, 128 * 392) } : t));
-  oneLineError(() => decodeCheckpoint(encodeSafetensors(wrong, st.metadata), 'shape.safetensors'), 'shape_mismatch',
+  throwsOneLine(() => decodeCheckpoint(encodeSafetensors(wrong, st.metadata), 'shape.safetensors'), 'shape_mismatch',
     new RegExp(`shape\\.safetensors: tensor '${w.name.replace(/\./g, '\\.')}' has shape \\[128, 392\\], lenet-transfer/baseline expects \\[256, 392\\]`));
-  oneLineError(() => decodeCheckpoint(encodeSafetensors(tensors.slice(1), st.metadata), 'missing.safetensors'), 'bad_checkpoint', /needs 1 tensor the checkpoint lacks/);
-  oneLineError(() => decodeCheckpoint(encodeSafetensors(tensors, { ...st.metadata, model: 'lenet-transfer/cnnn' }), 'id.safetensors'), 'unknown_model', /id\.safetensors: checkpoint of an unknown model id 'lenet-transfer\/cnnn'.*nearest: lenet-transfer\/cnn/);
-  oneLineError(() => decodeCheckpoint(encodeSafetensors(tensors, { format: 'pt' }), 'hf.safetensors'), 'bad_checkpoint', /a safetensors file but not a pairbench checkpoint/);
+  throwsOneLine(() => decodeCheckpoint(encodeSafetensors(tensors.slice(1), st.metadata), 'missing.safetensors'), 'bad_checkpoint', /needs 1 tensor the checkpoint lacks/);
+  throwsOneLine(() => decodeCheckpoint(encodeSafetensors(tensors, { ...st.metadata, model: 'lenet-transfer/cnnn' }), 'id.safetensors'), 'unknown_model', /id\.safetensors: checkpoint of an unknown model id 'lenet-transfer\/cnnn'.*nearest: lenet-transfer\/cnn/);
+  throwsOneLine(() => decodeCheckpoint(encodeSafetensors(tensors, { format: 'pt' }), 'hf.safetensors'), 'bad_checkpoint', /a safetensors file but not a pairbench checkpoint/);
   const md = { ...st.metadata, format: CHECKPOINT_FORMAT };
   delete (md as Record<string, string>)['seed'];
-  oneLineError(() => decodeCheckpoint(encodeSafetensors(tensors, md), 'noseed.safetensors'), 'bad_checkpoint', /metadata has no 'seed'/);
+  throwsOneLine(() => decodeCheckpoint(encodeSafetensors(tensors, md), 'noseed.safetensors'), 'bad_checkpoint', /metadata has no 'seed'/);
   writeFileSync(join(dir, 'text.safetensors'), 'hello');
-  oneLineError(() => loadCheckpoint(join(dir, 'text.safetensors')), 'bad_checkpoint', /too short/);
-  oneLineError(() => loadCheckpoint(join(dir, 'none.safetensors')), 'io_error', /cannot read checkpoint .*none\.safetensors: no such file/);
+  throwsOneLine(() => loadCheckpoint(join(dir, 'text.safetensors')), 'bad_checkpoint', /too short/);
+  throwsOneLine(() => loadCheckpoint(join(dir, 'none.safetensors')), 'io_error', /cannot read checkpoint .*none\.safetensors: no such file/);
 });
 
 test('a variant (hyperparameters set) is saved with them and rebuilt from them', () => {
@@ -125,5 +115,5 @@ test('a variant (hyperparameters set) is saved with them and rebuilt from them',
   // a set the model does not accept: the checkpoint is refused, naming the key
   const st = decodeSafetensors(readFileSync(file), 'v');
   const bad = { ...st.metadata, variant_of: JSON.stringify({ id: 'carparelli2019/shallow-sharing-aux', set: { width: 3 } }) };
-  oneLineError(() => decodeCheckpoint(encodeSafetensors([...st.tensors.values()], bad), 'badset.safetensors'), 'bad_checkpoint', /badset\.safetensors: .*no hyperparameter 'width'/);
+  throwsOneLine(() => decodeCheckpoint(encodeSafetensors([...st.tensors.values()], bad), 'badset.safetensors'), 'bad_checkpoint', /badset\.safetensors: .*no hyperparameter 'width'/);
 });

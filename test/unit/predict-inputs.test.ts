@@ -8,7 +8,7 @@ import pngjs from 'pngjs';
 import { encodeIdxPairs, pairFromPngs, pairsFromIdx, pngToGrey, toMnist28 } from '../../src/artifacts/inputs.js';
 import { poolImages2x2, resolveMnistDir, MNIST_FILES } from '../../src/data/mnist.js';
 import { readIdx } from '../../src/data/idx.js';
-import { isPairbenchError } from '../../src/errors.js';
+import { throwsOneLine } from '../helpers/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pairbench-inputs-'));
 const test28 = readIdx(join(resolveMnistDir().dir, MNIST_FILES.testImages), { kind: 'images' }).data;
@@ -26,16 +26,6 @@ function png(file: string, grey: Uint8Array, w: number, h: number, opts: { scale
   }
   writeFileSync(join(dir, file), pngjs.PNG.sync.write(p));
   return join(dir, file);
-}
-
-function oneLineError(fn: () => unknown, code: string, pattern: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(isPairbenchError(e), String(e));
-    assert.equal(e.code, code);
-    assert.match(e.message, pattern);
-    assert.ok(!e.message.includes('\n'));
-    return true;
-  });
 }
 
 test('a 28x28 MNIST image as PNG gives exactly the pooled pixels the training data has', () => {
@@ -81,25 +71,25 @@ test('idx pairs: N x 2 x 28 x 28 is pooled, N x 2 x 14 x 14 is taken as pooled; 
 
 test('bad inputs: not a PNG, a broken PNG, a blank image, wrong idx dims / type / length: one-line errors', () => {
   writeFileSync(join(dir, 'text.png'), 'not an image');
-  oneLineError(() => pairFromPngs(join(dir, 'text.png'), join(dir, 'text.png')), 'bad_input', /text\.png: not a PNG image/);
+  throwsOneLine(() => pairFromPngs(join(dir, 'text.png'), join(dir, 'text.png')), 'bad_input', /text\.png: not a PNG image/);
   const good = readFileSync(png('ok.png', image(0), 28, 28));
   writeFileSync(join(dir, 'cut.png'), good.subarray(0, 60));
-  oneLineError(() => pairFromPngs(join(dir, 'cut.png'), join(dir, 'ok.png')), 'bad_input', /cut\.png: cannot decode the PNG/);
+  throwsOneLine(() => pairFromPngs(join(dir, 'cut.png'), join(dir, 'ok.png')), 'bad_input', /cut\.png: cannot decode the PNG/);
   const blank = png('blank.png', new Uint8Array(40 * 30).fill(255), 40, 30);
-  oneLineError(() => pairFromPngs(join(dir, 'ok.png'), blank), 'bad_input', /blank\.png: no digit found/);
-  oneLineError(() => pairFromPngs(join(dir, 'ok.png'), join(dir, 'missing.png')), 'io_error', /missing\.png: no such file/);
+  throwsOneLine(() => pairFromPngs(join(dir, 'ok.png'), blank), 'bad_input', /blank\.png: no digit found/);
+  throwsOneLine(() => pairFromPngs(join(dir, 'ok.png'), join(dir, 'missing.png')), 'io_error', /missing\.png: no such file/);
   // the MNIST images file itself: 3 dims, not pairs
   const images = join(dir, 'images.idx');
   writeFileSync(images, Buffer.concat([Buffer.from([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28]), Buffer.alloc(2 * 784)]));
-  oneLineError(() => pairsFromIdx(images), 'bad_idx_file', /images\.idx: dims \[2, 28, 28\], expected pairs of images: N x 2 x 28 x 28 or N x 2 x 14 x 14/);
+  throwsOneLine(() => pairsFromIdx(images), 'bad_idx_file', /images\.idx: dims \[2, 28, 28\], expected pairs of images: N x 2 x 28 x 28 or N x 2 x 14 x 14/);
   const three = join(dir, 'three.idx');
   writeFileSync(three, encodeIdxPairs(new Uint8Array(3 * 784), 1, 28).map((v, i) => (i === 11 ? 3 : v)));
-  oneLineError(() => pairsFromIdx(three), 'bad_idx_file', /dims \[1, 3, 28, 28\]/);
+  throwsOneLine(() => pairsFromIdx(three), 'bad_idx_file', /dims \[1, 3, 28, 28\]/);
   const short = join(dir, 'short.idx');
   writeFileSync(short, encodeIdxPairs(new Uint8Array(2 * 784), 1, 28).subarray(0, 500));
-  oneLineError(() => pairsFromIdx(short), 'bad_idx_file', /480 bytes of pixels, the dims \[1, 2, 28, 28\] need 1568/);
+  throwsOneLine(() => pairsFromIdx(short), 'bad_idx_file', /480 bytes of pixels, the dims \[1, 2, 28, 28\] need 1568/);
   const floats = join(dir, 'floats.idx');
   writeFileSync(floats, Buffer.from([0, 0, 0x0d, 4]));
-  oneLineError(() => pairsFromIdx(floats), 'bad_idx_file', /element type 0x0d, expected 0x08/);
-  oneLineError(() => pairsFromIdx(join(dir, 'text.png')), 'bad_idx_file', /no idx magic number/);
+  throwsOneLine(() => pairsFromIdx(floats), 'bad_idx_file', /element type 0x0d, expected 0x08/);
+  throwsOneLine(() => pairsFromIdx(join(dir, 'text.png')), 'bad_idx_file', /no idx magic number/);
 });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeSafetensors, encodeSafetensors } from '../../src/artifacts/safetensors.js';
-import { isPairbenchError } from '../../src/errors.js';
+import { throwsOneLine } from '../helpers/errors.js';
 
 function header(bytes: Uint8Array): { length: number; json: Record<string, unknown> } {
   const length = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
@@ -16,16 +16,6 @@ function withHeader(json: unknown, data: Uint8Array): Uint8Array {
   out.set(h, 8);
   out.set(data, 8 + h.length);
   return out;
-}
-
-function throwsOneLine(fn: () => unknown, code: string, pattern: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(isPairbenchError(e), String(e));
-    assert.equal(e.code, code);
-    assert.match(e.message, pattern);
-    assert.ok(!e.message.includes('\n'));
-    return true;
-  });
 }
 
 test('the layout: u64 LE header length, JSON header padded to 8, little-endian buffers at data_offsets', () => {
