@@ -103,7 +103,6 @@ export function carparelliModels(hp?: CarparelliHyper): ModelSpec[] {
 
 export const carparelliReport: ReportDescriptor = {
   id: REPORT,
-  text: 'seeds/001_49b34a86d5265cff.txt',
   summary: '{shallow, mlp, conv1, conv2} branches x weight sharing x a lambda-weighted digit loss, grid-searched H, lr and lambda',
   models: () => carparelliModels(),
   protocol: [

@@ -66,7 +66,6 @@ export function kropfhamerModels(): ModelSpec[] {
 
 export const kropfhamerReport: ReportDescriptor = {
   id: REPORT,
-  text: 'seeds/000_cf9eece311302356.txt',
   summary: 'feedforward, two-channel CNN, shared weights, an auxiliary digit loss and digit pretraining; one sigmoid output',
   models: () => kropfhamerModels(),
   protocol: [],

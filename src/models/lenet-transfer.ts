@@ -105,7 +105,6 @@ function lenetSpecs(): ModelSpec[] {
 
 export const lenetTransferReport: ReportDescriptor = {
   id: REPORT,
-  text: 'seeds/004_66c6a96d98c1ccd3.txt',
   summary: 'an MLP, a two-channel LeNet, weight sharing, a scheduled auxiliary loss, transfer from digits and direct digit prediction',
   models: () => lenetTransferModels(),
   protocol: [],

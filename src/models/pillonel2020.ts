@@ -65,7 +65,6 @@ export function pillonelModels(): ModelSpec[] {
 
 export const pillonelReport: ReportDescriptor = {
   id: REPORT,
-  text: 'seeds/003_eaeb47614342e04e.txt',
   summary: 'separate vs shared branches, a digit head, batch norm; one sigmoid output',
   models: () => pillonelModels(),
   protocol: [],

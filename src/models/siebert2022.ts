@@ -104,7 +104,6 @@ export function siebertModels(): ModelSpec[] {
 
 export const siebertReport: ReportDescriptor = {
   id: REPORT,
-  text: 'seeds/002_ba1654fcd0426cf1.txt',
   summary: 'separate vs shared extractors with batch norm, a same-target and a digit auxiliary classifier; options oneHot and convolutionize',
   models: () => siebertModels(),
   protocol: ['plain SGD lr 0.01 without momentum, batch 50 (ours: the report gives lr and batch but names no optimizer; Adam at lr 0.01 collapses)'],

@@ -137,7 +137,6 @@ export interface StartSpec {
 // everything pairbench knows of one report: adding a report is one descriptor in src/models/
 export interface ReportDescriptor {
   id: string; // '<report>' of the '<report>/<model>' ids
-  text: string; // the report's text in the original corpus (seeds/<file>)
   summary: string; // one line: what the report compares
   models(): ModelSpec[];
   protocol: string[]; // what `reproduce` says of the protocol beyond each model's recipe
