@@ -13,5 +13,10 @@ const files = [];
     else if (name.endsWith('.test.js') && (only.length === 0 || only.some((o) => p.includes(o)))) files.push(p);
   }
 })(root);
+// node --test with no file falls back to its own discovery, which also runs the tests' worker scripts
+if (files.length === 0) {
+  console.error(`run-tests: no test file under ${root} matches ${only.join(', ')}`);
+  process.exit(1);
+}
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
