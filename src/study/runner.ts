@@ -9,7 +9,7 @@ import { backendReason } from '../backend/select.js';
 import { loadMnist, toShared } from '../data/mnist.js';
 import { PairbenchError } from '../errors.js';
 import { ensureDir, parseRuns, readMetaIfPresent, readRunsFile, REJECTED_FILE, rejectedText, RUNS_FILE, STUDY_FILE, writeFileAtomic, type RejectedLine } from './files.js';
-import { jobSpec, runKey, type RunJob, type StudyRecord } from './job.js';
+import { jobEpochs, runKey, type RunJob, type StudyRecord } from './job.js';
 import { holdStudyLock } from './lock.js';
 import { runPool, type PoolCallbacks, type PoolHandle } from './pool.js';
 import type { SharedMnistDescriptor } from '../data/mnist.js';
@@ -35,11 +35,6 @@ export function environment(): StudyEnvironment {
     backend: backendReason(),
     created: new Date().toISOString(),
   };
-}
-
-// the epochs a job trains (its own, or its model's recipe)
-export function jobEpochs(job: RunJob): number {
-  return job.epochs ?? jobSpec(job).recipe.epochs;
 }
 
 export function plannedRun(job: RunJob): PlannedRun & { grid?: RunJob['grid'] } {
