@@ -292,10 +292,8 @@ export async function reportCommand(dir: string): Promise<void> {
   if (rf.tornLastLine) say(`note: ${resolve(dir, 'runs.jsonl')} ends in an incomplete line (a killed run); it is skipped`);
   if (rf.rejected.length > 0) say(`note: skipped ${rejectedText(rf.rejected)} of ${resolve(dir, 'runs.jsonl')}; resuming the study moves them to runs.rejected.jsonl and trains those runs again`);
   const isGrid = meta.kind === 'grid';
-  if (isGrid) {
-    const winners = gridWinners(meta.config, rf.runs as StudyRecord[]);
-    say(gridText(winners));
-  }
+  const winners = isGrid ? gridWinners(meta.config, rf.runs as StudyRecord[]) : null;
+  if (winners !== null) say(gridText(winners));
   const r: StageResult = { dir: resolve(dir), meta, records: rf.runs as StudyRecord[], stopped: false, trainedNow: 0, skipped: 0 };
-  await finish(r, isGrid ? { filter: (x: StudyRecord) => x.grid?.stage === 'final', models: winnerDescriptions(gridWinners(meta.config, r.records)) } : {});
+  await finish(r, winners !== null ? { filter: (x: StudyRecord) => x.grid?.stage === 'final', models: winnerDescriptions(winners) } : {});
 }

@@ -8,7 +8,7 @@ import { getBackend } from '../backend/select.js';
 import type { MnistDataset } from '../data/types.js';
 import { PairbenchError } from '../errors.js';
 import { writeFileAtomic } from './files.js';
-import { executeJob, jobSpec, type RunJob } from './job.js';
+import { executeJob, jobEpochs, jobSpec, type RunJob } from './job.js';
 import type { RunRecord } from '../train/types.js';
 import { pairbenchVersion } from './version.js';
 
@@ -24,10 +24,6 @@ export const ESTIMATE_FROM_PAIR_EPOCHS = 100_000;
 export function costKey(job: RunJob): string {
   if (job.grid !== undefined) return `${job.model}|p${jobSpec(job).params}`;
   return job.variant === undefined ? job.model : `${job.model}|${JSON.stringify(job.variant)}`;
-}
-
-export function jobEpochCount(job: RunJob): number {
-  return job.epochs ?? jobSpec(job).recipe.epochs;
 }
 
 // training pairs and test pairs of one epoch of the job, in units of the measurement's
@@ -96,7 +92,7 @@ export function measuredCosts(jobs: readonly RunJob[], data: () => MnistDataset)
 // the estimated seconds of one job from the measured costs
 export function jobSeconds(job: RunJob, costs: ReadonlyMap<string, number>): number {
   const perEpoch = costs.get(costKey(job));
-  return perEpoch === undefined ? NaN : perEpoch * sizeFactor(job) * jobEpochCount(job);
+  return perEpoch === undefined ? NaN : perEpoch * sizeFactor(job) * jobEpochs(job);
 }
 
 export interface PlanEstimate {
@@ -112,8 +108,8 @@ export interface PlanEstimate {
 // the plan's size and, for a plan that is not small, its wall-clock estimate on `workers` workers
 // (the work shared evenly, but never faster than its longest run)
 export function estimatePlan(jobs: readonly RunJob[], workers: number, data: () => MnistDataset, finished: readonly RunRecord[] = []): PlanEstimate {
-  const epochs = jobs.reduce((a, j) => a + jobEpochCount(j), 0);
-  const pairEpochs = jobs.reduce((a, j) => a + jobEpochCount(j) * (j.trainPairs ?? 1000), 0);
+  const epochs = jobs.reduce((a, j) => a + jobEpochs(j), 0);
+  const pairEpochs = jobs.reduce((a, j) => a + jobEpochs(j) * (j.trainPairs ?? 1000), 0);
   if (jobs.length === 0 || pairEpochs < ESTIMATE_FROM_PAIR_EPOCHS) return { runs: jobs.length, epochs, seconds: null, measured: 0, cacheFile: cacheFile(), observed: 0 };
   const measuredNow = measuredCosts(jobs, data);
   const { measured, file } = measuredNow;
@@ -121,7 +117,7 @@ export function estimatePlan(jobs: readonly RunJob[], workers: number, data: () 
   const each = jobs.map((j) => jobSeconds(j, costs));
   const w = Math.max(1, Math.min(workers, availableParallelism(), jobs.length));
   const total = each.reduce((a, b) => a + b, 0);
-  const perEpoch = (job: RunJob): number => jobSeconds(job, costs) / jobEpochCount(job);
+  const perEpoch = (job: RunJob): number => jobSeconds(job, costs) / jobEpochs(job);
   return { runs: jobs.length, epochs, seconds: Math.max(total / w, ...each), measured, cacheFile: file, costs: perEpoch, observed: finished.length };
 }
 

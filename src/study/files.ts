@@ -67,7 +67,7 @@ function isRunRecord(v: unknown): v is RunRecord {
 
 // parses runs.jsonl text; a last line that does not parse (or lacks its newline and does not
 // parse) is torn and skipped
-export function parseRuns(text: string, _path = RUNS_FILE): RunsFile {
+export function parseRuns(text: string): RunsFile {
   const runs: RunRecord[] = [];
   const rejected: RejectedLine[] = [];
   let pos = 0;
@@ -109,10 +109,11 @@ export function parseRuns(text: string, _path = RUNS_FILE): RunsFile {
   return { runs, rejected, tornLastLine: false, validBytes, needsNewline: false };
 }
 
-export function readRunsFile(dir: string): RunsFile {
-  const path = join(dir, RUNS_FILE);
+// runs.jsonl (or a shard's runs file) of a study directory; empty when the file does not exist
+export function readRunsFile(dir: string, file = RUNS_FILE): RunsFile {
+  const path = join(dir, file);
   if (!existsSync(path)) return { runs: [], rejected: [], tornLastLine: false, validBytes: 0, needsNewline: false };
-  return parseRuns(readText(path), path);
+  return parseRuns(readText(path));
 }
 
 // 'line 3 (not valid JSON), line 7 (not a run record ...)'

@@ -51,6 +51,11 @@ export function jobSpec(job: Pick<RunJob, 'model' | 'grid' | 'variant'>): ModelS
   return getModel(job.model);
 }
 
+// the epochs a job trains (its own, or its model's recipe)
+export function jobEpochs(job: RunJob): number {
+  return job.epochs ?? jobSpec(job).recipe.epochs;
+}
+
 export function executeJob(job: RunJob, data: MnistDataset, onEpoch?: (m: EpochMetrics) => void): StudyRecord {
   const opts: RunOptions = {
     model: jobSpec(job),

@@ -90,10 +90,3 @@ export async function releaseStudyLock(dir: string, name = ''): Promise<void> {
   held.delete(lock);
   await r?.();
 }
-
-/** releases every study lock this process holds (the CLI leaves it to the exit; the API calls it) */
-export async function releaseStudyLocks(): Promise<void> {
-  const all = [...held.values()];
-  held.clear();
-  await Promise.all(all.map((r) => r()));
-}

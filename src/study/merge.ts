@@ -1,10 +1,10 @@
 // `pairbench merge <dir>`: the shards' runs files appended to runs.jsonl, in the planned order,
 // each run once (matched by run key). Two shards with different records of one run (apart from
 // timing and host) are reported as conflicts; the first is kept.
-import { readdirSync, readFileSync, appendFileSync } from 'node:fs';
+import { readdirSync, appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PairbenchError } from '../errors.js';
-import { parseRuns, readMeta, RUNS_FILE } from './files.js';
+import { readMeta, readRunsFile, RUNS_FILE } from './files.js';
 import { runKey, type StudyRecord } from './job.js';
 import { holdStudyLock } from './lock.js';
 import { repairRuns } from './runner.js';
@@ -42,7 +42,7 @@ export async function mergeShards(dir: string, log: (s: string) => void): Promis
   const conflicts: string[] = [];
   for (const f of shardFiles) {
     const path = join(abs, f);
-    const rf = parseRuns(readFileSync(path, 'utf8'), path);
+    const rf = readRunsFile(abs, f);
     if (rf.tornLastLine) log(`${path}: an incomplete last line (a shard killed mid-write) is skipped`);
     for (const r of rf.runs as StudyRecord[]) {
       const key = runKey(r);

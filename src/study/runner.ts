@@ -8,8 +8,8 @@ import { join, resolve } from 'node:path';
 import { backendReason } from '../backend/select.js';
 import { loadMnist, toShared } from '../data/mnist.js';
 import { PairbenchError } from '../errors.js';
-import { ensureDir, parseRuns, readMetaIfPresent, readRunsFile, REJECTED_FILE, rejectedText, RUNS_FILE, STUDY_FILE, writeFileAtomic, type RejectedLine } from './files.js';
-import { jobSpec, runKey, type RunJob, type StudyRecord } from './job.js';
+import { ensureDir, readMetaIfPresent, readRunsFile, REJECTED_FILE, rejectedText, RUNS_FILE, STUDY_FILE, writeFileAtomic, type RejectedLine } from './files.js';
+import { jobEpochs, runKey, type RunJob, type StudyRecord } from './job.js';
 import { holdStudyLock } from './lock.js';
 import { runPool, type PoolCallbacks, type PoolHandle } from './pool.js';
 import type { SharedMnistDescriptor } from '../data/mnist.js';
@@ -35,11 +35,6 @@ export function environment(): StudyEnvironment {
     backend: backendReason(),
     created: new Date().toISOString(),
   };
-}
-
-// the epochs a job trains (its own, or its model's recipe)
-export function jobEpochs(job: RunJob): number {
-  return job.epochs ?? jobSpec(job).recipe.epochs;
 }
 
 export function plannedRun(job: RunJob): PlannedRun & { grid?: RunJob['grid'] } {
@@ -154,12 +149,11 @@ function moveRejected(dir: string, file: string, rejected: readonly RejectedLine
 // repairs a torn tail of runs.jsonl (a kill mid-append) and returns the finished records
 export function repairRuns(dir: string, log: (s: string) => void, file = RUNS_FILE): StudyRecord[] {
   const path = join(dir, file);
-  const read = (): ReturnType<typeof parseRuns> => (existsSync(path) ? parseRuns(readFileSync(path, 'utf8'), path) : { runs: [], rejected: [], tornLastLine: false, validBytes: 0, needsNewline: false });
-  let rf = read();
+  let rf = readRunsFile(dir, file);
   if (rf.rejected.length > 0) {
     const aside = moveRejected(dir, file, rf.rejected);
     log(`moved ${rf.rejected.length} unreadable line${rf.rejected.length === 1 ? '' : 's'} of ${path} to ${aside}: ${rejectedText(rf.rejected)}; ${rf.rejected.length === 1 ? 'its run' : 'their runs'} will be trained again`);
-    rf = read();
+    rf = readRunsFile(dir, file);
   }
   if (rf.tornLastLine) {
     truncateSync(path, rf.validBytes);
@@ -185,7 +179,7 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   const planned = req.jobs.map(plannedRun);
 
   // the plan and its estimate, before anything is written: a day-long job asks for --yes first
-  const before = existsSync(join(dir, RUNS_FILE)) && state.existing !== null ? (readRunsFile(dir).runs as StudyRecord[]) : [];
+  const before = state.existing !== null ? (readRunsFile(dir).runs as StudyRecord[]) : [];
   const finishedBefore = new Set(before.map((r) => runKey(r)));
   const toTrain = req.jobs.filter((j) => !finishedBefore.has(runKey(j)) && (req.only?.(j) ?? true));
   const estimate = estimatePlan([...toTrain, ...(req.laterJobs ?? [])], req.config.workers, () => ds, before);

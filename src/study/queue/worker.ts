@@ -5,8 +5,7 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { loadMnist, toShared } from '../../data/mnist.js';
-import { jobEpochs } from '../runner.js';
-import { runKey, type StudyRecord } from '../job.js';
+import { jobEpochs, runKey, type StudyRecord } from '../job.js';
 import { pairbenchVersion } from '../version.js';
 import { checkQueueUrl, connectRedis, QUEUE_NAME, queueTiming, redactUrl } from './connection.js';
 import { parseQueueJob } from './schema.js';
