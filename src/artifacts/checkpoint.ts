@@ -1,12 +1,13 @@
 // checkpoints: a trained network's parameters and batch-norm buffers (named as namedParameters() and
 // namedBuffers() name them) in a safetensors file, with what is needed to rebuild and use it
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { isPairbenchError, PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
 import type { HyperValues, ModelSpec, PairNetwork, Recipe } from '../models/types.js';
 import { pairbenchVersion } from '../study/version.js';
 import { Rng } from '../tensor/random.js';
 import type { RunRecord } from '../train/types.js';
+import { readBytes } from './read-bytes.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'pairbench-checkpoint/1';
@@ -166,14 +167,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
 
 // a checkpoint file: the network ready for evaluation, its spec and metadata
 export function loadCheckpoint(path: string): Checkpoint {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new PairbenchError('io_error', `cannot read checkpoint ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'a directory, not a file' : err.message}`, { path, code: err.code });
-  }
-  return decodeCheckpoint(bytes, path);
+  return decodeCheckpoint(readBytes(path, 'checkpoint'), path);
 }
 
 // a file name for one run: report__model__r<round>__s<seed>[__<tag>].safetensors

@@ -1,5 +1,6 @@
 // a checkpoint's network on raw pooled pairs (pixels 0-255): standardised as in training, then the
 // model's own prediction rule, its probability that the first digit is <= the second, its digits
+import { standardiseValues } from '../data/pairs.js';
 import type { PairOutputs } from '../models/types.js';
 import { noGrad } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -16,11 +17,7 @@ const CHUNK = 500;
 
 // (x - mean) / std in float32 arithmetic, exactly as the training data was standardised
 export function standardiseRaw(raw: Float32Array, s: CheckpointMeta['standardisation']): Float32Array {
-  const m = Math.fround(s.mean);
-  const d = Math.fround(s.std);
-  const out = new Float32Array(raw.length);
-  for (let i = 0; i < raw.length; i++) out[i] = Math.fround(raw[i]! - m) / d;
-  return out;
+  return standardiseValues(raw, s);
 }
 
 function softmaxRow(t: Tensor, row: number, onSigmoid = false): number[] {

@@ -1,24 +1,15 @@
 // a user's own digits as the networks read them: raw pooled pairs (n x 2 x 14 x 14, pixels 0-255)
 // from two PNG images or from an idx file of pairs (uint8, N x 2 x 28 x 28 or N x 2 x 14 x 14)
-import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import pngjs from 'pngjs';
 import { poolImages2x2 } from '../data/mnist.js';
 import { PairbenchError } from '../errors.js';
+import { readBytes } from './read-bytes.js';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 export function isPng(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b);
-}
-
-export function readBytes(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new PairbenchError('io_error', `cannot read ${what} ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'a directory, not a file' : err.message}`, { path, code: err.code });
-  }
 }
 
 // grey levels 0-255 of a PNG, alpha composited over white

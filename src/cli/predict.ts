@@ -1,7 +1,8 @@
 // pairbench predict <checkpoint> <input...>: two PNG images (one pair) or an idx file of pairs
 import { loadCheckpoint } from '../artifacts/checkpoint.js';
 import { predictRaw } from '../artifacts/inference.js';
-import { isPng, pairFromPngs, pairsFromIdx, readBytes } from '../artifacts/inputs.js';
+import { isPng, pairFromPngs, pairsFromIdx } from '../artifacts/inputs.js';
+import { readBytes } from '../artifacts/read-bytes.js';
 import { PairbenchError } from '../errors.js';
 
 export function predictCommand(file: string, inputs: string[], o: { json?: boolean }): void {

@@ -59,12 +59,16 @@ export function standardise(set: DigitSet, stats: StandardiseStats): DigitSet;
 export function standardise<T extends PairSet | DigitSet>(set: T, stats: StandardiseStats): T {
   if (set.standardisation) throw badArg('standardise: this set is already standardised');
   if (!(stats.std > 0)) throw badArg(`standardise: std must be > 0, got ${stats.std}`);
+  return { ...set, input: standardiseValues(set.input, stats), standardisation: stats };
+}
+
+// (x - mean) / std in float32 arithmetic: a new array (no checks; standardise checks a set's stats)
+export function standardiseValues(x: Float32Array, stats: { mean: number; std: number }): Float32Array {
   const m = Math.fround(stats.mean);
   const s = Math.fround(stats.std);
-  const x = set.input;
   const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = Math.fround(x[i]! - m) / s;
-  return { ...set, input: out, standardisation: stats };
+  return out;
 }
 
 // the pairs at the given positions of a set, in that order (copies)

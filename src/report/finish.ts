@@ -10,7 +10,6 @@ import { formatSummary, writeSummary } from './summary.js';
 
 export interface FinishOptions {
   baseline?: string | undefined;
-  published?: PublishedFigure[];
   models?: ModelDescription[];
   filter?: (r: StudyRecord) => boolean; // which runs the summary and the page describe (grid: the final rounds)
 }
@@ -44,7 +43,7 @@ export function finishStudy(dir: string, meta: StudyMeta, records: readonly Stud
   const runs = o.filter ? records.filter(o.filter) : [...records];
   const m: StudyMeta = o.filter ? { ...meta, runs: meta.runs.filter((r) => o.filter!(r as StudyRecord)) } : meta;
   const baseline = o.baseline ?? meta.config.baseline;
-  const published = o.published ?? publishedFigures(meta.config.models, meta.config);
+  const published = publishedFigures(meta.config.models, meta.config);
   const summary = summarizeStudy(m, runs, { ...(baseline !== undefined ? { baseline } : {}), published });
   const files = writeSummary(dir, summary);
   const page = writeStudyPage(dir, {

@@ -84,7 +84,7 @@ export function pairStep(net: PairNetwork, opt: Optimizer, recipe: Recipe, b: Pa
   return { out, loss: total.item(), terms };
 }
 
-interface Evaluation { accuracy: number; digitAccuracy: number | null; pairCounts: number[][]; errorCounts: number[][]; predictedOnes: number; n: number }
+interface Evaluation { accuracy: number; digitAccuracy: number | null; pairCounts: number[][]; errorCounts: number[][]; predictedOnes: number }
 
 export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean): Evaluation {
   const wasTraining = net.training;
@@ -118,7 +118,7 @@ export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean)
     }
   });
   net.train(wasTraining);
-  return { accuracy: correct / set.n, digitAccuracy: hasDigits ? digitCorrect / (2 * set.n) : null, pairCounts, errorCounts, predictedOnes, n: set.n };
+  return { accuracy: correct / set.n, digitAccuracy: hasDigits ? digitCorrect / (2 * set.n) : null, pairCounts, errorCounts, predictedOnes };
 }
 
 // batch norm layers are the modules with running statistics
@@ -253,7 +253,7 @@ export function trainRun(opts: RunOptions): RunRecord {
   }
   const final = metrics[metrics.length - 1]!;
   // a run that ends predicting one class for every test pair has learnt nothing of the task
-  const collapsed = last !== null && (last.predictedOnes === 0 || last.predictedOnes === last.n);
+  const collapsed = last !== null && (last.predictedOnes === 0 || last.predictedOnes === test.n);
   const record: RunRecord = {
     model: spec.id,
     ...(spec.variantOf !== undefined && Object.keys(spec.variantOf.set).length > 0 ? { variantOf: spec.variantOf } : {}),
