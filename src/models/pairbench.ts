@@ -98,8 +98,8 @@ export const BINARY: PairbenchVariant = { labels: false, head: 'order', augment:
 export const DIGITS: PairbenchVariant = { ...BINARY, labels: true };
 
 // rounds: the two models' study rounds; the ablation variants' (a study with "rounds": "recipe")
-export const ROUNDS = 10;
-export const ABLATION_ROUNDS = 3;
+const ROUNDS = 10;
+const ABLATION_ROUNDS = 3;
 
 export function pairbenchRecipe(v: PairbenchVariant, rounds = ROUNDS): Recipe {
   return recipe({
