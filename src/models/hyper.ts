@@ -175,6 +175,13 @@ export function hyperModel(def: HyperModelDef): ModelSpec {
   return spec;
 }
 
+const AUX_WEIGHT: HyperParam = { key: 'auxWeight', kind: 'number', min: 0, about: 'weight of the digit losses' };
+
+// a model whose own hyperparameter is the weight of its digit losses (default 1)
+export function auxWeightModel(make: (auxWeight: number) => BaseSpec): ModelSpec {
+  return hyperModel({ space: [AUX_WEIGHT], defaults: { auxWeight: 1 }, make: (h) => make(h['auxWeight'] as number) });
+}
+
 // a model with no hyperparameters of its own (the recipe's only)
 export function fixedModel(base: BaseSpec): ModelSpec {
   return hyperModel({ space: [], defaults: {}, make: () => base });
