@@ -28,7 +28,7 @@ function schemaOf(p: HyperParam): z.ZodType<HyperValue> {
   return n.refine(Number.isFinite, 'must be finite');
 }
 
-export function hyperSchema(space: readonly HyperParam[]): z.ZodType<HyperValues> {
+function hyperSchema(space: readonly HyperParam[]): z.ZodType<HyperValues> {
   return z.strictObject(Object.fromEntries(space.map((p) => [p.key, schemaOf(p).optional()]))) as unknown as z.ZodType<HyperValues>;
 }
 
@@ -53,7 +53,7 @@ export function checkHyper(model: string, space: readonly HyperParam[], set: Rea
 }
 
 // 'lr=0.01' (the CLI's --set) -> ['lr', 0.01], typed by the model's space
-export function parseAssignment(model: string, space: readonly HyperParam[], text: string): [string, HyperValue] {
+function parseAssignment(model: string, space: readonly HyperParam[], text: string): [string, HyperValue] {
   const eq = text.indexOf('=');
   if (eq <= 0) throw new PairbenchError('bad_argument', `--set ${text}: expected key=value (hyperparameters of ${model}: ${keyList(space)})`, { value: text });
   const key = text.slice(0, eq).trim();
@@ -88,7 +88,7 @@ export function parseAssignments(model: string, space: readonly HyperParam[], te
 }
 
 // the recipe terms of a recipe, as hyperparameter values
-export function recipeHyper(r: Recipe): HyperValues {
+function recipeHyper(r: Recipe): HyperValues {
   const o = r.optimizer;
   return {
     optimizer: o.kind,
@@ -173,6 +173,13 @@ export function hyperModel(def: HyperModelDef): ModelSpec {
     },
   };
   return spec;
+}
+
+const AUX_WEIGHT: HyperParam = { key: 'auxWeight', kind: 'number', min: 0, about: 'weight of the digit losses' };
+
+// a model whose own hyperparameter is the weight of its digit losses (default 1)
+export function auxWeightModel(make: (auxWeight: number) => BaseSpec): ModelSpec {
+  return hyperModel({ space: [AUX_WEIGHT], defaults: { auxWeight: 1 }, make: (h) => make(h['auxWeight'] as number) });
 }
 
 // a model with no hyperparameters of its own (the recipe's only)

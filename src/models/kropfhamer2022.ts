@@ -1,9 +1,9 @@
 // kropfhamer2022 (seed 000): feedforward, two-channel CNN, shared weights, auxiliary loss, pretraining; one sigmoid output
 import { Flatten, Linear } from '../nn/layers.js';
 import { convLayers, fcLayers, mlpHead, PairNet, Stack, WholeNet } from './blocks.js';
-import { fixedModel, hyperModel } from './hyper.js';
+import { auxWeightModel, fixedModel } from './hyper.js';
 import { recipe } from './recipes.js';
-import type { BuildContext, HyperParam, ModelSpec, PublishedFigure, Recipe, ReportDescriptor } from './types.js';
+import type { BuildContext, ModelSpec, PublishedFigure, Recipe, ReportDescriptor } from './types.js';
 
 const REPORT = 'kropfhamer2022';
 
@@ -21,8 +21,6 @@ function branch(ctx: BuildContext): Stack {
 function published(model: string, max: number, min: number, sd: number, note = ''): PublishedFigure {
   return { model: `${REPORT}/${model}`, report: REPORT, max, min, sd, rounds: 30, bestEpoch: true, note: `best epoch of each run, chosen on the test set${note}` };
 }
-
-const AUX_WEIGHT: HyperParam = { key: 'auxWeight', kind: 'number', min: 0, about: 'weight of the digit losses' };
 
 export function kropfhamerModels(): ModelSpec[] {
   return [
@@ -45,14 +43,14 @@ export function kropfhamerModels(): ModelSpec[] {
       recipe: base, published: published('shared-weights', 0.878, 0.838, 0.0118),
       build: (ctx) => new PairNet({ branch: branch(ctx), head: new Stack({ out: new Linear(20, 1, ctx.init) }) }),
     }),
-    hyperModel({ space: [AUX_WEIGHT], defaults: { auxWeight: 1 }, make: (h) => ({
+    auxWeightModel((w) => ({
       id: `${REPORT}/auxiliary-loss`, report: REPORT, params: 151306 * 2 + 21,
       description: 'as shared-weights with separate branches; each branch\'s 10 outputs also get digit cross-entropy; loss = BCE + CE1 + CE2; SGD lr 0.1',
       ours: [...ours, 'SGD lr 0.1 without momentum'],
-      recipe: { ...base, optimizer: { kind: 'sgd', lr: 0.1, momentum: 0 }, auxLoss: { weight: { kind: 'constant', value: h['auxWeight'] as number }, onSigmoid: false } },
+      recipe: { ...base, optimizer: { kind: 'sgd', lr: 0.1, momentum: 0 }, auxLoss: { weight: { kind: 'constant', value: w }, onSigmoid: false } },
       published: published('auxiliary-loss', 0.709, 0.445, 0.0703),
       build: (ctx) => new PairNet({ branch: branch(ctx), branch2: branch(ctx), head: new Stack({ out: new Linear(20, 1, ctx.init) }), digitHead: 'features' }),
-    }) }),
+    })),
     fixedModel({
       id: `${REPORT}/pretraining`, report: REPORT, params: 151327,
       description: 'the shared-weights branch first trained alone as a digit classifier (20 epochs on the 2000 training digits), then the whole network on the pair target (20 epochs)',

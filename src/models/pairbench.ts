@@ -4,10 +4,9 @@
 import { BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import * as F from '../tensor/ops/index.js';
-import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Stack } from './blocks.js';
-import { fixedModel } from './hyper.js';
+import { defineModel } from './define.js';
 import { recipe } from './recipes.js';
 import type { BuildContext, ModelSpec, PairNetwork, PairOutputs, Recipe } from './types.js';
 
@@ -99,8 +98,8 @@ export const BINARY: PairbenchVariant = { labels: false, head: 'order', augment:
 export const DIGITS: PairbenchVariant = { ...BINARY, labels: true };
 
 // rounds: the two models' study rounds; the ablation variants' (a study with "rounds": "recipe")
-export const ROUNDS = 10;
-export const ABLATION_ROUNDS = 3;
+const ROUNDS = 10;
+const ABLATION_ROUNDS = 3;
 
 export function pairbenchRecipe(v: PairbenchVariant, rounds = ROUNDS): Recipe {
   return recipe({
@@ -118,8 +117,7 @@ export function pairbenchRecipe(v: PairbenchVariant, rounds = ROUNDS): Recipe {
 
 export function pairbenchSpec(id: string, v: PairbenchVariant, description: string, rounds = ROUNDS): ModelSpec {
   const build = (ctx: BuildContext): OrderPairNet => new OrderPairNet(ctx, v.head, v.width, v.dropout);
-  const params = build({ init: new Rng(0), dropout: new Rng(1) }).parameterCount();
-  return fixedModel({ id: `${REPORT}/${id}`, report: REPORT, description, ours: [], params, recipe: pairbenchRecipe(v, rounds), build });
+  return defineModel({ id: `${REPORT}/${id}`, description, recipe: pairbenchRecipe(v, rounds), build });
 }
 
 // each ablation variant drops one ingredient of pairbench/binary (or pairbench/digits)

@@ -1,9 +1,9 @@
 // pillonel2020 (seed 003): separate vs shared branches, a digit head, batch norm; one sigmoid output
 import { Linear } from '../nn/layers.js';
 import { convLayers, mlpHead, PairNet, Stack } from './blocks.js';
-import { fixedModel, hyperModel, type BaseSpec } from './hyper.js';
+import { auxWeightModel, fixedModel } from './hyper.js';
 import { recipe } from './recipes.js';
-import type { BuildContext, HyperParam, ModelSpec, PublishedFigure, Recipe, ReportDescriptor } from './types.js';
+import type { BuildContext, ModelSpec, PublishedFigure, Recipe, ReportDescriptor } from './types.js';
 
 const REPORT = 'pillonel2020';
 
@@ -24,12 +24,6 @@ function published(model: string, mean: number, sd: number, seconds: number): Pu
   return { model: `${REPORT}/${model}`, report: REPORT, mean, sd, rounds: 100, secondsPerRun: seconds, bestEpoch: false, note: 'final test accuracy over 100 rounds of 60 epochs' };
 }
 
-const AUX_WEIGHT: HyperParam = { key: 'auxWeight', kind: 'number', min: 0, about: 'weight of the digit losses' };
-
-function withAuxWeight(make: (w: number) => BaseSpec): ModelSpec {
-  return hyperModel({ space: [AUX_WEIGHT], defaults: { auxWeight: 1 }, make: (h) => make(h['auxWeight'] as number) });
-}
-
 export function pillonelModels(): ModelSpec[] {
   return [
     fixedModel({
@@ -44,7 +38,7 @@ export function pillonelModels(): ModelSpec[] {
       ours, recipe: base, published: published('model2', 0.8515, 0.0241, 29),
       build: (ctx) => new PairNet({ branch: branch(ctx, false), head: head(ctx, false) }),
     }),
-    withAuxWeight((w) => ({
+    auxWeightModel((w) => ({
       id: `${REPORT}/model3`, report: REPORT, params: 193931, reportParams: 193931,
       description: `model2 + a digit head 256 -> 10 shared by both images; loss = BCE + ${w === 1 ? '' : `${w} (`}CE1 + CE2${w === 1 ? '' : ')'}`,
       ours: [...ours, 'the digit head reads the 256 branch features'],
@@ -52,7 +46,7 @@ export function pillonelModels(): ModelSpec[] {
       published: published('model3', 0.8935, 0.0430, 31),
       build: (ctx) => new PairNet({ branch: branch(ctx, false), head: head(ctx, false), digitHead: new Linear(256, 10, ctx.init) }),
     })),
-    withAuxWeight((w) => ({
+    auxWeightModel((w) => ({
       id: `${REPORT}/model4`, report: REPORT, params: 195019, reportParams: 195019,
       description: 'model3 + batch norm: conv -> BN -> ReLU -> pool, linear -> BN -> ReLU',
       ours: [...ours, 'the digit head reads the 256 branch features', 'no batch norm on the output or the digit head'],

@@ -5,15 +5,11 @@ import { test } from 'node:test';
 import { loadMnist } from '../../src/data/mnist.js';
 import type { MnistDataset } from '../../src/data/types.js';
 import { generatePairSets } from '../../src/data/pairs.js';
-import { PairbenchError, type ErrorCode } from '../../src/errors.js';
+import { throwsCode } from '../helpers/errors.js';
 import { gridConfig, gridWinners, searchJobs, type Combo } from '../../src/study/grid.js';
 import { executeJob, type StudyRecord } from '../../src/study/job.js';
 import { reproducePlan } from '../../src/study/reproduce.js';
 import { Rng } from '../../src/tensor/random.js';
-
-function throwsCode(f: () => unknown, code: ErrorCode, pattern: RegExp): void {
-  assert.throws(f, (e: unknown) => e instanceof PairbenchError && e.code === code && pattern.test(e.message));
-}
 
 const AUX = 'carparelli2019/mlp-sharing-aux';
 const NOAUX = 'carparelli2019/mlp-sharing-noaux';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PairbenchError } from '../../src/errors.js';
+import { throwsCode } from '../helpers/errors.js';
 import { runSeed } from '../../src/study/seeds.js';
 import { configDifferences, parseStudyFile, checkModelIds, checkBaseline } from '../../src/study/config.js';
 import { studyJobs } from '../../src/study/plan.js';
@@ -16,10 +16,6 @@ import type { StudyConfig, StudyMeta } from '../../src/study/types.js';
 import { tempDirUntilExit } from '../helpers/tmp.js';
 
 const cfg = (o: Partial<StudyConfig> = {}): StudyConfig => ({ models: ['lenet-transfer/cnn', 'kropfhamer2022/feedforward'], rounds: 3, epochs: 2, seed: 1, workers: 2, batchSize: null, ...o });
-
-const throwsCode = (f: () => unknown, code: string, msg: RegExp): void => {
-  assert.throws(f, (e: unknown) => e instanceof PairbenchError && e.code === code && msg.test(e.message));
-};
 
 test('run seeds: a function of (study seed, model, round) only; distinct across models and rounds', () => {
   assert.equal(runSeed(1, 'lenet-transfer/cnn', 0), runSeed(1, 'lenet-transfer/cnn', 0));
