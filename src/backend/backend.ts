@@ -3,7 +3,7 @@
 // Float32Array or Float64Array (gradient checks run in float64); native takes Float32Array only.
 import type { BinaryOp, KERNELS, KernelName, UnaryOp } from './manifest.js';
 
-export type { BinaryOp, KernelName, UnaryOp } from './manifest.js';
+export type { BinaryOp, UnaryOp } from './manifest.js';
 
 export type Buf = Float32Array | Float64Array;
 

@@ -89,7 +89,6 @@ export class LrScheduler {
   constructor(readonly optimizer: Optimizer, readonly schedule: LrSchedule) {
     this.apply();
   }
-  get stepCount(): number { return this.count; }
   step(): void {
     this.count++;
     this.apply();

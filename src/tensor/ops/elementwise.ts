@@ -49,7 +49,7 @@ function reduceOwned(t: Buf, outShape: readonly number[], target: readonly numbe
 }
 
 // a, b: the inputs' buffers; sa, sb: their strides read as outShape; y: the output
-export function binaryGrad(op: BinaryOp, a: Buf, b: Buf, y: Buf, aShape: readonly number[], bShape: readonly number[],
+function binaryGrad(op: BinaryOp, a: Buf, b: Buf, y: Buf, aShape: readonly number[], bShape: readonly number[],
   outShape: readonly number[], sa: readonly number[], sb: readonly number[]): GradRule {
   return (dy, needs) => {
     const be = backend();
@@ -95,7 +95,7 @@ function unary(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
 }
 
 // every unary op's derivative is the backend's unaryBackward kernel (reading x or y as the manifest says)
-export function unaryGrad(op: UnaryOp, x: Buf, y: Buf, alpha: number): GradRule {
+function unaryGrad(op: UnaryOp, x: Buf, y: Buf, alpha: number): GradRule {
   return (dy) => {
     const dx = allocOut(dy.length, dy);
     backend().unaryBackward(op, dx, x, y, dy, alpha);

@@ -19,7 +19,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return record(out, 'matmul', [a, b], matmulGrad(a.buf, b.buf, m, k, n));
 }
 
-export function matmulGrad(a: Buf, b: Buf, m: number, k: number, n: number): GradRule {
+function matmulGrad(a: Buf, b: Buf, m: number, k: number, n: number): GradRule {
   return (dy, needs) => {
     const be = backend();
     let da: Buf | null = null;
@@ -42,7 +42,7 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
   return record(out, 'linear', inputs, linearGrad(x.buf, w.buf, bias !== null, n, inF, outF));
 }
 
-export function linearGrad(x: Buf, w: Buf, hasBias: boolean, n: number, inF: number, outF: number): GradRule {
+function linearGrad(x: Buf, w: Buf, hasBias: boolean, n: number, inF: number, outF: number): GradRule {
   return (dy, needs) => {
     const dx = needs[0] ? allocOut(n * inF, dy) : null;
     const dw = needs[1] ? allocOut(outF * inF, dy) : null;
@@ -74,7 +74,7 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOp
   return record(out, 'conv2d', inputs, conv2dGrad(x.buf, w.buf, bias !== null, d));
 }
 
-export function conv2dGrad(x: Buf, w: Buf, hasBias: boolean, d: ConvDims): GradRule {
+function conv2dGrad(x: Buf, w: Buf, hasBias: boolean, d: ConvDims): GradRule {
   return (dy, needs) => {
     const be = backend();
     let dx: Buf | null = null;
@@ -111,7 +111,7 @@ export function maxPool2d(x: Tensor, k: number, stride = k): Tensor {
   return record(out, 'maxPool2d', [x], maxPool2dGrad(argmax, x.size, d), [argmax]);
 }
 
-export function maxPool2dGrad(argmax: Int32Array, inSize: number, d: PoolDims): GradRule {
+function maxPool2dGrad(argmax: Int32Array, inSize: number, d: PoolDims): GradRule {
   return (dy) => {
     const dx = allocOut(inSize, dy);
     backend().maxPool2dBackward(dx, dy, argmax, d);
@@ -126,7 +126,7 @@ export function avgPool2d(x: Tensor, k: number, stride = k): Tensor {
   return record(out, 'avgPool2d', [x], avgPool2dGrad(x.size, d));
 }
 
-export function avgPool2dGrad(inSize: number, d: PoolDims): GradRule {
+function avgPool2dGrad(inSize: number, d: PoolDims): GradRule {
   return (dy) => {
     const dx = allocOut(inSize, dy);
     backend().avgPool2dBackward(dx, dy, d);
@@ -167,7 +167,7 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runMean: Tenso
   return record(out, 'batchNorm', [x, gamma, beta], batchNormTrainGrad(x.buf, gamma.buf, mean, invStd, n, c, hw));
 }
 
-export function batchNormTrainGrad(x: Buf, gamma: Buf, mean: Buf, invStd: Buf, n: number, c: number, hw: number): GradRule {
+function batchNormTrainGrad(x: Buf, gamma: Buf, mean: Buf, invStd: Buf, n: number, c: number, hw: number): GradRule {
   return (dy) => {
     const dx = allocOut(x.length, dy);
     const dg = allocOut(c, dy);
@@ -177,7 +177,7 @@ export function batchNormTrainGrad(x: Buf, gamma: Buf, mean: Buf, invStd: Buf, n
   };
 }
 
-export function batchNormEvalGrad(x: Buf, gamma: Buf, runMean: Buf, runVar: Buf, eps: number, n: number, c: number, hw: number): GradRule {
+function batchNormEvalGrad(x: Buf, gamma: Buf, runMean: Buf, runVar: Buf, eps: number, n: number, c: number, hw: number): GradRule {
   return (dy, needs) => {
     const dx = needs[0] ? allocOut(x.length, dy) : null;
     const dg = allocOut(c, dy);
@@ -214,7 +214,7 @@ function softmaxLike(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tens
   return record(out, op, [x], softmaxGrad(out.buf, rows, cols, op === 'logSoftmax'));
 }
 
-export function softmaxGrad(y: Buf, rows: number, cols: number, log: boolean): GradRule {
+function softmaxGrad(y: Buf, rows: number, cols: number, log: boolean): GradRule {
   return (dy) => {
     const dx = allocOut(y.length, dy);
     if (log) backend().logSoftmaxBackward(dx, y, dy, rows, cols);
@@ -239,7 +239,7 @@ export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tens
   return record(out, 'dropout', [x], dropoutGrad(mask), [mask]);
 }
 
-export function dropoutGrad(mask: Buf): GradRule {
+function dropoutGrad(mask: Buf): GradRule {
   return (dy) => {
     const dx = allocOut(dy.length, dy);
     backend().binary('mul', dx, dy, mask, [dy.length], [1], [1]);

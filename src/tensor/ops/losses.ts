@@ -30,7 +30,7 @@ export function nll(logp: Tensor, target: Int32Array): Tensor {
   return record(out, 'nll', [logp], nllGrad(target, rows, cols));
 }
 
-export function nllGrad(target: Int32Array, rows: number, cols: number): GradRule {
+function nllGrad(target: Int32Array, rows: number, cols: number): GradRule {
   return (dy) => {
     const dx = allocOut(rows * cols, dy);
     backend().nllLossBackward(dx, dy[0]!, target, rows, cols);
@@ -67,7 +67,7 @@ export function binaryCrossEntropyWithLogits(x: Tensor, t: Tensor): Tensor {
 }
 
 // inputs (x, t): the target gets no gradient
-export function bceWithLogitsGrad(x: Buf, t: Buf): GradRule {
+function bceWithLogitsGrad(x: Buf, t: Buf): GradRule {
   return (dy) => {
     const dx = allocOut(x.length, dy);
     backend().bceWithLogitsLossBackward(dx, dy[0]!, x, t, x.length);
@@ -83,7 +83,7 @@ export function binaryCrossEntropy(p: Tensor, t: Tensor): Tensor {
   return record(out, 'bce', [p, t], bceGrad(p.buf, t.buf));
 }
 
-export function bceGrad(p: Buf, t: Buf): GradRule {
+function bceGrad(p: Buf, t: Buf): GradRule {
   return (dy) => {
     const dx = allocOut(p.length, dy);
     backend().bceLossBackward(dx, dy[0]!, p, t, p.length);

@@ -30,7 +30,7 @@ function reduceSum(op: 'sum' | 'mean', x: Tensor, dim: number | undefined, keepD
 }
 
 // sum over dim of x viewed as (outer, dim, inner): dx[o,d,i] = dy[o,i] * factor
-export function sumGrad(outer: number, dim: number, inner: number, factor: number): GradRule {
+function sumGrad(outer: number, dim: number, inner: number, factor: number): GradRule {
   return (dy) => {
     const dx = allocOut(outer * dim * inner, dy);
     const be = backend();
@@ -65,7 +65,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 // reshape/flatten keep the data order: the gradient is dy itself (handed over once)
-export const viewGrad: GradRule = (dy) => [dy];
+const viewGrad: GradRule = (dy) => [dy];
 
 export function flatten(x: Tensor, startDim = 1): Tensor {
   const d = normDim('flatten', startDim, x.ndim, x.shape);
@@ -96,7 +96,7 @@ export function concat(xs: readonly Tensor[], dim = 1): Tensor {
 }
 
 // concat along a dim viewed as (outer, widths[i] * inner) blocks
-export function concatGrad(outer: number, rowLens: readonly number[]): GradRule {
+function concatGrad(outer: number, rowLens: readonly number[]): GradRule {
   return (dy, needs) => {
     const be = backend();
     const total = rowLens.reduce((s, w) => s + w, 0);
@@ -129,7 +129,7 @@ export function slice(x: Tensor, dim: number, start: number, end: number): Tenso
 }
 
 // slice: dx is zero outside the kept block
-export function sliceGrad(outer: number, fullRow: number, start: number, len: number): GradRule {
+function sliceGrad(outer: number, fullRow: number, start: number, len: number): GradRule {
   return (dy) => {
     const dx = allocLike(outer * fullRow, dy);
     backend().copyBlock(dx, start, fullRow, dy, 0, len, outer, len);
