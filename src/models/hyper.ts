@@ -7,12 +7,13 @@ import type { HyperParam, HyperValue, HyperValues, ModelSpec, Recipe } from './t
 
 // the recipe's own terms: every model has them
 export const RECIPE_SPACE: readonly HyperParam[] = [
-  { key: 'optimizer', kind: 'enum', values: ['adam', 'sgd'], about: 'optimizer' },
+  { key: 'optimizer', kind: 'enum', values: ['adam', 'adamw', 'sgd'], about: 'optimizer (adamw: decoupled weight decay)' },
   { key: 'lr', kind: 'number', above: 0, about: 'learning rate' },
   { key: 'momentum', kind: 'number', min: 0, max: 1, about: 'SGD momentum (optimizer sgd only)' },
   { key: 'weightDecay', kind: 'number', min: 0, about: 'L2 weight decay added to the gradient (PyTorch\'s weight_decay)' },
   { key: 'batchSize', kind: 'integer', min: 1, max: 100000, about: 'batch size' },
   { key: 'epochs', kind: 'integer', min: 1, max: 10000, about: 'epochs per run' },
+  { key: 'rounds', kind: 'integer', min: 1, max: 10000, about: 'rounds a study runs where it follows the recipe ("rounds": "recipe")' },
 ];
 
 const RECIPE_KEYS = new Set(RECIPE_SPACE.map((p) => p.key));
@@ -97,17 +98,18 @@ function recipeHyper(r: Recipe): HyperValues {
     weightDecay: o.weightDecay ?? 0,
     batchSize: r.batchSize,
     epochs: r.epochs,
+    rounds: r.rounds,
   };
 }
 
 // a recipe with recipe terms set (the others untouched); an unset term keeps the recipe's value
 function applyRecipeHyper(model: string, r: Recipe, set: HyperValues): Recipe {
-  const kind = (set['optimizer'] as 'adam' | 'sgd' | undefined) ?? r.optimizer.kind;
+  const kind = (set['optimizer'] as Recipe['optimizer']['kind'] | undefined) ?? r.optimizer.kind;
   const lr = (set['lr'] as number | undefined) ?? r.optimizer.lr;
   const wd = (set['weightDecay'] as number | undefined) ?? r.optimizer.weightDecay;
   const wdPart = wd !== undefined && wd !== 0 ? { weightDecay: wd } : {};
   if (kind !== 'sgd' && set['momentum'] !== undefined) {
-    throw new PairbenchError('bad_config', `${model}: hyperparameter momentum applies to optimizer sgd only (this variant uses adam)`, { model, key: 'momentum' });
+    throw new PairbenchError('bad_config', `${model}: hyperparameter momentum applies to optimizer sgd only (this variant uses ${kind})`, { model, key: 'momentum' });
   }
   const momentum = (set['momentum'] as number | undefined) ?? (r.optimizer.kind === 'sgd' ? r.optimizer.momentum : 0);
   const optimizer: Recipe['optimizer'] = kind === 'adam' ? { kind, lr, ...wdPart } : kind === 'adamw' ? { kind, lr, weightDecay: wd ?? 0 } : { kind, lr, momentum, ...wdPart };
@@ -116,6 +118,7 @@ function applyRecipeHyper(model: string, r: Recipe, set: HyperValues): Recipe {
     optimizer,
     batchSize: (set['batchSize'] as number | undefined) ?? r.batchSize,
     epochs: (set['epochs'] as number | undefined) ?? r.epochs,
+    rounds: (set['rounds'] as number | undefined) ?? r.rounds,
   };
 }
 

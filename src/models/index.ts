@@ -7,4 +7,5 @@ export { carparelliModel, carparelliModels, CARPARELLI_DEFAULT, type CarparelliH
 export { siebertModel, type SiebertOptions } from './siebert2022.js';
 export { defineModel, type ModelDefinition } from './define.js';
 export { recipe } from './recipes.js';
-export { pairbenchModels, pairbenchSpec, OrderPairNet, BINARY, DIGITS, ABLATIONS, type PairbenchVariant, type PairHead } from './pairbench.js';
+export { pairbenchModels, pairbenchReport, OrderPairNet, BINARY_DEFAULTS, DIGITS_DEFAULTS, REPORT_BESTS, type PairHead } from './pairbench.js';
+export { Ensemble, ensembleOf, averageLogits, averageOutputs } from './ensemble.js';

@@ -6,9 +6,11 @@ import { Module } from '../nn/module.js';
 import * as F from '../tensor/ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Stack } from './blocks.js';
-import { defineModel } from './define.js';
+import { ensembleOf } from './ensemble.js';
+import { hyperModel } from './hyper.js';
 import { recipe } from './recipes.js';
-import type { BuildContext, ModelSpec, PairNetwork, PairOutputs, Recipe } from './types.js';
+import { Rng } from '../tensor/random.js';
+import type { BuildContext, HyperParam, HyperValues, ModelSpec, PairNetwork, PairOutputs, Recipe, ReportDescriptor } from './types.js';
 
 const REPORT = 'pairbench';
 
@@ -83,56 +85,96 @@ export class OrderPairNet extends Module implements PairNetwork {
   digitPhaseParameters(): Tensor[] { return [...this.trunk.parameters(), ...this.digit.parameters()]; }
 }
 
-export interface PairbenchVariant {
-  labels: boolean; // digit cross-entropy on the bottleneck (the training pairs' digit labels)
-  head: PairHead;
-  augment: boolean;
-  oneCycle: boolean; // AdamW + one-cycle; false: Adam at a constant lr 1e-3
-  labelSmoothing: number;
-  epochs: number;
-  width: number;
-  dropout: number;
-}
+// the hyperparameters of both models beside the recipe's (optimizer, lr, weightDecay, batchSize, epochs, rounds)
+const SPACE: readonly HyperParam[] = [
+  { key: 'head', kind: 'enum', values: ['order', 'mlp'], about: 'order: the parameter-free comparison of the two digit softmaxes; mlp: concat(f_a, f_b) 256 -> 64 -> 2' },
+  { key: 'width', kind: 'integer', min: 1, max: 256, about: 'channels of the first two convolutions (the last two have twice as many)' },
+  { key: 'dropout', kind: 'number', min: 0, max: 0.95, about: 'dropout after the 128-feature layer' },
+  { key: 'labelSmoothing', kind: 'number', min: 0, max: 0.5, about: 'label smoothing of every cross-entropy term' },
+  { key: 'augment', kind: 'boolean', about: 'random affine augmentation of every training image' },
+  { key: 'rotate', kind: 'number', min: 0, max: 180, about: 'augmentation: rotation uniform in ±rotate degrees' },
+  { key: 'shift', kind: 'number', min: 0, max: 14, about: 'augmentation: shift uniform in ±shift pixels on each axis' },
+  { key: 'scale', kind: 'number', min: 0, max: 0.99, about: 'augmentation: zoom uniform in [1 - scale, 1 + scale]' },
+  { key: 'schedule', kind: 'enum', values: ['one-cycle', 'cosine', 'none'], about: 'learning-rate schedule, stepped per batch (one-cycle: lr is its peak)' },
+  { key: 'ensemble', kind: 'integer', min: 1, max: 16, about: 'networks trained side by side from their own initialisation, probabilities averaged' },
+  { key: 'tta', kind: 'integer', min: 1, max: 64, about: 'test-time augmentation: views averaged per evaluated pair (1 = none)' },
+];
+const AUX: HyperParam = { key: 'auxWeight', kind: 'number', min: 0, about: 'weight of the digit cross-entropy terms' };
 
-export const BINARY: PairbenchVariant = { labels: false, head: 'order', augment: true, oneCycle: true, labelSmoothing: 0.05, epochs: 30, width: 16, dropout: 0.2 };
-export const DIGITS: PairbenchVariant = { ...BINARY, labels: true };
-
-// rounds: the two models' study rounds; the ablation variants' (a study with "rounds": "recipe")
+// rounds: a study with "rounds": "recipe" (and `pairbench reproduce pairbench`) runs this many
 const ROUNDS = 10;
-const ABLATION_ROUNDS = 3;
 
-export function pairbenchRecipe(v: PairbenchVariant, rounds = ROUNDS): Recipe {
+const COMMON: HyperValues = {
+  head: 'order', width: 16, dropout: 0.2, labelSmoothing: 0.05,
+  augment: true, rotate: 12, shift: 1.5, scale: 0.1, schedule: 'one-cycle', ensemble: 1, tta: 1,
+};
+export const BINARY_DEFAULTS: HyperValues = { ...COMMON };
+export const DIGITS_DEFAULTS: HyperValues = { ...COMMON, auxWeight: 1 };
+
+function pairbenchRecipe(h: HyperValues): Recipe {
+  const schedule = h['schedule'] as 'one-cycle' | 'cosine' | 'none';
+  const augment = { rotate: h['rotate'] as number, shift: h['shift'] as number, scale: h['scale'] as number };
+  const labelSmoothing = h['labelSmoothing'] as number;
+  const tta = h['tta'] as number;
   return recipe({
-    optimizer: v.oneCycle ? { kind: 'adamw', lr: 4e-3, weightDecay: 5e-4 } : { kind: 'adam', lr: 1e-3 },
-    ...(v.oneCycle ? { schedule: { kind: 'one-cycle' as const } } : {}),
+    optimizer: { kind: 'adamw', lr: 4e-3, weightDecay: 5e-4 },
+    ...(schedule !== 'none' ? { schedule: { kind: schedule } } : {}),
     batchSize: 64,
-    epochs: v.epochs,
-    rounds,
+    epochs: 30,
+    rounds: ROUNDS,
     mainLoss: 'ce',
-    ...(v.labelSmoothing > 0 ? { labelSmoothing: v.labelSmoothing } : {}),
-    ...(v.augment ? { augment: { rotate: 12, shift: 1.5, scale: 0.1 } } : {}),
-    auxLoss: v.labels ? { weight: { kind: 'constant', value: 1 }, onSigmoid: false } : null,
+    ...(labelSmoothing > 0 ? { labelSmoothing } : {}),
+    ...(h['augment'] === true ? { augment } : {}),
+    ...(tta > 1 ? { tta: { views: tta, augment } } : {}),
+    auxLoss: h['auxWeight'] !== undefined ? { weight: { kind: 'constant', value: h['auxWeight'] as number }, onSigmoid: false } : null,
   });
 }
 
-export function pairbenchSpec(id: string, v: PairbenchVariant, description: string, rounds = ROUNDS): ModelSpec {
-  const build = (ctx: BuildContext): OrderPairNet => new OrderPairNet(ctx, v.head, v.width, v.dropout);
-  return defineModel({ id: `${REPORT}/${id}`, description, recipe: pairbenchRecipe(v, rounds), build });
+function pairbenchModel(id: string, description: string, own: readonly HyperParam[], defaults: HyperValues): ModelSpec {
+  return hyperModel({
+    space: own,
+    defaults,
+    make: (h) => {
+      const one = (ctx: BuildContext): PairNetwork => new OrderPairNet(ctx, h['head'] as PairHead, h['width'] as number, h['dropout'] as number);
+      const build = ensembleOf(h['ensemble'] as number, one);
+      return {
+        id: `${REPORT}/${id}`,
+        report: REPORT,
+        description,
+        ours: [],
+        params: build({ init: new Rng(0), dropout: new Rng(1) }).parameterCount(),
+        recipe: pairbenchRecipe(h),
+        build,
+      };
+    },
+  });
 }
-
-// each ablation variant drops one ingredient of pairbench/binary (or pairbench/digits)
-export const ABLATIONS: { id: string; of: 'binary' | 'digits'; change: Partial<PairbenchVariant>; without: string }[] = [
-  { id: 'binary-mlp-head', of: 'binary', change: { head: 'mlp' }, without: 'the order-comparison head (an MLP on the two 128-feature vectors instead)' },
-  { id: 'binary-no-augment', of: 'binary', change: { augment: false }, without: 'augmentation' },
-  { id: 'binary-adam', of: 'binary', change: { oneCycle: false }, without: 'AdamW + one-cycle (Adam at a constant lr 1e-3 instead)' },
-  { id: 'binary-no-smoothing', of: 'binary', change: { labelSmoothing: 0 }, without: 'label smoothing' },
-  { id: 'digits-no-augment', of: 'digits', change: { augment: false }, without: 'augmentation' },
-];
 
 export function pairbenchModels(): ModelSpec[] {
   return [
-    pairbenchSpec('binary', BINARY, 'binary target only: shared BN CNN branch, 10-way softmax bottleneck per digit, order-comparison head P(a <= b); augmentation, AdamW + one-cycle, label smoothing'),
-    pairbenchSpec('digits', DIGITS, 'as pairbench/binary, plus the digit cross-entropy of the training pairs on the bottleneck'),
-    ...ABLATIONS.map((a) => pairbenchSpec(a.id, { ...(a.of === 'binary' ? BINARY : DIGITS), ...a.change }, `ablation: pairbench/${a.of} without ${a.without}`, ABLATION_ROUNDS)),
+    pairbenchModel('binary', 'binary target only: shared BN CNN branch, 10-way softmax bottleneck per digit, order-comparison head P(a <= b); augmentation, AdamW + one-cycle, label smoothing', SPACE, BINARY_DEFAULTS),
+    pairbenchModel('digits', 'as pairbench/binary, plus the digit cross-entropy of the training pairs on the bottleneck', [...SPACE, AUX], DIGITS_DEFAULTS),
   ];
 }
+
+// the best model of every report, run beside pairbench's own by `pairbench reproduce pairbench`
+export const REPORT_BESTS = [
+  'kropfhamer2022/shared-weights',
+  'carparelli2019/conv2-sharing-aux',
+  'siebert2022/saux',
+  'pillonel2020/model3',
+  'lenet-transfer/digit-prediction',
+];
+
+export const pairbenchReport: ReportDescriptor = {
+  id: REPORT,
+  summary: "pairbench's own models (not a report): binary target only, and with the digit labels; beside the best model of every report",
+  models: () => pairbenchModels(),
+  beside: REPORT_BESTS,
+  rounds: ROUNDS,
+  protocol: [
+    `beside them, each report's best model at its own recipe: ${REPORT_BESTS.join(', ')}`,
+    'every choice of pairbench/binary and pairbench/digits was made on a validation split of the training pairs (docs/models-pairbench.md)',
+  ],
+  publishedNote: 'no published figures (not a report); the other reports\' figures are shown beside their models',
+};

@@ -43,6 +43,7 @@ export interface Recipe {
   schedule?: ScheduleSpec; // per optimizer step over each phase; optimizer.lr is its peak (one-cycle) or start (cosine)
   labelSmoothing?: number; // on every cross-entropy term (main 'ce' and digits)
   augment?: AffineAugment; // a random affine map of every training image, drawn afresh each epoch
+  tta?: { views: number; augment?: AffineAugment }; // test-time augmentation of every evaluation: probabilities of the pair and views - 1 transformed copies averaged (augment: default the recipe's)
   batchSize: number;
   epochs: number;
   rounds: number;
@@ -144,4 +145,6 @@ export interface ReportDescriptor {
   publishedNote: string; // what the report published and how pairbench compares it
   grid?: GridSpace;
   start?: StartSpec;
+  beside?: string[]; // models of other reports that `reproduce` runs beside this one's (pairbench's comparison)
+  rounds?: number; // rounds of every model in `reproduce` (default: each model's recipe rounds)
 }

@@ -44,7 +44,7 @@ export function oneCycle(o: OneCycleOptions): LrSchedule {
   const baseM = o.baseMomentum ?? 0.85;
   const maxM = o.maxMomentum ?? 0.95;
   check('one-cycle', 'maxLr', o.maxLr, o.maxLr > 0);
-  check('one-cycle', 'totalSteps', o.totalSteps, Number.isInteger(o.totalSteps) && o.totalSteps >= 2);
+  check('one-cycle', 'totalSteps', o.totalSteps, Number.isInteger(o.totalSteps) && o.totalSteps >= 1);
   check('one-cycle', 'pctStart', pctStart, pctStart > 0 && pctStart < 1);
   check('one-cycle', 'divFactor', div, div > 0);
   check('one-cycle', 'finalDivFactor', finalDiv, finalDiv > 0);

@@ -1,7 +1,7 @@
 // a report's own protocol as a study: its models, each with its recipe's epochs, rounds, batch and
 // optimizer, its split and best-epoch figure where it used them; --rounds/--epochs shorten it
 import { PairbenchError } from '../errors.js';
-import { getReport, REPORTS } from '../models/registry.js';
+import { getModel, getReport, REPORTS } from '../models/registry.js';
 import type { StudyConfig } from './types.js';
 
 export interface ReproduceOptions {
@@ -35,15 +35,17 @@ const range = (xs: number[]): string => {
   return lo === hi ? String(lo) : `${lo}-${hi}`;
 };
 
+const OPTIMIZER_NAMES = { adam: 'Adam', adamw: 'AdamW', sgd: 'SGD' } as const;
+
 export function reproducePlan(report: string, o: ReproduceOptions): ReproducePlan {
   const descriptor = getReport(report);
-  const models = descriptor.models();
-  const recipeRounds = models.map((m) => m.recipe.rounds);
+  const models = [...descriptor.models(), ...(descriptor.beside ?? []).map((id) => getModel(id))];
+  const recipeRounds = models.map((m) => descriptor.rounds ?? m.recipe.rounds);
   const recipeEpochs = models.map((m) => m.recipe.epochs);
   const r0 = models[0]!.recipe;
   const protocol = [
-    `${models.length} models: ${models.map((m) => m.id.slice(report.length + 1)).join(', ')}`,
-    `${range(recipeEpochs)} epoch${range(recipeEpochs) === '1' ? '' : 's'}, ${range(recipeRounds)} round${range(recipeRounds) === '1' ? '' : 's'} of fresh pairs, batch ${range(models.map((m) => m.recipe.batchSize))}, ${r0.optimizer.kind === 'adam' ? 'Adam' : 'SGD'} lr ${r0.optimizer.lr} (per model: pairbench models ${report} --describe)`,
+    `${models.length} models: ${models.map((m) => (m.report === report ? m.id.slice(report.length + 1) : m.id)).join(', ')}`,
+    `${range(recipeEpochs)} epoch${range(recipeEpochs) === '1' ? '' : 's'}, ${range(recipeRounds)} round${range(recipeRounds) === '1' ? '' : 's'} of fresh pairs, batch ${range(models.map((m) => m.recipe.batchSize))}, ${OPTIMIZER_NAMES[r0.optimizer.kind]} lr ${r0.optimizer.lr} (per model: pairbench models ${report} --describe)`,
   ];
   if (models.some((m) => m.recipe.testSplit === 'half-validation')) protocol.push('test pairs split 500 validation / 500 test; accuracy on the 500 test pairs');
   if (models.some((m) => m.recipe.bestEpoch)) protocol.push('the report\'s figure is the best epoch of each run, chosen on the test set: compared with our best-epoch figure, the final epoch shown beside it');
@@ -71,7 +73,7 @@ export function reproducePlan(report: string, o: ReproduceOptions): ReproducePla
   }
   const config: StudyConfig = {
     models: models.map((m) => m.id),
-    rounds: o.rounds ?? null,
+    rounds: o.rounds ?? descriptor.rounds ?? null,
     epochs: o.epochs ?? null,
     seed: o.seed,
     workers: o.workers,

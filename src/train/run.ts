@@ -1,12 +1,13 @@
 // one training run: fresh pairs from the run's seed, the model built from it, its recipe's phases, per-epoch metrics
 import { getBackend } from '../backend/select.js';
-import { randomAffine } from '../data/augment.js';
+import { randomAffine, type AffineAugment } from '../data/augment.js';
 import { batchCount, digitBatches, pairBatches, type PairBatch } from '../data/batches.js';
 import { loadMnist, trainStats } from '../data/mnist.js';
 import { digitsOf, generatePairSets, splitPairs, standardise } from '../data/pairs.js';
 import type { MnistDataset, PairSet } from '../data/types.js';
 import { PairbenchError } from '../errors.js';
 import { getModel } from '../models/registry.js';
+import { averageLogits, averageOutputs, membersOf } from '../models/ensemble.js';
 import type { ModelSpec, PairNetwork, PairOutputs, Recipe } from '../models/types.js';
 import { Adam, AdamW, LrScheduler, makeSchedule, SGD, type Optimizer } from '../optim/index.js';
 import { Rng } from '../tensor/random.js';
@@ -14,6 +15,7 @@ import { noGrad } from '../tensor/autograd.js';
 import { withBufferScope } from '../tensor/pool.js';
 import { Tensor } from '../tensor/tensor.js';
 import { digitLoss, pairLoss } from './losses.js';
+import * as F from '../tensor/ops/index.js';
 import { resolvePhases } from './phases.js';
 import type { Diverged, EpochMetrics, RunRecord } from './types.js';
 
@@ -76,17 +78,62 @@ export function predictPairs(o: PairOutputs, compareInCode: boolean): { pred: Ui
 
 // one optimizer step on a batch of pairs (the training loop and the benchmarks share it)
 export function pairStep(net: PairNetwork, opt: Optimizer, recipe: Recipe, b: PairBatch, epoch: number, epochs: number): { out: PairOutputs; loss: number; terms: Record<string, number> } {
-  const out = net.forwardPair(new Tensor(b.input, [b.n, 2, 14, 14]));
-  const { total, terms } = pairLoss(recipe, out, b.target, b.classes, epoch, epochs);
+  const x = new Tensor(b.input, [b.n, 2, 14, 14]);
+  const members = membersOf(net);
+  if (members.length === 1) {
+    const out = net.forwardPair(x);
+    const { total, terms } = pairLoss(recipe, out, b.target, b.classes, epoch, epochs);
+    opt.zeroGrad();
+    total.backward();
+    opt.step();
+    return { out, loss: total.item(), terms };
+  }
+  // an ensemble: the sum of the members' losses (each member's gradient is its own loss's); the
+  // reported loss and terms are the members' means
+  const outs = members.map((m) => m.forwardPair(x));
+  const parts = outs.map((o) => pairLoss(recipe, o, b.target, b.classes, epoch, epochs));
+  const out = noGrad(() => averageOutputs(outs));
+  void out.main?.data; // read before backward() recycles the members' outputs
+  void out.digits?.[0].data;
+  void out.digits?.[1].data;
+  const total = parts.slice(1).reduce((s, p) => F.add(s, p.total), parts[0]!.total);
+  const terms = meanTerms(parts.map((p) => p.terms));
   opt.zeroGrad();
   total.backward();
   opt.step();
-  return { out, loss: total.item(), terms };
+  return { out, loss: total.item() / members.length, terms };
+}
+
+function meanTerms(all: Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of all) for (const [k, v] of Object.entries(t)) out[k] = (out[k] ?? 0) + v / all.length;
+  return out;
 }
 
 interface Evaluation { accuracy: number; digitAccuracy: number | null; pairCounts: number[][]; errorCounts: number[][]; predictedOnes: number }
 
-export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean): Evaluation {
+// test-time augmentation: each pair's prediction averages the probabilities of the pair as it is and
+// of views - 1 randomly transformed copies (each image its own map, drawn from seed)
+export interface TestTimeAugmentation { views: number; augment: AffineAugment; seed: number; fill: number }
+
+// the recipe's test-time augmentation for a run, or undefined (none, or 1 view)
+export function ttaOf(recipe: Recipe, seed: number, fill: number): TestTimeAugmentation | undefined {
+  const t = recipe.tta;
+  if (t === undefined || t.views === 1) return undefined;
+  if (!Number.isInteger(t.views) || t.views < 1) throw new PairbenchError('bad_config', `tta.views must be a whole number >= 1, got ${t.views}`, { field: 'tta.views', value: t.views });
+  const augment = t.augment ?? recipe.augment;
+  if (augment === undefined) throw new PairbenchError('bad_config', 'tta: the recipe has no augment to draw the views from (give tta.augment)', { field: 'tta.augment' });
+  return { views: t.views, augment, seed, fill };
+}
+
+// the pair as it is and views - 1 transformed copies, probabilities averaged
+function forwardViews(net: PairNetwork, input: Float32Array, n: number, tta: TestTimeAugmentation, rng: Rng): PairOutputs {
+  const outs = [net.forwardPair(new Tensor(input, [n, 2, 14, 14]))];
+  for (let k = 1; k < tta.views; k++) outs.push(net.forwardPair(new Tensor(randomAffine(input, 2 * n, tta.augment, rng, tta.fill), [n, 2, 14, 14])));
+  return averageOutputs(outs);
+}
+
+export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean, tta?: TestTimeAugmentation): Evaluation {
   const wasTraining = net.training;
   net.eval();
   const pairCounts = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
@@ -95,12 +142,13 @@ export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean)
   let predictedOnes = 0;
   let digitCorrect = 0;
   let hasDigits = false;
+  const viewRng = tta === undefined ? null : new Rng(tta.seed);
   noGrad(() => {
     for (let s = 0; s < set.n; s += EVAL_CHUNK) {
       const e = Math.min(set.n, s + EVAL_CHUNK);
-      const x = new Tensor(set.input.subarray(s * 392, e * 392), [e - s, 2, 14, 14]);
+      const input = set.input.subarray(s * 392, e * 392);
       // the chunk's activations go back to the pool for the next chunk (nothing keeps them)
-      const { pred, digits } = withBufferScope(() => predictPairs(net.forwardPair(x), compareInCode));
+      const { pred, digits } = withBufferScope(() => predictPairs(tta === undefined ? net.forwardPair(new Tensor(input, [e - s, 2, 14, 14])) : forwardViews(net, input, e - s, tta, viewRng!), compareInCode));
       for (let i = 0; i < e - s; i++) {
         const p = s + i;
         const c0 = set.classes[2 * p]!;
@@ -158,6 +206,7 @@ export function trainRun(opts: RunOptions): RunRecord {
   const augmentRng = rng.split('augment');
   // standardised 0: the background outside an augmented image
   const background = (0 - stats.mean) / stats.std;
+  const tta = ttaOf(recipe, rng.split('tta').nextU32(), background);
   let epoch = 0;
   let best = { acc: -1, epoch: 0 };
   let last: Evaluation | null = null;
@@ -192,13 +241,17 @@ export function trainRun(opts: RunOptions): RunRecord {
         for (const b of digitBatches(digitSet, batchSize, shuffle)) {
           if (dropSingle && b.n === 1) continue;
           const input = recipe.augment === undefined ? b.input : randomAffine(b.input, b.n, recipe.augment, augmentRng, background);
-          const logits = net.forwardDigits!(new Tensor(input, [b.n, 1, 14, 14]));
-          const loss = digitLoss(logits, b.classes, recipe.auxLoss?.onSigmoid ?? false, recipe.labelSmoothing);
+          const xd = new Tensor(input, [b.n, 1, 14, 14]);
+          const memberLogits = membersOf(net).map((m) => m.forwardDigits!(xd));
+          const logits = memberLogits.length === 1 ? memberLogits[0]! : noGrad(() => averageLogits(memberLogits));
+          void logits.data; // read before backward() recycles the members' outputs
+          const losses = memberLogits.map((l) => digitLoss(l, b.classes, recipe.auxLoss?.onSigmoid ?? false, recipe.labelSmoothing));
+          const loss = losses.slice(1).reduce((s, l) => F.add(s, l), losses[0]!);
           opt.zeroGrad();
           loss.backward();
           opt.step();
           scheduler?.step();
-          const v = loss.item();
+          const v = loss.item() / losses.length;
           sums['digits'] = (sums['digits'] ?? 0) + v;
           total += v;
           batches++;
@@ -229,8 +282,8 @@ export function trainRun(opts: RunOptions): RunRecord {
       }
       const t1 = performance.now();
       timing.trainSeconds += (t1 - t0) / 1000;
-      last = evaluate(net, test, recipe.compareInCode);
-      const val = validation === null ? null : evaluate(net, validation, recipe.compareInCode);
+      last = evaluate(net, test, recipe.compareInCode, tta);
+      const val = validation === null ? null : evaluate(net, validation, recipe.compareInCode, tta);
       timing.evalSeconds += (performance.now() - t1) / 1000;
       // a digit-pretraining phase (a pair phase follows) leaves the pair head untrained: not a candidate
       if ((phase.kind === 'pairs' || !pairPhaseFollows) && last.accuracy > best.acc) best = { acc: last.accuracy, epoch: epoch + 1 };

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { modelsOfReport, REPORTS } from '../../src/models/registry.js';
+import { getReport, modelsOfReport, REPORTS } from '../../src/models/registry.js';
 import { CHROMIUM_PATH, skipUnless } from '../helpers/components.js';
 import { fakeRun } from '../helpers/fake-study.js';
 import { cli, cliAsync, readLines, tmp } from './cli-helpers.js';
@@ -30,8 +30,9 @@ test('reproduce all: one study per report, each with its models, protocol and pu
     assert.equal(meta.kind, 'reproduce', report);
     assert.equal(meta.config.report, report);
     assert.equal(meta.config.shortened, true);
-    assert.deepEqual(meta.config.models, modelsOfReport(report).map((m) => m.id));
-    assert.equal(readLines(dir).length, modelsOfReport(report).length, `${report}: one run per model`);
+    const models = [...modelsOfReport(report).map((m) => m.id), ...(getReport(report).beside ?? [])];
+    assert.deepEqual(meta.config.models, models);
+    assert.equal(readLines(dir).length, models.length, `${report}: one run per model`);
     for (const f of ['summary.json', 'summary.md', 'index.html']) assert.ok(existsSync(join(dir, f)), `${report}/${f}`);
   }
 });

@@ -11,7 +11,7 @@ test('train --set: unknown or ill-typed keys are one line naming them; a good on
   assert.equal(bad.stderr, 'pairbench: --set lr=abc: lr takes a number [bad_argument]\n');
   const unknown = cli(['train', 'lenet-transfer/cnn', '--set', 'H=50', ...SMALL]);
   assert.equal(unknown.status, 1);
-  assert.match(unknown.stderr, /^pairbench: --set H=50: lenet-transfer\/cnn has no hyperparameter 'H' \(its hyperparameters: optimizer, lr, momentum, weightDecay, batchSize, epochs, dropout\) \[bad_argument\]\n$/);
+  assert.match(unknown.stderr, /^pairbench: --set H=50: lenet-transfer\/cnn has no hyperparameter 'H' \(its hyperparameters: optimizer, lr, momentum, weightDecay, batchSize, epochs, rounds, dropout\) \[bad_argument\]\n$/);
   const ok = cli(['train', 'lenet-transfer/cnn', '--set', 'lr=0.01', '--set', 'optimizer=sgd', '--json', ...SMALL]);
   assert.equal(ok.status, 0, ok.stderr);
   assert.deepEqual(JSON.parse(ok.stdout).set, { lr: 0.01, optimizer: 'sgd' });

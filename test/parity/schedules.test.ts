@@ -54,7 +54,10 @@ describe('schedule fixtures', () => {
 });
 
 test('a schedule rejects a bad total step count or lr with a message naming the field', () => {
-  assert.throws(() => oneCycle({ maxLr: 0.01, totalSteps: 1 }), /one-cycle: totalSteps = 1/);
+  assert.throws(() => oneCycle({ maxLr: 0.01, totalSteps: 0 }), /one-cycle: totalSteps = 0/);
+  // a one-step cycle (a tiny run): PyTorch 1.13's OneCycleLR(max_lr=0.01, total_steps=1) sets lr 4e-08, beta1 0.95
+  const one = oneCycle({ maxLr: 0.01, totalSteps: 1 }).at(0);
+  assert.ok(Math.abs(one.lr - 4e-8) < 1e-15 && one.momentum === 0.95, JSON.stringify(one));
   assert.throws(() => cosine({ baseLr: -1, totalSteps: 10 }), /cosine: baseLr = -1/);
   assert.throws(() => oneCycle({ maxLr: 0.01, totalSteps: 10, pctStart: 1 }), /pctStart/);
 });

@@ -30,7 +30,7 @@ test('every model exposes the recipe terms and its own hyperparameters, with def
     for (const k of ['optimizer', 'lr', 'weightDecay', 'batchSize', 'epochs']) assert.ok(k in m.hyper, `${m.id}: ${k}`);
     for (const p of m.hyperSpace) if (p.key !== 'momentum') assert.ok(p.key in m.hyper, `${m.id}: default of ${p.key}`);
   }
-  assert.deepEqual(getModel('carparelli2019/conv2-sharing-aux').hyper, { optimizer: 'adam', lr: 0.001, weightDecay: 0, batchSize: 100, epochs: 25, H: 100, lambda: 0.5 });
+  assert.deepEqual(getModel('carparelli2019/conv2-sharing-aux').hyper, { optimizer: 'adam', lr: 0.001, weightDecay: 0, batchSize: 100, epochs: 25, rounds: 30, H: 100, lambda: 0.5 });
   assert.equal('lambda' in getModel('carparelli2019/conv2-sharing-noaux').hyper, false, 'no lambda without the aux loss');
   assert.equal(getModel('lenet-transfer/cnn').hyper['dropout'], 0.3);
   assert.equal('dropout' in getModel('lenet-transfer/baseline').hyper, false);
