@@ -282,8 +282,10 @@ export function trainRun(opts: RunOptions): RunRecord {
       }
       const t1 = performance.now();
       timing.trainSeconds += (t1 - t0) / 1000;
-      last = evaluate(net, test, recipe.compareInCode, tta);
-      const val = validation === null ? null : evaluate(net, validation, recipe.compareInCode, tta);
+      // test-time augmentation costs views x an evaluation: the final epoch's only (the run's figure)
+      const views = epoch === epochs - 1 ? tta : undefined;
+      last = evaluate(net, test, recipe.compareInCode, views);
+      const val = validation === null ? null : evaluate(net, validation, recipe.compareInCode, views);
       timing.evalSeconds += (performance.now() - t1) / 1000;
       // a digit-pretraining phase (a pair phase follows) leaves the pair head untrained: not a candidate
       if ((phase.kind === 'pairs' || !pairPhaseFollows) && last.accuracy > best.acc) best = { acc: last.accuracy, epoch: epoch + 1 };
