@@ -43,6 +43,10 @@ export function recipeLines(r: Recipe, batchNorm = false): string[] {
     out.push(`auxiliary: digit cross-entropy per image${r.auxLoss.onSigmoid ? ' (on the sigmoid)' : ''}, weight ${w.kind === 'constant' ? w.value : '(E-e)/E, main weight 1-(E-e)/E'}`);
   }
   if (r.sameLossWeight > 0) out.push(`auxiliary: same-target classifier, weight ${r.sameLossWeight}`);
+  if (r.tta !== undefined && r.tta.views > 1) {
+    const a = r.tta.augment ?? r.augment;
+    out.push(`test-time augmentation: the final epoch's evaluation averages ${r.tta.views} views of each pair${a === undefined ? '' : ` (the pair and ${r.tta.views - 1} copies: rotate ±${a.rotate}°, shift ±${a.shift} px, scale ±${a.scale})`}`);
+  }
   if (r.phases.length > 0) {
     out.push(`phases: ${r.phases.map((p) => (p.kind === 'digits' ? `digits (${typeof p.epochs === 'number' ? plural(p.epochs, 'epoch') : `${p.epochs} epochs`})` : `pairs (${typeof p.epochs === 'number' ? plural(p.epochs, 'epoch') : `${p.epochs} epochs`}${p.freshOptimizer ? ', fresh optimizer' : ''})`)).join(' then ')}`);
   }

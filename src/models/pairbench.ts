@@ -140,7 +140,7 @@ function pairbenchModel(id: string, description: string, own: readonly HyperPara
       return {
         id: `${REPORT}/${id}`,
         report: REPORT,
-        description,
+        description: (h['ensemble'] as number) > 1 ? `${description}; an ensemble of ${h['ensemble']} such networks, probabilities averaged` : description,
         ours: [],
         params: build({ init: new Rng(0), dropout: new Rng(1) }).parameterCount(),
         recipe: pairbenchRecipe(h),
