@@ -108,8 +108,8 @@ const COMMON: HyperValues = {
   head: 'order', width: 16, dropout: 0.2, labelSmoothing: 0.05,
   augment: true, rotate: 12, shift: 1.5, scale: 0.1, schedule: 'one-cycle', ensemble: 1, tta: 1,
 };
-export const BINARY_DEFAULTS: HyperValues = { ...COMMON };
-export const DIGITS_DEFAULTS: HyperValues = { ...COMMON, auxWeight: 1 };
+export const BINARY_DEFAULTS: HyperValues = { ...COMMON, tta: 8 };
+export const DIGITS_DEFAULTS: HyperValues = { ...COMMON, ensemble: 3, tta: 8, auxWeight: 1 };
 
 function pairbenchRecipe(h: HyperValues): Recipe {
   const schedule = h['schedule'] as 'one-cycle' | 'cosine' | 'none';
@@ -152,7 +152,7 @@ function pairbenchModel(id: string, description: string, own: readonly HyperPara
 
 export function pairbenchModels(): ModelSpec[] {
   return [
-    pairbenchModel('binary', 'binary target only: shared BN CNN branch, 10-way softmax bottleneck per digit, order-comparison head P(a <= b); augmentation, AdamW + one-cycle, label smoothing', SPACE, BINARY_DEFAULTS),
+    pairbenchModel('binary', 'binary target only: shared BN CNN branch, 10-way softmax bottleneck per digit, order-comparison head P(a <= b); augmentation, AdamW + one-cycle, label smoothing, test-time augmentation', SPACE, BINARY_DEFAULTS),
     pairbenchModel('digits', 'as pairbench/binary, plus the digit cross-entropy of the training pairs on the bottleneck', [...SPACE, AUX], DIGITS_DEFAULTS),
   ];
 }
