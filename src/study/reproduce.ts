@@ -42,13 +42,17 @@ export function reproducePlan(report: string, o: ReproduceOptions): ReproducePla
   const models = [...descriptor.models(), ...(descriptor.beside ?? []).map((id) => getModel(id))];
   const recipeRounds = models.map((m) => descriptor.rounds ?? m.recipe.rounds);
   const recipeEpochs = models.map((m) => m.recipe.epochs);
-  const r0 = models[0]!.recipe;
+  const optimizers = new Set(models.map((m) => `${OPTIMIZER_NAMES[m.recipe.optimizer.kind]} lr ${m.recipe.optimizer.lr}`));
   const protocol = [
     `${models.length} models: ${models.map((m) => (m.report === report ? m.id.slice(report.length + 1) : m.id)).join(', ')}`,
-    `${range(recipeEpochs)} epoch${range(recipeEpochs) === '1' ? '' : 's'}, ${range(recipeRounds)} round${range(recipeRounds) === '1' ? '' : 's'} of fresh pairs, batch ${range(models.map((m) => m.recipe.batchSize))}, ${OPTIMIZER_NAMES[r0.optimizer.kind]} lr ${r0.optimizer.lr} (per model: pairbench models ${report} --describe)`,
+    `${range(recipeEpochs)} epoch${range(recipeEpochs) === '1' ? '' : 's'}, ${range(recipeRounds)} round${range(recipeRounds) === '1' ? '' : 's'} of fresh pairs, batch ${range(models.map((m) => m.recipe.batchSize))}, ${optimizers.size === 1 ? [...optimizers][0]! : 'optimizer and lr of each model\'s recipe'} (per model: pairbench models ${report} --describe)`,
   ];
-  if (models.some((m) => m.recipe.testSplit === 'half-validation')) protocol.push('test pairs split 500 validation / 500 test; accuracy on the 500 test pairs');
-  if (models.some((m) => m.recipe.bestEpoch)) protocol.push('the report\'s figure is the best epoch of each run, chosen on the test set: compared with our best-epoch figure, the final epoch shown beside it');
+  // a trait of some models only (a comparison across reports) names them
+  const whose = (ms: typeof models): string => (ms.length === models.length ? '' : `${ms.map((m) => m.id).join(', ')}: `);
+  const split = models.filter((m) => m.recipe.testSplit === 'half-validation');
+  if (split.length > 0) protocol.push(`${whose(split)}test pairs split 500 validation / 500 test; accuracy on the 500 test pairs`);
+  const best = models.filter((m) => m.recipe.bestEpoch);
+  if (best.length > 0) protocol.push(`${whose(best)}the report's figure is the best epoch of each run, chosen on the test set: compared with our best-epoch figure, the final epoch shown beside it`);
   protocol.push(...descriptor.protocol);
   if (models.every((m) => m.published?.mean === undefined && m.published?.sd === undefined && m.published?.max === undefined)) {
     protocol.push('the report published curves only: no figures to compare in the table');
