@@ -29,7 +29,7 @@ test('averageLogits: the log of the members\' mean softmax (C >= 2), the logit o
 test('an ensemble trains each member on its own loss: member 0 of a 2-ensemble ends bit-identical to the network alone', () => {
   const small = { seed: 11, epochs: 2, trainPairs: 40, testPairs: 20 };
   // no dropout: the members share the dropout generator, so their masks would differ from a lone network's
-  const one = getModel('pairbench/digits').variant({ dropout: 0, width: 4 });
+  const one = getModel('pairbench/digits').variant({ dropout: 0, width: 4, ensemble: 1 });
   const two = getModel('pairbench/digits').variant({ dropout: 0, width: 4, ensemble: 2 });
   assert.equal(two.params, 2 * one.params);
   let lone: PairNetwork | null = null;
@@ -78,7 +78,7 @@ test('a recipe\'s tta: 1 view is none; views need an augmentation and a whole nu
 
 test('a run with tta: training unchanged, the earlier epochs evaluated plainly, the final epoch with its views', () => {
   const small = { seed: 5, epochs: 10, trainPairs: 300, testPairs: 200 };
-  const base = getModel('pairbench/binary').variant({ width: 4 });
+  const base = getModel('pairbench/binary').variant({ width: 4, tta: 1 });
   const plain = trainRun({ ...small, model: base });
   const tta = trainRun({ ...small, model: base.variant({ tta: 8, rotate: 30 }) });
   const rotated = trainRun({ ...small, model: base.variant({ rotate: 30 }) });
