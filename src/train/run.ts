@@ -6,16 +6,16 @@ import { loadMnist, trainStats } from '../data/mnist.js';
 import { digitsOf, generatePairSets, splitPairs, standardise } from '../data/pairs.js';
 import type { MnistDataset, PairSet } from '../data/types.js';
 import { PairbenchError } from '../errors.js';
-import { getModel } from '../models/registry.js';
 import { averageLogits, averageOutputs, membersOf } from '../models/ensemble.js';
+import { getModel } from '../models/registry.js';
 import type { ModelSpec, PairNetwork, PairOutputs, Recipe } from '../models/types.js';
 import { Adam, AdamW, LrScheduler, makeSchedule, SGD, type Optimizer } from '../optim/index.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../tensor/autograd.js';
+import * as F from '../tensor/ops/index.js';
 import { withBufferScope } from '../tensor/pool.js';
 import { Tensor } from '../tensor/tensor.js';
 import { digitLoss, pairLoss } from './losses.js';
-import * as F from '../tensor/ops/index.js';
 import { resolvePhases } from './phases.js';
 import type { Diverged, EpochMetrics, RunRecord } from './types.js';
 
