@@ -8,6 +8,7 @@ import type { ModelSpec, PairNetwork } from '../models/types.js';
 import type { RunJob } from '../study/job.js';
 import { ensureDir } from '../study/files.js';
 import type { RunRecord } from '../train/types.js';
+import { percent } from './format.js';
 
 // the directory, created now: a bad --save fails before any training
 export function prepareSaveDir(dir: string): string {
@@ -54,5 +55,5 @@ export function bestCheckpointLine(studyDir: string, records: readonly RunRecord
     if ((best === null || r.testAccuracy > best.r.testAccuracy) && existsSync(path)) best = { r, path };
   }
   if (best === null) return 'no checkpoint on disk for this study\'s runs (runs finished before --save was given keep none)';
-  return `best run: ${best.r.model} round ${best.r.round}, test accuracy ${(best.r.testAccuracy * 100).toFixed(2)}%: ${best.path}`;
+  return `best run: ${best.r.model} round ${best.r.round}, test accuracy ${percent(best.r.testAccuracy)}: ${best.path}`;
 }
