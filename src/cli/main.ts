@@ -153,8 +153,8 @@ export function buildProgram(): Command {
     .command('evaluate')
     .description('a checkpoint on freshly drawn test pairs: accuracy, digit accuracy, the 10x10 error counts')
     .argument('<checkpoint>', 'a .safetensors file written by train --save or study --save')
-    .addOption(new Option('--pairs <n>', 'test pairs to draw (default 1000)').argParser(positiveInt(5000)).default(1000))
-    .addOption(new Option('--seed <n>', 'seed of the draw (default 1)').argParser(seedArg).default(1))
+    .addOption(new Option('--pairs <n>', 'test pairs to draw').argParser(positiveInt(5000)).default(1000))
+    .addOption(new Option('--seed <n>', 'seed of the draw').argParser(seedArg).default(1))
     .option('--json', 'print one JSON object')
     .addOption(mnistOpt())
     .action(async (file: string, o) => (await import('./evaluate.js')).evaluateCommand(file, o));

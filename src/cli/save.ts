@@ -1,8 +1,8 @@
 // --save: where a run's checkpoint goes and writing it
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkpointBytes, checkpointName, runCheckpointMeta, saveCheckpoint } from '../artifacts/checkpoint.js';
-import { PairbenchError } from '../errors.js';
+import { PairbenchError, writeErrorText } from '../errors.js';
 import { getModel } from '../models/registry.js';
 import type { ModelSpec, PairNetwork } from '../models/types.js';
 import type { RunJob } from '../study/job.js';
@@ -13,10 +13,14 @@ import { percent } from './format.js';
 // the directory, created now: a bad --save fails before any training
 export function prepareSaveDir(dir: string): string {
   const abs = resolve(dir);
+  const isFile = existsSync(abs) && !statSync(abs).isDirectory();
+  if (!existsSync(abs) && abs.endsWith('.safetensors')) {
+    throw new PairbenchError('bad_argument', `--save ${dir}: a directory, not a file name (each round's checkpoint is written into it, named <model>__r<round>__s<seed>.safetensors)`, { field: '--save', value: dir });
+  }
   try {
     ensureDir(abs);
   } catch (e) {
-    throw new PairbenchError('io_error', `cannot create checkpoint directory ${abs}: ${(e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'a parent is not a directory' : (e as Error).message}`, { path: abs });
+    throw new PairbenchError('io_error', `cannot create checkpoint directory ${abs}: ${isFile ? 'it is a file' : writeErrorText(e)}`, { path: abs });
   }
   return abs;
 }

@@ -37,6 +37,7 @@ export function trainCommand(id: string, o: TrainFlags): void {
   const spec = Object.keys(set).length > 0 ? base.variant(set) : base;
   const setText = Object.keys(set).length > 0 ? ` with ${Object.entries(set).map(([k, v]) => `${k} ${v}`).join(', ')}` : '';
   const data = loadMnist(o.mnistDir !== undefined ? { dir: o.mnistDir } : {});
+  if (o.save !== undefined) prepareSaveDir(o.save);
   const epochs = o.epochs ?? spec.recipe.epochs;
   const batch = o.batchSize ?? spec.recipe.batchSize;
   // human output goes to stdout, unless --json: then stdout holds the one JSON object and the rest goes to stderr
@@ -46,7 +47,6 @@ export function trainCommand(id: string, o: TrainFlags): void {
   if (!o.json) {
     say(`${spec.id}${setText}: ${int(spec.params)} parameters, ${plural(epochs, 'epoch')}${epochs !== spec.recipe.epochs ? ` (recipe: ${spec.recipe.epochs})` : ''}, batch ${batch}, ${optimizerText(spec.recipe)}; ${backendReason()}`);
   }
-  if (o.save !== undefined) prepareSaveDir(o.save);
   const rounds: { round: number; seed: number; testAccuracy: number; trainSeconds: number; diverged?: Diverged; collapsed?: boolean; checkpoint?: string }[] = [];
   let params = spec.params;
   let counts = { trainPairs: 0, validationPairs: 0, testPairs: 0 };

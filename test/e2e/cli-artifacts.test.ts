@@ -116,6 +116,17 @@ test('predict, evaluate and export refuse bad input with one line', () => {
   writeFileSync(cut, readFileSync(checkpoint).subarray(0, 5000));
   failsWithOneLine(['export', cut, '--onnx', join(dir, 'x.onnx')], /cut\.safetensors: .*truncated/);
   assert.ok(!existsSync(join(dir, 'x.onnx')));
+  // where the output cannot go: said in words, not as an errno
+  failsWithOneLine(['export', checkpoint, '--onnx', join(dir, 'no-such-dir', 'x.onnx')], /cannot write .*no-such-dir\/x\.onnx: the directory it goes in does not exist \[io_error\]$/);
+  failsWithOneLine(['export', checkpoint, '--onnx', dir], /cannot write .*: it is a directory \[io_error\]$/);
+});
+
+test('train --save: a directory; a file name or a file there is refused before anything is trained or printed', () => {
+  failsWithOneLine(['train', 'lenet-transfer/baseline', '--save', join(dir, 'model.safetensors'), ...SMALL], /--save .*model\.safetensors: a directory, not a file name .*\[bad_argument\]$/);
+  assert.ok(!existsSync(join(dir, 'model.safetensors')));
+  writeFileSync(join(dir, 'plain'), 'x');
+  failsWithOneLine(['train', 'lenet-transfer/baseline', '--save', join(dir, 'plain'), ...SMALL], /cannot create checkpoint directory .*plain: it is a file \[io_error\]$/);
+  failsWithOneLine(['train', 'lenet-transfer/baseline', '--save', join(dir, 'plain', 'sub'), ...SMALL], /cannot create checkpoint directory .*plain\/sub: a parent is not a directory \[io_error\]$/);
 });
 
 let ort: typeof import('onnxruntime-node') | null = null;

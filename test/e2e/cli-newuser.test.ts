@@ -11,6 +11,15 @@ import { loadMnist } from '../../src/data/mnist.js';
 import { screenshotPath } from '../../src/report/screenshot.js';
 import { cli, readLines, SMALL, tmp } from './cli-helpers.js';
 
+test('every command\'s --help: an option\'s default said once', () => {
+  for (const c of ['', 'models', 'train', 'study', 'start', 'reproduce', 'grid', 'worker', 'merge', 'report', 'evaluate', 'predict', 'export']) {
+    const r = cli([...(c === '' ? [] : [c]), '--help']);
+    assert.equal(r.status, 0, `${c} --help: ${r.stderr}`);
+    const text = r.stdout.replace(/\s+/g, ' ');
+    assert.doesNotMatch(text, /\(default[^)]*\) \(default: /, `${c} --help`);
+  }
+});
+
 test('a mistyped command gets a suggestion on its one line', () => {
   const r = cli(['trian', 'lenet-transfer/cnn']);
   assert.equal(r.status, 2);
