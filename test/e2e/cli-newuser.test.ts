@@ -33,6 +33,8 @@ test('models <id> describes that model (recipe, batch norm note)', () => {
   assert.match(r.stdout, /training: Adam lr 0\.001, batch 100, 60 epochs, 100 rounds/);
   assert.match(r.stdout, /batch norm: an incomplete last batch of one sample is dropped/);
   assert.doesNotMatch(r.stdout, /pillonel2020\/model3/);
+  // the choices of an enum hyperparameter, so that --set optimizer=... can be written without the docs
+  assert.match(r.stdout.replace(/\s+/g, ' '), /hyperparameters \(train --set key=value, .*\): optimizer adam \(adam\|adamw\|sgd\), lr 0\.001, momentum \(with sgd\)/);
   assert.equal(cli(['models', 'lenet-transfer/nope']).status, 1);
   for (const line of cli(['models']).stdout.split('\n')) assert.ok([...line].length <= 100, line);
   const described = cli(['models', '--describe']).stdout;
