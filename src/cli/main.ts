@@ -197,7 +197,8 @@ function errors(e: unknown): number {
     return e.exitCode === 0 ? 1 : 2;
   }
   if (isPairbenchError(e)) {
-    process.stderr.write(`pairbench: ${e.message.split('\n')[0]} [${e.code}]\n`);
+    // a message that quotes a file (JSON.parse's) can hold newlines: kept, on the one line
+    process.stderr.write(`pairbench: ${e.message.split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ')} [${e.code}]\n`);
     if (debug) process.stderr.write(`${e.stack ?? ''}\n`);
     return 1;
   }
