@@ -48,7 +48,11 @@ export function makeOptimizer(recipe: Recipe, params: Tensor[]): Optimizer {
 
 // the recipe's schedule over a phase of `steps` optimizer steps, or null
 function makeScheduler(recipe: Recipe, opt: Optimizer, steps: number): LrScheduler | null {
-  return recipe.schedule === undefined ? null : new LrScheduler(opt, makeSchedule(recipe.schedule, recipe.optimizer.lr, steps));
+  if (recipe.schedule === undefined) return null;
+  if (recipe.schedule.kind === 'one-cycle' && steps < 2) {
+    throw new PairbenchError('bad_argument', `one-cycle schedule: this run has ${steps} optimizer step (epochs x batches per epoch), it needs at least 2: give more --epochs or --train-pairs`, { field: 'epochs', value: steps });
+  }
+  return new LrScheduler(opt, makeSchedule(recipe.schedule, recipe.optimizer.lr, steps));
 }
 
 function argmaxRow(t: Tensor, row: number): number {

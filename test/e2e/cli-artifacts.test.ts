@@ -73,6 +73,7 @@ test('evaluate: accuracy, digit accuracy and error counts on fresh test pairs; s
   assert.equal(h.status, 0, h.stderr);
   assert.match(h.stdout, new RegExp(`300 fresh test pairs .*: accuracy ${(o.accuracy * 100).toFixed(2)}%, digit accuracy`));
   assert.match(h.stdout, /misclassified pairs by \(first digit: rows, second digit: columns\)/);
+  assert.match(h.stdout, /^lenet-transfer\/auxiliary-loss: seed \d+, round 0, 1 epoch; test accuracy when saved/);
 });
 
 test('predict: a PNG pair and the same pair as idx give the same answer; --json has the documented shape', () => {

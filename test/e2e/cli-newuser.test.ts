@@ -20,6 +20,12 @@ test('every command\'s --help: an option\'s default said once', () => {
   }
 });
 
+test('a one-cycle recipe on too few pairs for 2 optimizer steps: one line saying what to give more of', () => {
+  const r = cli(['train', 'pairbench/digits', '--epochs', '1', '--train-pairs', '64', '--test-pairs', '50']);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, 'pairbench: one-cycle schedule: this run has 1 optimizer step (epochs x batches per epoch), it needs at least 2: give more --epochs or --train-pairs [bad_argument]\n');
+});
+
 test('a mistyped command gets a suggestion on its one line', () => {
   const r = cli(['trian', 'lenet-transfer/cnn']);
   assert.equal(r.status, 2);
