@@ -107,6 +107,7 @@ test('predict, evaluate and export refuse bad input with one line', () => {
   const png = drawing('one.png', 2);
   failsWithOneLine(['predict', checkpoint, join(dir, 'notes.txt'), png], /notes\.txt: not a PNG image \(no PNG signature\) \[bad_input\]$/);
   failsWithOneLine(['predict', checkpoint, png], /one\.png: one PNG is half a pair/);
+  failsWithOneLine(['predict', checkpoint, png, join(dir, 'pairs.idx')], /pairs\.idx: an idx file, not a PNG image: two inputs are the two images of one pair; an idx file of pairs goes alone/);
   failsWithOneLine(['predict', checkpoint, join(dir, 'notes.txt')], /idx file .*notes\.txt: no idx magic number .*\[bad_idx_file\]$/);
   const wrongDims = join(dir, 'wrong.idx');
   writeFileSync(wrongDims, Buffer.concat([Buffer.from([0, 0, 8, 4, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0, 28, 0, 0, 0, 28]), Buffer.alloc(3 * 784)]));
