@@ -38,9 +38,11 @@ function mb(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(0)} kB`;
 }
 
-// study --save: each job gets its checkpoint file in <dir>/checkpoints; the total size is said first
+// study --save: each job gets its checkpoint file in <dir>/checkpoints (created by the first run
+// that finishes, so a plan refused at its confirmation leaves nothing); the total size is said first
 export function withCheckpoints(studyDir: string, jobs: RunJob[], say: (s: string) => void): RunJob[] {
-  const dir = prepareSaveDir(join(studyDir, CHECKPOINT_DIR));
+  const dir = resolve(studyDir, CHECKPOINT_DIR);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new PairbenchError('io_error', `cannot create checkpoint directory ${dir}: it is a file`, { path: dir });
   const sizes = new Map<string, number>();
   let total = 0;
   for (const j of jobs) {
