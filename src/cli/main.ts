@@ -3,7 +3,7 @@
 // is turned into one line here (errors()).
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { isPairbenchError } from '../errors.js';
+import { isPairbenchError, PairbenchError } from '../errors.js';
 import { gridReports, REPORTS, startReport } from '../models/registry.js';
 import { pairbenchVersion } from '../study/version.js';
 import { idList, nonEmpty, positiveInt, positiveIntList, positiveNumberList, seedArg } from './options.js';
@@ -140,6 +140,9 @@ export function buildProgram(): Command {
     .option('--screenshot <png>', 'also save a PNG of the page (.png added to a name without extension), rendered by headless chromium (/usr/bin/chromium or PAIRBENCH_CHROMIUM)')
     .addOption(new Option('--screenshot-height <px>', 'clip the screenshot to the top of the page').argParser(positiveInt(100000)))
     .action(async (dir: string, o: { screenshot?: string; screenshotHeight?: number }) => {
+      if (o.screenshotHeight !== undefined && o.screenshot === undefined) {
+        throw new PairbenchError('bad_argument', '--screenshot-height clips a screenshot: give --screenshot <png> too', { field: '--screenshot-height' });
+      }
       const shot = await import('../report/screenshot.js');
       const png = o.screenshot === undefined ? undefined : shot.screenshotPath(o.screenshot); // a bad name fails before the report is rewritten
       await (await study()).reportCommand(dir);

@@ -67,6 +67,9 @@ test('the screenshot name: .png added to a bare name, a directory refused in one
   const r = cli(['report', dir, '--screenshot', dir]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^pairbench: --screenshot .* is a directory: give a file name.*\[bad_argument\]\n$/);
+  const h = cli(['report', dir, '--screenshot-height', '100']);
+  assert.equal(h.status, 1);
+  assert.equal(h.stderr, 'pairbench: --screenshot-height clips a screenshot: give --screenshot <png> too [bad_argument]\n');
 });
 
 test('train: rounds numbered from 0 as in a study; the real pair counts; 1 epoch', () => {
