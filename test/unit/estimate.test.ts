@@ -58,6 +58,12 @@ test('over an hour: refused on a terminal without --yes; scripts, pipes and --ye
   checkConfirmed({ ...e, seconds: 3000 }, { yes: false, interactive: true });
 });
 
+test('a plan of 250,000 runs is estimated (no argument spread over every run)', () => {
+  const e = estimatePlan(studyJobs(config({ models: ['lenet-transfer/cnn'], rounds: 250_000, epochs: 1 })), 2, noData);
+  assert.equal(e.runs, 250_000);
+  assert.ok(e.seconds !== null && e.seconds > 0, String(e.seconds));
+});
+
 test('a day-long study on a terminal stops before it writes anything', async () => {
   const dir = join(tempDirUntilExit('big'), 'out');
   const c = config({ rounds: 100, epochs: 100 });
