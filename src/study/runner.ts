@@ -213,6 +213,9 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   // an existing study is locked before its runs are read: the plan counts what is really left
   // (a shard's own file included), and no other process appends meanwhile
   if (state.existing !== null) await holdStudyLock(dir, lockName);
+  else if (!req.force && req.runsFile !== undefined && existsSync(join(dir, req.runsFile))) {
+    throw new PairbenchError('study_conflict', `${dir} holds a ${req.runsFile} but no ${STUDY_FILE}: not a study this command can resume; use another --out, or --force to replace it`, { path: dir });
+  }
   const finished = state.existing !== null ? readFinishedRuns(dir, req.runsFile) : { records: [], files: [] };
   const records = finished.records;
   const mine = req.only === undefined ? req.jobs : req.jobs.filter(req.only);
@@ -237,7 +240,7 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   await holdStudyLock(dir, lockName);
   let meta: StudyMeta;
   if (state.existing === null) {
-    // a new study (or --force over another): earlier runs files are kept aside, not counted
+    // --force over another study: its runs files are kept aside, not counted
     for (const file of [RUNS_FILE, ...(req.runsFile !== undefined ? [req.runsFile] : [])]) {
       const runsPath = join(dir, file);
       if (!existsSync(runsPath)) continue;

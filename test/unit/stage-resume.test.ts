@@ -59,6 +59,18 @@ test('a resumed shard: the plan line and the resume line count the runs still to
   assert.doesNotMatch(log.join('\n'), /plan:/);
 });
 
+test('a shard file without study.json: refused like runs.jsonl without study.json; --force keeps it aside', async () => {
+  const dir = tempDirUntilExit('stage-orphan');
+  const runsFile = shardRunsFile({ index: 1, count: 2 });
+  writeFileSync(join(dir, runsFile), JSON.stringify({ ...fakeRun(config.models[0]!, 0, 0.8, 1), seed: studyJobs(config)[0]!.seed }) + '\n');
+  const given: RunJob[][] = [];
+  await assert.rejects(runStage(request(dir, instantExecutor(given), [], { runsFile })), /holds a runs\.shard-1-of-2\.jsonl but no study\.json: .*--force/);
+  const log: string[] = [];
+  const r = await runStage(request(dir, instantExecutor(given), log, { runsFile, force: true }));
+  assert.equal(r.trainedNow, 6, 'the old file\'s run is not counted');
+  assert.match(log.join('\n'), /the previous study's runs were moved to .*runs\.shard-1-of-2\.jsonl\.replaced-/);
+});
+
 test('a damaged runs.jsonl: the plan counts the runs to retrain, the line is moved aside after the plan', async () => {
   const dir = tempDirUntilExit('stage-damaged');
   const given: RunJob[][] = [];
