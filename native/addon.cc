@@ -252,12 +252,13 @@ class PbAddon : public Napi::Addon<PbAddon> {
  public:
   PbAddon(Napi::Env env, Napi::Object exports) {
     const char* simd = std::getenv("PAIRBENCH_NATIVE_SIMD");
-    initCtx(ctx_, !(simd && std::string(simd) == "scalar"));
+    initCtx(ctx_, !(simd && std::string(simd) == "scalar"), !(simd && std::string(simd) == "avx2"));
     DefineAddon(exports, {
       InstanceValue("abiVersion", Napi::Number::New(env, kAbiVersion), napi_enumerable),
       InstanceMethod("simd", &PbAddon::Simd),
       InstanceMethod("setSimd", &PbAddon::SetSimd),
       InstanceMethod("cpuHasAvx2", &PbAddon::CpuHasAvx2),
+      InstanceMethod("cpuHasAvx512", &PbAddon::CpuHasAvx512),
       InstanceMethod("fmaPeak", &PbAddon::FmaPeak),
 #define PB_REGISTER(name, Name, argc) InstanceMethod(#name, &PbAddon::Name),
       PB_KERNELS(PB_REGISTER)
@@ -268,19 +269,23 @@ class PbAddon : public Napi::Addon<PbAddon> {
  private:
   Ctx ctx_;
 
-  Napi::Value Simd(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), ctx_.avx2 ? "avx2+fma" : "scalar"); }
+  const char* simdName() const { return ctx_.avx512 ? "avx512" : ctx_.avx2 ? "avx2+fma" : "scalar"; }
+  Napi::Value Simd(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), simdName()); }
+  // setSimd(true): the fastest path the CPU has; 'avx2': at most AVX2+FMA; false: scalar
   Napi::Value SetSimd(const Napi::CallbackInfo& info) {
     Call c(info, "setSimd", 1);
-    initCtx(ctx_, c.flag(0));
-    return Napi::String::New(info.Env(), ctx_.avx2 ? "avx2+fma" : "scalar");
+    const bool avx2Cap = info[0].IsString() && info[0].As<Napi::String>().Utf8Value() == "avx2";
+    initCtx(ctx_, avx2Cap || c.flag(0), !avx2Cap);
+    return Napi::String::New(info.Env(), simdName());
   }
   Napi::Value CpuHasAvx2(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), cpuHasAvx2Fma()); }
+  Napi::Value CpuHasAvx512(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), cpuHasAvx512()); }
   // fmaPeak(iters) -> GFLOP/s of one core's FMA throughput on the active SIMD path
   Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
     Call c(info, "fmaPeak", 1);
     const long iters = c.dim(0, "iters");
     const auto t0 = std::chrono::steady_clock::now();
-    const double flops = fmaPeakLoop(iters, ctx_.avx2);
+    const double flops = fmaPeakLoop(iters, ctx_.avx2, ctx_.avx512);
     const auto t1 = std::chrono::steady_clock::now();
     const double s = std::chrono::duration<double>(t1 - t0).count();
     return Napi::Number::New(info.Env(), s > 0 ? flops / s / 1e9 : 0.0);

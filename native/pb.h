@@ -45,19 +45,24 @@ using UkrRows = void (*)(long k, const float* a, long lda, const float* B, float
 
 struct Ctx {
   bool avx2 = false;
+  bool avx512 = false; // AVX-512F kernels (same FMA order per element as AVX2: the same bits)
   Ukr ukr = nullptr;
   UkrRows ukrRows = nullptr;
   Arena packA, packB, tmpC, aux;
 };
 
-void initCtx(Ctx& ctx, bool allowAvx2);
+// the fastest path the CPU has, capped by allowAvx2 (false: scalar) and allowAvx512 (false: at most AVX2)
+void initCtx(Ctx& ctx, bool allowAvx2, bool allowAvx512 = true);
 bool cpuHasAvx2Fma();
+bool cpuHasAvx512();
 
 // micro-kernels
 void ukrScalar(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr);
 void ukrAvx2(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr);
 void ukrRowsScalar(long k, const float* a, long lda, const float* B, float* C, long ldc, float beta, long mr, long nr);
 void ukrRowsAvx2(long k, const float* a, long lda, const float* B, float* C, long ldc, float beta, long mr, long nr);
+void ukrAvx512(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr);
+void ukrRowsAvx512(long k, const float* a, long lda, const float* B, float* C, long ldc, float beta, long mr, long nr);
 
 // packing: A(i,p) = a[i*rs + p*cs] -> panels of MR rows, [p][r]; B(p,j) = b[p*rs + j*cs] -> panels of NR cols, [p][c]
 void packA(const float* a, long rs, long cs, long mc, long kc, float* dst);
@@ -76,8 +81,8 @@ void conv2dForward(Ctx& ctx, float* out, const float* x, const float* w, const f
 void conv2dBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d);
 void conv2dBackwardWeight(Ctx& ctx, float* dw, float* db, const float* dy, const float* x, const ConvDims& d);
 
-// peak measurement: runs `iters` iterations of 12 independent 8-wide FMAs, returns flops done
-double fmaPeakLoop(long iters, bool avx2);
+// peak measurement: runs `iters` iterations of 12 independent FMAs (8-wide, 16-wide with avx512), returns flops done
+double fmaPeakLoop(long iters, bool avx2, bool avx512 = false);
 
 } // namespace pb
 

@@ -1,6 +1,6 @@
 // the native backend (C++ addon): every kernel against the reference backend on random and edge
-// shapes, on both of its code paths (AVX2+FMA and the portable scalar one); same inputs give the
-// same bits; Float64Array is refused; the addon loads in a worker thread; a forced but unavailable
+// shapes, on each of its code paths (AVX-512 where the CPU has it, AVX2+FMA, the portable scalar
+// one); same inputs give the same bits, and the AVX-512 path the AVX2 path's bits; Float64Array is refused; the addon loads in a worker thread; a forced but unavailable
 // native backend is a clear `backend_unavailable` error.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -222,9 +222,9 @@ const KERNELS = Object.keys(ALL);
 
 describe('native backend: every kernel agrees with the reference', { skip }, () => {
   const addon = addonLoad.ok ? addonLoad.addon : null;
-  const paths: boolean[] = addon !== null && addon.cpuHasAvx2() ? [true, false] : [false];
+  const paths: (boolean | 'avx2')[] = addon === null || !addon.cpuHasAvx2() ? [false] : addon.cpuHasAvx512() ? [true, 'avx2', false] : [true, false];
   for (const simd of paths) {
-    describe(simd ? 'avx2+fma' : 'scalar', () => {
+    describe(simd === true ? (addon!.cpuHasAvx512() ? 'avx512' : 'avx2+fma') : simd === 'avx2' ? 'avx2+fma' : 'scalar', () => {
       for (const kernel of KERNELS) {
         test(kernel, () => {
           addon!.setSimd(simd);
@@ -254,6 +254,25 @@ describe('native backend: determinism', { skip }, () => {
       }
     }
   });
+});
+
+describe('native backend: the AVX-512 kernels give the AVX2 kernels\' bits', { skip: skip || !addonLoad.ok || !addonLoad.addon.cpuHasAvx512() ? 'the CPU has no AVX-512' : false }, () => {
+  const addon = addonLoad.ok ? addonLoad.addon : null;
+  for (const kernel of KERNELS) {
+    test(kernel, () => {
+      try {
+        for (const c of ALL[kernel]!) {
+          assert.equal(addon!.setSimd('avx2'), 'avx2+fma');
+          const a = c.run(nat!);
+          assert.equal(addon!.setSimd(true), 'avx512');
+          const b = c.run(nat!);
+          for (const name of Object.keys(a)) assert.ok(sameBits(a[name]!, b[name]!), `${kernel} ${c.label}: ${name} differs between AVX2 and AVX-512`);
+        }
+      } finally {
+        addon!.setSimd(true);
+      }
+    });
+  }
 });
 
 describe('native backend: argument checks', { skip }, () => {
