@@ -88,7 +88,7 @@ function kernelCases(opts: BenchOptions): KernelCase[] {
   {
     const len = 54_000; // the siamese CNN's parameter count
     const p = rand32(rng, len), gr = rand32(rng, len), m = new Float32Array(len), v = new Float32Array(len);
-    list.push({ kernel: 'adamStep', shape: `${len} params`, flops: 0, run: (b) => { let step = 1; return () => b.adamStep(p, gr, m, v, 1e-3, 0.9, 0.999, 1e-8, 0, step++); } });
+    list.push({ kernel: 'adamStep', shape: `${len} params`, flops: 0, run: (b) => { let step = 1; return () => b.adamStep(p, gr, m, v, 1e-3, 0.9, 0.999, 1e-8, 0, 0, step++); } });
   }
   return list;
 }

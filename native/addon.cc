@@ -240,9 +240,9 @@ void run(Ctx&, Call&, const CopyBlockArgs& a) { copyBlock(a.out, a.outOffset, a.
 void run(Ctx&, Call&, const DropoutArgs& a) {
   dropout(a.out, a.mask, a.x, reinterpret_cast<uint32_t*>(a.state), static_cast<long>(a.outLen), a.p);
 }
-void run(Ctx&, Call& c, const AdamStepArgs& a) {
+void run(Ctx& ctx, Call& c, const AdamStepArgs& a) {
   if (!(a.step >= 1)) c.fail("step counts from 1, got " + std::to_string(a.step));
-  adamStep(a.param, a.grad, a.m, a.v, static_cast<long>(a.paramLen), a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.step);
+  adamStep(a.param, a.grad, a.m, a.v, static_cast<long>(a.paramLen), a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.decoupledDecay, a.step, ctx.avx512);
 }
 void run(Ctx&, Call&, const SgdStepArgs& a) {
   sgdStep(a.param, a.grad, a.buf, static_cast<long>(a.paramLen), a.lr, a.momentum, a.weightDecay, a.firstStep);

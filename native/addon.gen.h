@@ -759,7 +759,7 @@ inline DropoutArgs readDropoutArgs(Call& call) {
   return DropoutArgs{out, outLen, mask, maskLen, x, xLen, state, stateLen, p};
 }
 
-// adamStep(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step): in-place PyTorch Adam on param (n), m, v; step counts from 1; weightDecay is L2 added to grad
+// adamStep(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, decoupledDecay, step): in-place PyTorch Adam on param (n), m, v; step counts from 1; weightDecay is L2 added to grad; decoupledDecay is AdamW's: param *= float32(1 - lr * decoupledDecay) first
 struct AdamStepArgs {
   float* param;
   size_t paramLen;
@@ -774,6 +774,7 @@ struct AdamStepArgs {
   double beta2;
   double eps;
   double weightDecay;
+  double decoupledDecay;
   double step;
 };
 inline AdamStepArgs readAdamStepArgs(Call& call) {
@@ -786,12 +787,13 @@ inline AdamStepArgs readAdamStepArgs(Call& call) {
   const double beta2 = call.num(6, "beta2");
   const double eps = call.num(7, "eps");
   const double weightDecay = call.num(8, "weightDecay");
-  const double step = call.num(9, "step");
+  const double decoupledDecay = call.num(9, "decoupledDecay");
+  const double step = call.num(10, "step");
   float* const param = call.f32(0, "param", 0);
   const float* const grad = call.f32(1, "grad", static_cast<size_t>(paramLen));
   float* const m = call.f32(2, "m", static_cast<size_t>(paramLen));
   float* const v = call.f32(3, "v", static_cast<size_t>(paramLen));
-  return AdamStepArgs{param, paramLen, grad, gradLen, m, mLen, v, vLen, lr, beta1, beta2, eps, weightDecay, step};
+  return AdamStepArgs{param, paramLen, grad, gradLen, m, mLen, v, vLen, lr, beta1, beta2, eps, weightDecay, decoupledDecay, step};
 }
 
 // sgdStep(param, grad, buf, lr, momentum, weightDecay, firstStep): in-place PyTorch SGD; when momentum > 0 and firstStep the buffer is set to the gradient (no dampening)
@@ -854,5 +856,5 @@ inline SgdStepArgs readSgdStepArgs(Call& call) {
   X(bceLossBackward, BceLossBackward, 5) \
   X(copyBlock, CopyBlock, 8) \
   X(dropout, Dropout, 5) \
-  X(adamStep, AdamStep, 10) \
+  X(adamStep, AdamStep, 11) \
   X(sgdStep, SgdStep, 7)

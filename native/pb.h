@@ -120,6 +120,8 @@ void bceLossBackward(float* dp, double dout, const float* p, const float* t, lon
 void copyBlock(float* out, long outOffset, long outStride, const float* x, long xOffset, long xStride, long rows, long cols);
 // state: the xoshiro128** generator (a, b, c, d), advanced past the n draws
 void dropout(float* out, float* mask, const float* x, uint32_t* state, long n, double p);
-void adamStep(float* param, const float* grad, float* m, float* v, long n, double lr, double b1, double b2, double eps, double wd, double step);
+// decoupledWd: AdamW's param *= float(1 - lr * decoupledWd) before the update; avx512: the 16-wide path (the same bits)
+void adamStep(float* param, const float* grad, float* m, float* v, long n, double lr, double b1, double b2, double eps, double wd, double decoupledWd,
+              double step, bool avx512);
 void sgdStep(float* param, const float* grad, float* buf, long n, double lr, double momentum, double wd, bool firstStep);
 } // namespace pb

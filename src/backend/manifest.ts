@@ -200,9 +200,9 @@ export const KERNELS = {
     args: [f32('out', 'out'), f32('mask', 'out', { len: 'outLen' }), f32('x', 'in', { len: 'outLen' }), i32('state', 'inout', { len: '4' }), float('p')],
   },
   adamStep: {
-    doc: 'in-place PyTorch Adam on param (n), m, v; step counts from 1; weightDecay is L2 added to grad',
+    doc: 'in-place PyTorch Adam on param (n), m, v; step counts from 1; weightDecay is L2 added to grad; decoupledDecay is AdamW\'s: param *= float32(1 - lr * decoupledDecay) first',
     args: [f32('param', 'inout'), f32('grad', 'in', { len: 'paramLen' }), f32('m', 'inout', { len: 'paramLen' }), f32('v', 'inout', { len: 'paramLen' }),
-      float('lr'), float('beta1'), float('beta2'), float('eps'), float('weightDecay'), float('step')],
+      float('lr'), float('beta1'), float('beta2'), float('eps'), float('weightDecay'), float('decoupledDecay'), float('step')],
   },
   sgdStep: {
     doc: 'in-place PyTorch SGD; when momentum > 0 and firstStep the buffer is set to the gradient (no dampening)',

@@ -786,7 +786,7 @@ describe('reference: optimizers', () => {
       const wv = new Array<number>(n).fill(0);
       for (let t = 1; t <= 6; t++) {
         const g = rand64(rng, n);
-        ref.adamStep(p, g, m, v, lr, b1, b2, eps, wd, t);
+        ref.adamStep(p, g, m, v, lr, b1, b2, eps, wd, 0, t);
         for (let i = 0; i < n; i++) {
           const gi = g[i]! + wd * wp[i]!;
           wm[i] = b1 * wm[i]! + (1 - b1) * gi;
@@ -800,9 +800,29 @@ describe('reference: optimizers', () => {
     }
   });
 
+  test('adamw: the decoupled decay shrinks the float32 parameter by float32(1 - lr * wd) before the Adam update', () => {
+    const rng = makeRng(17);
+    const n = 64, lr = 0.01, wd = 0.1;
+    const p0 = rand32(rng, n), g = rand32(rng, n);
+    const p = Float32Array.from(p0), m = new Float32Array(n), v = new Float32Array(n);
+    ref.adamStep(p, g, m, v, lr, 0.9, 0.999, 1e-8, 0, wd, 1);
+    const shrink = Math.fround(1 - lr * wd);
+    let decayVisible = 0;
+    for (let i = 0; i < n; i++) {
+      const decayed = Math.fround(p0[i]! * shrink);
+      const mi = Math.fround(Math.fround(0.1) * g[i]!);
+      const vi = Math.fround(Math.fround(0.001) * Math.fround(g[i]! * g[i]!));
+      // step 1: stepSize = lr / 0.1, denominators as the plain Adam step
+      const want = Math.fround(decayed - (lr / (1 - 0.9)) * mi / (Math.sqrt(vi) / Math.sqrt(1 - 0.999) + 1e-8));
+      assert.ok(Math.abs(p[i]! - want) <= 2e-7 * Math.max(1, Math.abs(want)), `element ${i}: got ${p[i]} want ${want}`);
+      if (p[i] !== Math.fround(p0[i]! - (lr / (1 - 0.9)) * mi / (Math.sqrt(vi) / Math.sqrt(1 - 0.999) + 1e-8))) decayVisible++;
+    }
+    assert.ok(decayVisible > n / 2, `the decay changed only ${decayVisible} of ${n} parameters`);
+  });
+
   test('adam first step moves each parameter by about lr', () => {
     const p = f64([1, -1]);
-    ref.adamStep(p, f64([3, -0.001]), new Float64Array(2), new Float64Array(2), 0.1, 0.9, 0.999, 1e-8, 0, 1);
+    ref.adamStep(p, f64([3, -0.001]), new Float64Array(2), new Float64Array(2), 0.1, 0.9, 0.999, 1e-8, 0, 0, 1);
     assertClose(p, [0.9, -0.9], 'first step', 1e-6, 0);
   });
 
@@ -1229,16 +1249,16 @@ describe('cross-backend: every kernel against the reference', () => {
 
   const OPT_SIZES = [1, 7, 8, 17, 1000, 54000];
 
-  crossTest('adamStep', (rng) => OPT_SIZES.flatMap((n) => [0, 0.01].map((wd) => {
+  crossTest('adamStep', (rng) => OPT_SIZES.flatMap((n) => ([[0, 0], [0.01, 0], [0, 0.05]] as const).map(([wd, decoupled]) => {
     const p0 = rand32(rng, n);
     const grads = [rand32(rng, n), rand32(rng, n), rand32(rng, n), rand32(rng, n)];
     return {
-      label: `n=${n} weightDecay=${wd} 4 steps`,
+      label: `n=${n} weightDecay=${wd} decoupledDecay=${decoupled} 4 steps`,
       run: (b: Backend) => {
         const param = Float32Array.from(p0);
         const m = new Float32Array(n);
         const v = new Float32Array(n);
-        grads.forEach((g, i) => b.adamStep(param, g, m, v, 1e-3, 0.9, 0.999, 1e-8, wd, i + 1));
+        grads.forEach((g, i) => b.adamStep(param, g, m, v, 1e-3, 0.9, 0.999, 1e-8, wd, decoupled, i + 1));
         return { param, m, v };
       },
     };

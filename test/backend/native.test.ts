@@ -76,10 +76,12 @@ function cases(rng: () => number): Record<string, Case[]> {
     });
     for (const wd of [0, 0.01]) {
       const p0 = r(n), g = r(n), m0 = r(n, -0.1, 0.1), v0 = r(n, 0, 0.01);
-      add('adamStep', {
-        label: `n=${n} wd=${wd}`,
-        run: (b) => { const pp = p0.slice(), m = m0.slice(), v = v0.slice(); b.adamStep(pp, g, m, v, 1e-3, 0.9, 0.999, 1e-8, wd, 3); return { pp, m, v }; },
-      });
+      for (const decoupled of [0, 0.05]) {
+        add('adamStep', {
+          label: `n=${n} wd=${wd} decoupled=${decoupled}`,
+          run: (b) => { const pp = p0.slice(), m = m0.slice(), v = v0.slice(); b.adamStep(pp, g, m, v, 1e-3, 0.9, 0.999, 1e-8, wd, decoupled, 3); return { pp, m, v }; },
+        });
+      }
       for (const [mom, first] of [[0, false], [0.9, true], [0.9, false]] as const) {
         add('sgdStep', {
           label: `n=${n} wd=${wd} momentum=${mom} first=${first}`,
