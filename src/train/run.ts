@@ -53,8 +53,10 @@ function makeScheduler(recipe: Recipe, opt: Optimizer, steps: number): LrSchedul
 
 function argmaxRow(t: Tensor, row: number): number {
   const c = t.shape[1]!;
+  const d = t.data;
+  const base = row * c;
   let best = 0;
-  for (let j = 1; j < c; j++) if (t.data[row * c + j]! > t.data[row * c + best]!) best = j;
+  for (let j = 1; j < c; j++) if (d[base + j]! > d[base + best]!) best = j;
   return best;
 }
 
@@ -189,7 +191,8 @@ export function trainRun(opts: RunOptions): RunRecord {
       let correct = 0;
       let seen = 0;
       if (digitSet !== null) {
-        for (const b of digitBatches(digitSet, batchSize, shuffle)) {
+        // full batches share one buffer: each step is done with its batch before the next is gathered
+        for (const b of digitBatches(digitSet, batchSize, shuffle, true)) {
           if (dropSingle && b.n === 1) continue;
           const input = recipe.augment === undefined ? b.input : randomAffine(b.input, b.n, recipe.augment, augmentRng, background);
           const logits = net.forwardDigits!(new Tensor(input, [b.n, 1, 14, 14]));
@@ -210,7 +213,7 @@ export function trainRun(opts: RunOptions): RunRecord {
           }
         }
       } else {
-        for (const b of pairBatches(train, batchSize, shuffle)) {
+        for (const b of pairBatches(train, batchSize, shuffle, true)) {
           if (dropSingle && b.n === 1) continue;
           const batch = recipe.augment === undefined ? b : { ...b, input: randomAffine(b.input, 2 * b.n, recipe.augment, augmentRng, background) };
           const { out, loss, terms } = pairStep(net, opt, recipe, batch, epoch, epochs);
