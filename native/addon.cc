@@ -237,6 +237,12 @@ void run(Ctx&, Call&, const BceWithLogitsLossBackwardArgs& a) { bceWithLogitsLos
 void run(Ctx&, Call&, const BceLossArgs& a) { bceLoss(a.out, a.p, a.t, a.n); }
 void run(Ctx&, Call&, const BceLossBackwardArgs& a) { bceLossBackward(a.dp, a.dout, a.p, a.t, a.n); }
 void run(Ctx&, Call&, const CopyBlockArgs& a) { copyBlock(a.out, a.outOffset, a.outStride, a.x, a.xOffset, a.xStride, a.rows, a.cols); }
+void run(Ctx&, Call& c, const GatherRowsArgs& a) {
+  const long rows = static_cast<long>(a.indexLen), xRows = a.rowLen == 0 ? 0 : static_cast<long>(a.xLen) / a.rowLen;
+  for (long r = 0; r < rows; ++r)
+    if (a.index[r] < 0 || a.index[r] >= xRows) c.fail("index[" + std::to_string(r) + "] = " + std::to_string(a.index[r]) + " is not a row of x (0.." + std::to_string(xRows - 1) + ")");
+  gatherRows(a.out, a.x, a.index, rows, a.rowLen);
+}
 void run(Ctx&, Call&, const DropoutArgs& a) {
   dropout(a.out, a.mask, a.x, reinterpret_cast<uint32_t*>(a.state), static_cast<long>(a.outLen), a.p);
 }

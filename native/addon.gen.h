@@ -734,6 +734,27 @@ inline CopyBlockArgs readCopyBlockArgs(Call& call) {
   return CopyBlockArgs{out, outLen, outOffset, outStride, x, xLen, xOffset, xStride, rows, cols};
 }
 
+// gatherRows(out, x, index, rowLen): out (n x rowLen) = rows index[0..n) of x (rows of rowLen), in that order: index_select on the first dim (mini-batches, pair images); every index must be a row of x
+struct GatherRowsArgs {
+  float* out;
+  size_t outLen;
+  const float* x;
+  size_t xLen;
+  const int32_t* index;
+  size_t indexLen;
+  long rowLen;
+};
+inline GatherRowsArgs readGatherRowsArgs(Call& call) {
+  const size_t outLen = call.len(0);
+  const size_t xLen = call.len(1);
+  const size_t indexLen = call.len(2);
+  const long rowLen = call.dim(3, "rowLen");
+  float* const out = call.f32(0, "out", static_cast<size_t>(indexLen * rowLen));
+  const float* const x = call.f32(1, "x", 0);
+  const int32_t* const index = call.i32(2, "index", 0);
+  return GatherRowsArgs{out, outLen, x, xLen, index, indexLen, rowLen};
+}
+
 // dropout(out, mask, x, state, p): inverted dropout: mask (n) = 0 where the next draw of the xoshiro128** state (4, advanced past the n draws; the Rng's stream) is below p * 2^32, else 1/(1-p); out = x * mask
 struct DropoutArgs {
   float* out;
@@ -855,6 +876,7 @@ inline SgdStepArgs readSgdStepArgs(Call& call) {
   X(bceLoss, BceLoss, 4) \
   X(bceLossBackward, BceLossBackward, 5) \
   X(copyBlock, CopyBlock, 8) \
+  X(gatherRows, GatherRows, 4) \
   X(dropout, Dropout, 5) \
   X(adamStep, AdamStep, 11) \
   X(sgdStep, SgdStep, 7)

@@ -541,6 +541,11 @@ void copyBlock(float* out, long outOffset, long outStride, const float* x, long 
     std::memmove(out + outOffset + r * outStride, x + xOffset + r * xStride, sizeof(float) * static_cast<size_t>(cols));
 }
 
+void gatherRows(float* out, const float* x, const int32_t* index, long rows, long rowLen) {
+  for (long r = 0; r < rows; ++r)
+    std::memcpy(out + r * rowLen, x + static_cast<long>(index[r]) * rowLen, sizeof(float) * static_cast<size_t>(rowLen));
+}
+
 struct AdamConsts { float stepSize, bc2s, b1, b2, c1, c2, eps, wd, shrink; };
 
 #if defined(__x86_64__) || defined(__i386__)

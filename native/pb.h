@@ -118,6 +118,8 @@ void bceLoss(float* out, const float* p, const float* t, long n);
 void bceLossBackward(float* dp, double dout, const float* p, const float* t, long n);
 
 void copyBlock(float* out, long outOffset, long outStride, const float* x, long xOffset, long xStride, long rows, long cols);
+// out row r = x row index[r] (rows of rowLen floats); the indices are checked by the caller
+void gatherRows(float* out, const float* x, const int32_t* index, long rows, long rowLen);
 // state: the xoshiro128** generator (a, b, c, d), advanced past the n draws
 void dropout(float* out, float* mask, const float* x, uint32_t* state, long n, double p);
 // decoupledWd: AdamW's param *= float(1 - lr * decoupledWd) before the update; avx512: the 16-wide path (the same bits)

@@ -195,6 +195,10 @@ export const KERNELS = {
     args: [f32('out', 'inout', { len: COPY_OUT }), int('outOffset'), int('outStride'), f32('x', 'in', { len: COPY_X }), int('xOffset'), int('xStride'),
       int('rows'), int('cols')],
   },
+  gatherRows: {
+    doc: 'out (n x rowLen) = rows index[0..n) of x (rows of rowLen), in that order: index_select on the first dim (mini-batches, pair images); every index must be a row of x',
+    args: [f32('out', 'out', { len: 'indexLen * rowLen' }), f32('x', 'in'), i32('index', 'in'), int('rowLen')],
+  },
   dropout: {
     doc: 'inverted dropout: mask (n) = 0 where the next draw of the xoshiro128** state (4, advanced past the n draws; the Rng\'s stream) is below p * 2^32, else 1/(1-p); out = x * mask',
     args: [f32('out', 'out'), f32('mask', 'out', { len: 'outLen' }), f32('x', 'in', { len: 'outLen' }), i32('state', 'inout', { len: '4' }), float('p')],

@@ -1,5 +1,6 @@
 // pair sets as the course helper generatePairSets(n) makes them (docs/reports.md, "Data"), and the views
 // the reports need: standardisation, validation splits, single-digit views.
+import { getBackend } from '../backend/select.js';
 import { PairbenchError } from '../errors.js';
 import { Rng } from '../tensor/random.js';
 import { loadMnist } from './mnist.js';
@@ -16,16 +17,15 @@ export function pairsFromIndices(split: MnistSplit, indices: Int32Array): PairSe
   const input = new Float32Array(n * 2 * IMAGE_PIXELS);
   const target = new Float32Array(n);
   const classes = new Int32Array(n * 2);
-  const src = split.images;
   for (let p = 0; p < n; p++) {
     for (let i = 0; i < 2; i++) {
       const k = indices[2 * p + i]!;
       if (!(k >= 0 && k < split.n)) throw badArg(`pairsFromIndices: image index ${k} outside 0..${split.n - 1}`);
-      input.set(src.subarray(k * IMAGE_PIXELS, (k + 1) * IMAGE_PIXELS), (2 * p + i) * IMAGE_PIXELS);
       classes[2 * p + i] = split.labels[k]!;
     }
     target[p] = classes[2 * p]! <= classes[2 * p + 1]! ? 1 : 0;
   }
+  getBackend().gatherRows(input, split.images, indices, IMAGE_PIXELS);
   return { input, target, classes, indices: Int32Array.from(indices), n };
 }
 

@@ -1238,6 +1238,15 @@ describe('cross-backend: every kernel against the reference', () => {
     ];
   });
 
+  crossTest('gatherRows', (rng) => {
+    const x = rand32(rng, 1000 * 392);
+    const order = Int32Array.from({ length: 100 }, (_, i) => (i * 373 + 11) % 1000);
+    return [
+      { label: 'a batch of 100 pairs out of 1000', run: (b: Backend) => { const out = nan32(100 * 392); b.gatherRows(out, x, order, 392); return { out }; } },
+      { label: 'rows repeated, one float each', run: (b: Backend) => { const out = nan32(4); b.gatherRows(out, x.subarray(0, 10), Int32Array.of(9, 9, 0, 3), 1); return { out }; } },
+    ];
+  });
+
   crossTest('dropout', (rng) => [1, 7, 1000, 4608].flatMap((n) => [0.3, 0.5].map((p) => {
     const x = rand32(rng, n);
     const s0 = Int32Array.of(0x12345678, -2, 7, 99);

@@ -197,6 +197,13 @@ function cases(rng: () => number): Record<string, Case[]> {
     const x = r(xo + (rows - 1) * xs + cols), o0 = r(oo + (rows - 1) * os + cols);
     add('copyBlock', { label: `${rows}x${cols}`, run: (b) => { const o = o0.slice(); b.copyBlock(o, oo, os, x, xo, xs, rows, cols); return { o }; } });
   }
+  // rows of a SharedArrayBuffer (the MNIST splits live in one), repeated and out of order; no rows; one-float rows
+  for (const [rowsX, rowLen, index] of [[9, 392, [8, 0, 3, 3, 7]], [4, 196, []], [6, 1, [5, 4, 0, 0, 1, 2, 3]]] as const) {
+    const x = new Float32Array(new SharedArrayBuffer(rowsX * rowLen * 4));
+    x.set(r(rowsX * rowLen));
+    const idx = Int32Array.from(index);
+    add('gatherRows', { label: `${idx.length} of ${rowsX} rows of ${rowLen}`, run: (b) => { const o = nan(idx.length * rowLen); b.gatherRows(o, x, idx, rowLen); return { o }; } });
+  }
   return out;
 }
 
@@ -289,6 +296,13 @@ describe('native backend: argument checks', { skip }, () => {
     assert.throws(() => nat!.nllLoss(new Float32Array(1), new Float32Array(4), Int32Array.of(0, 5), 2, 2), (e: unknown) => (e as { code?: string }).code === 'bad_argument');
     const d = cd(1, 1, 4, 4, 1, 3, 3, 1, 0);
     assert.throws(() => nat!.conv2d(new Float32Array(4), new Float32Array(16), new Float32Array(9), null, { ...d, oh: 3 }), /output size/);
+  });
+  test('gatherRows refuses an index that is not a row of x, naming it', () => {
+    const x = new Float32Array(12), o = new Float32Array(8);
+    for (const be of [nat!, ref]) {
+      assert.throws(() => be.gatherRows(o, x, Int32Array.of(1, 3), 4), (e: unknown) => (e as { code?: string }).code === 'bad_argument' && /index\[1\] = 3/.test((e as Error).message));
+      assert.throws(() => be.gatherRows(o, x, Int32Array.of(-1, 0), 4), (e: unknown) => (e as { code?: string }).code === 'bad_argument');
+    }
   });
   test('kernels work on subarray views in place (byteOffset honoured)', () => {
     const big = new Float32Array(10).fill(-1);

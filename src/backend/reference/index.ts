@@ -4,7 +4,7 @@
 import type { Backend } from '../backend.js';
 import { batchNormBackward, batchNormEval, batchNormTrain } from './batchnorm.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv2d.js';
-import { copyBlock } from './copy.js';
+import { copyBlock, gatherRows } from './copy.js';
 import { binary, fill, unary, unaryBackward } from './elementwise.js';
 import { gemm } from './gemm.js';
 import { linear, linearBackward } from './linear.js';
@@ -25,6 +25,6 @@ export const referenceBackend: Backend = {
   batchNormTrain, batchNormEval, batchNormBackward,
   softmax, logSoftmax, softmaxBackward, logSoftmaxBackward,
   nllLoss, nllLossBackward, bceWithLogitsLoss, bceWithLogitsLossBackward, bceLoss, bceLossBackward,
-  copyBlock, dropout,
+  copyBlock, gatherRows, dropout,
   adamStep, sgdStep,
 };
