@@ -142,8 +142,9 @@ export function trainRun(opts: RunOptions): RunRecord {
   const stats = trainStats(ds);
   // the test pairs have their own count; for equal counts the draw is the one of the course helper
   const drawn = generatePairSets(opts.trainPairs ?? 1000, rng.split('data'), ds, opts.testPairs ?? 1000);
-  const train = opts.train ?? standardise(drawn.train, stats);
-  let test = standardise(drawn.test, stats);
+  // the draw is this run's own: standardised in place
+  const train = opts.train ?? standardise(drawn.train, stats, { inPlace: true });
+  let test = standardise(drawn.test, stats, { inPlace: true });
   let validation = opts.validation ?? null;
   if (recipe.testSplit === 'half-validation') {
     const [v, t] = splitPairs(test, Math.floor(test.n / 2));
