@@ -49,10 +49,10 @@ function kernelCases(opts: BenchOptions): KernelCase[] {
   ];
   for (const [name, inF, outF] of linears) {
     const x = rand32(rng, n * inF), w = rand32(rng, outF * inF), bias = rand32(rng, outF), dy = rand32(rng, n * outF);
-    list.push({ kernel: 'linear', shape: `${name} N${n}`, flops: 2 * n * inF * outF, run: (b) => { const out = new Float32Array(n * outF); return () => b.linear(out, x, w, bias, n, inF, outF); } });
+    list.push({ kernel: 'linear', shape: `${name} N${n}`, flops: 2 * n * inF * outF, run: (b) => { const out = new Float32Array(n * outF); return () => b.linear(out, x, w, bias, n, inF, outF, false); } });
     list.push({
       kernel: 'linearBackward', shape: `${name} N${n}`, flops: 4 * n * inF * outF,
-      run: (b) => { const dx = new Float32Array(n * inF), dw = new Float32Array(outF * inF), db = new Float32Array(outF); return () => b.linearBackward(dx, dw, db, dy, x, w, n, inF, outF); },
+      run: (b) => { const dx = new Float32Array(n * inF), dw = new Float32Array(outF * inF), db = new Float32Array(outF); return () => b.linearBackward(dx, dw, db, dy, x, w, null, n, inF, outF); },
     });
   }
   const pool = (c: number, h: number): PoolDims => ({ n, c, h, w: h, k: 2, stride: 2, oh: h >> 1, ow: h >> 1 });

@@ -178,17 +178,26 @@ void run(Ctx& ctx, Call&, const LinearArgs& a) {
   if (a.bias)
     for (long i = 0; i < n; ++i) std::memcpy(a.out + i * outF, a.bias, sizeof(float) * static_cast<size_t>(outF));
   gemmStrided(ctx, n, outF, inF, a.x, inF, 1, a.w, 1, inF, a.out, outF, a.bias ? 1.0f : 0.0f);
+  if (a.relu) unary(UnOp::Relu, a.out, a.out, n * outF, 0.0f);
 }
 void run(Ctx& ctx, Call&, const LinearBackwardArgs& a) {
   const long n = a.n, inF = a.inF, outF = a.outF;
-  if (a.dx) gemmStrided(ctx, n, inF, outF, a.dy, outF, 1, a.w, inF, 1, a.dx, inF, 0.0f);
-  if (a.dw) gemmStrided(ctx, outF, inF, n, a.dy, 1, outF, a.x, inF, 1, a.dw, inF, 0.0f);
+  const float* dy = a.dy;
+  if (a.y) {
+    // relu's gradient first (the mask y > 0 is x > 0 of the relu's input)
+    float* masked = ctx.aux.get(static_cast<size_t>(n * outF));
+    if (masked == nullptr) throw std::bad_alloc();
+    unaryBackward(UnOp::Relu, masked, a.y, nullptr, a.dy, n * outF, 0.0f);
+    dy = masked;
+  }
+  if (a.dx) gemmStrided(ctx, n, inF, outF, dy, outF, 1, a.w, inF, 1, a.dx, inF, 0.0f);
+  if (a.dw) gemmStrided(ctx, outF, inF, n, dy, 1, outF, a.x, inF, 1, a.dw, inF, 0.0f);
   if (a.db) {
     // rows outer: contiguous loads and one double sum per output advancing side by side (a column
     // at a time was strided and one add chain)
     std::vector<double> s(static_cast<size_t>(outF), 0.0);
     for (long i = 0; i < n; ++i)
-      for (long o = 0; o < outF; ++o) s[o] += a.dy[i * outF + o];
+      for (long o = 0; o < outF; ++o) s[o] += dy[i * outF + o];
     for (long o = 0; o < outF; ++o) a.db[o] = static_cast<float>(s[o]);
   }
 }

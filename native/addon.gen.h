@@ -155,7 +155,7 @@ inline GemmArgs readGemmArgs(Call& call) {
   return GemmArgs{out, outLen, a, aLen, b, bLen, m, n, k, transA, transB, beta};
 }
 
-// linear(out, x, w, bias, n, inF, outF): out: (n, outF) = x @ w^T + bias; x: (n, inF), w: (outF, inF), bias: (outF) or null
+// linear(out, x, w, bias, n, inF, outF, relu): out: (n, outF) = x @ w^T + bias; x: (n, inF), w: (outF, inF), bias: (outF) or null; relu: then out = relu(out), as the relu kernel
 struct LinearArgs {
   float* out;
   size_t outLen;
@@ -168,6 +168,7 @@ struct LinearArgs {
   long n;
   long inF;
   long outF;
+  bool relu;
 };
 inline LinearArgs readLinearArgs(Call& call) {
   const size_t outLen = call.len(0);
@@ -177,14 +178,15 @@ inline LinearArgs readLinearArgs(Call& call) {
   const long n = call.dim(4, "n");
   const long inF = call.dim(5, "inF");
   const long outF = call.dim(6, "outF");
+  const bool relu = call.flag(7);
   float* const out = call.f32(0, "out", static_cast<size_t>(n * outF));
   const float* const x = call.f32(1, "x", static_cast<size_t>(n * inF));
   const float* const w = call.f32(2, "w", static_cast<size_t>(outF * inF));
   const float* const bias = call.f32Opt(3, "bias", static_cast<size_t>(outF));
-  return LinearArgs{out, outLen, x, xLen, w, wLen, bias, biasLen, n, inF, outF};
+  return LinearArgs{out, outLen, x, xLen, w, wLen, bias, biasLen, n, inF, outF, relu};
 }
 
-// linearBackward(dx, dw, db, dy, x, w, n, inF, outF): dx: (n, inF) = dy @ w; dw: (outF, inF) = dy^T @ x; db: (outF) = column sums of dy; null = not needed
+// linearBackward(dx, dw, db, dy, x, w, y, n, inF, outF): dx: (n, inF) = dy @ w; dw: (outF, inF) = dy^T @ x; db: (outF) = column sums of dy; null = not needed. y: the output of a linear with relu (or null): dy is first zeroed where y <= 0, as relu's gradient
 struct LinearBackwardArgs {
   float* dx;
   size_t dxLen;
@@ -198,6 +200,8 @@ struct LinearBackwardArgs {
   size_t xLen;
   const float* w;
   size_t wLen;
+  const float* y;
+  size_t yLen;
   long n;
   long inF;
   long outF;
@@ -209,16 +213,18 @@ inline LinearBackwardArgs readLinearBackwardArgs(Call& call) {
   const size_t dyLen = call.len(3);
   const size_t xLen = call.len(4);
   const size_t wLen = call.len(5);
-  const long n = call.dim(6, "n");
-  const long inF = call.dim(7, "inF");
-  const long outF = call.dim(8, "outF");
+  const size_t yLen = call.len(6);
+  const long n = call.dim(7, "n");
+  const long inF = call.dim(8, "inF");
+  const long outF = call.dim(9, "outF");
   float* const dx = call.f32Opt(0, "dx", static_cast<size_t>(n * inF));
   float* const dw = call.f32Opt(1, "dw", static_cast<size_t>(outF * inF));
   float* const db = call.f32Opt(2, "db", static_cast<size_t>(outF));
   const float* const dy = call.f32(3, "dy", static_cast<size_t>(n * outF));
   const float* const x = (dw != nullptr) ? call.f32(4, "x", static_cast<size_t>(n * inF)) : nullptr;
   const float* const w = (dx != nullptr) ? call.f32(5, "w", static_cast<size_t>(outF * inF)) : nullptr;
-  return LinearBackwardArgs{dx, dxLen, dw, dwLen, db, dbLen, dy, dyLen, x, xLen, w, wLen, n, inF, outF};
+  const float* const y = call.f32Opt(6, "y", static_cast<size_t>(n * outF));
+  return LinearBackwardArgs{dx, dxLen, dw, dwLen, db, dbLen, dy, dyLen, x, xLen, w, wLen, y, yLen, n, inF, outF};
 }
 
 // conv2d(out, x, w, bias, d): out: (N,O,OH,OW), x: (N,C,H,W), w: (O,C,KH,KW), bias: (O) or null
@@ -853,8 +859,8 @@ inline SgdStepArgs readSgdStepArgs(Call& call) {
   X(reduceToShape, ReduceToShape, 3) \
   X(sumAxis, SumAxis, 5) \
   X(gemm, Gemm, 9) \
-  X(linear, Linear, 7) \
-  X(linearBackward, LinearBackward, 9) \
+  X(linear, Linear, 8) \
+  X(linearBackward, LinearBackward, 10) \
   X(conv2d, Conv2d, 15) \
   X(conv2dBackwardInput, Conv2dBackwardInput, 14) \
   X(conv2dBackwardWeight, Conv2dBackwardWeight, 15) \

@@ -94,15 +94,15 @@ export const KERNELS = {
       bool('transA'), bool('transB'), float('beta')],
   },
   linear: {
-    doc: 'out: (n, outF) = x @ w^T + bias; x: (n, inF), w: (outF, inF), bias: (outF) or null',
+    doc: 'out: (n, outF) = x @ w^T + bias; x: (n, inF), w: (outF, inF), bias: (outF) or null; relu: then out = relu(out), as the relu kernel',
     args: [f32('out', 'out', { len: 'n * outF' }), f32('x', 'in', { len: 'n * inF' }), f32('w', 'in', { len: 'outF * inF' }), f32('bias', 'in', { len: 'outF', ...opt }),
-      int('n'), int('inF'), int('outF')],
+      int('n'), int('inF'), int('outF'), bool('relu')],
   },
   linearBackward: {
-    doc: 'dx: (n, inF) = dy @ w; dw: (outF, inF) = dy^T @ x; db: (outF) = column sums of dy; null = not needed',
+    doc: 'dx: (n, inF) = dy @ w; dw: (outF, inF) = dy^T @ x; db: (outF) = column sums of dy; null = not needed. y: the output of a linear with relu (or null): dy is first zeroed where y <= 0, as relu\'s gradient',
     args: [f32('dx', 'out', { len: 'n * inF', ...opt }), f32('dw', 'out', { len: 'outF * inF', ...opt }), f32('db', 'out', { len: 'outF', ...opt }),
       f32('dy', 'in', { len: 'n * outF' }), f32('x', 'in', { len: 'n * inF', when: 'dw != nullptr' }), f32('w', 'in', { len: 'outF * inF', when: 'dx != nullptr' }),
-      int('n'), int('inF'), int('outF')],
+      f32('y', 'in', { len: 'n * outF', ...opt }), int('n'), int('inF'), int('outF')],
   },
   conv2d: {
     doc: 'out: (N,O,OH,OW), x: (N,C,H,W), w: (O,C,KH,KW), bias: (O) or null',

@@ -1,7 +1,7 @@
 // building blocks of the zoo: named stacks, per-image branches, the generic pair network
 import { PairbenchError } from '../errors.js';
 import { Module } from '../nn/module.js';
-import { BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU } from '../nn/layers.js';
+import { BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, runLayers } from '../nn/layers.js';
 import * as F from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { BuildContext, PairNetwork, PairOutputs } from './types.js';
@@ -15,9 +15,8 @@ export class Stack extends Module {
     Object.assign(this, layers);
   }
   forward(x: Tensor): Tensor {
-    let y = x;
-    for (const n of this.names) y = (this as unknown as Record<string, Module>)[n]!.forward(y);
-    return y;
+    const layers = this as unknown as Record<string, Module>;
+    return runLayers(this.names.length, (i) => layers[this.names[i]!]!, x);
   }
 }
 

@@ -24,6 +24,10 @@ export class Linear extends Module {
   forward(x: Tensor): Tensor {
     return F.linear(x, this.weight, this.bias);
   }
+  // this layer followed by a ReLU, as one op
+  forwardRelu(x: Tensor): Tensor {
+    return F.linear(x, this.weight, this.bias, { relu: true });
+  }
 }
 
 export class Conv2d extends Module {
@@ -117,9 +121,20 @@ export class Sequential extends Module {
     this.layers = layers;
   }
   forward(x: Tensor): Tensor {
-    let y = x;
-    for (const l of this.layers) y = l.forward(y);
-    return y;
+    return runLayers(this.layers.length, (i) => this.layers[i]!, x);
   }
+}
+
+// layers 0..count-1 in order; a Linear followed by a ReLU runs as one fused op (the same values)
+export function runLayers(count: number, layer: (i: number) => Module, x: Tensor): Tensor {
+  let y = x;
+  for (let i = 0; i < count; i++) {
+    const l = layer(i);
+    if (l instanceof Linear && i + 1 < count && layer(i + 1) instanceof ReLU) {
+      y = l.forwardRelu(y);
+      i++;
+    } else y = l.forward(y);
+  }
+  return y;
 }
 

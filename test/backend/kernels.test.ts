@@ -412,7 +412,7 @@ describe('reference: gemm and linear', () => {
       const dy = rand64(rng, n * outF);
       for (const withBias of [true, false]) {
         const out = nan64(n * outF);
-        ref.linear(out, x, w, withBias ? bias : null, n, inF, outF);
+        ref.linear(out, x, w, withBias ? bias : null, n, inF, outF, false);
         const want: number[] = [];
         for (let r = 0; r < n; r++) {
           for (let j = 0; j < outF; j++) {
@@ -426,10 +426,10 @@ describe('reference: gemm and linear', () => {
       const dx = nan64(n * inF);
       const dw = nan64(outF * inF);
       const db = nan64(outF);
-      ref.linearBackward(dx, dw, db, dy, x, w, n, inF, outF);
+      ref.linearBackward(dx, dw, db, dy, x, w, null, n, inF, outF);
       const loss = (xx: Float64Array, ww: Float64Array, bb: Float64Array): number => {
         const o = new Float64Array(n * outF);
-        ref.linear(o, xx, ww, bb, n, inF, outF);
+        ref.linear(o, xx, ww, bb, n, inF, outF, false);
         return weighted(o, dy);
       };
       assertClose(dx, numGrad((v) => loss(v, w, bias), Float64Array.from(x)), 'linear dx', 1e-8, 1e-7);
@@ -437,7 +437,7 @@ describe('reference: gemm and linear', () => {
       assertClose(db, numGrad((v) => loss(x, w, v), Float64Array.from(bias)), 'linear db', 1e-8, 1e-7);
       // null outputs are skipped, the others still written
       const dw2 = nan64(outF * inF);
-      ref.linearBackward(null, dw2, null, dy, x, w, n, inF, outF);
+      ref.linearBackward(null, dw2, null, dy, x, w, null, n, inF, outF);
       assertClose(dw2, dw, 'dw alone');
     }
   });
@@ -1040,16 +1040,19 @@ describe('cross-backend: every kernel against the reference', () => {
     const x = rand32(rng, n * inF);
     const w = rand32(rng, outF * inF);
     const bias = rand32(rng, outF);
-    return [bias, null].map((bb) => ({ label: `n=${n} in=${inF} out=${outF} bias=${bb !== null}`, run: (b: Backend) => { const out = nan32(n * outF); b.linear(out, x, w, bb, n, inF, outF); return { out }; } }));
+    return [bias, null].flatMap((bb) => [false, true].map((relu) => ({ label: `n=${n} in=${inF} out=${outF} bias=${bb !== null} relu=${relu}`, run: (b: Backend) => { const out = nan32(n * outF); b.linear(out, x, w, bb, n, inF, outF, relu); return { out }; } })));
   }));
 
   crossTest('linearBackward', (rng) => LINEAR_SHAPES.flatMap(([n, inF, outF]) => {
     const x = rand32(rng, n * inF);
     const w = rand32(rng, outF * inF);
     const dy = rand32(rng, n * outF);
+    // a relu output: zeros where the pre-activation was <= 0
+    const yRelu = rand32(rng, n * outF).map((v) => (v > 0 ? v : 0));
     return [
-      { label: `n=${n} in=${inF} out=${outF} all`, run: (b: Backend) => { const dx = nan32(n * inF); const dw = nan32(outF * inF); const db = nan32(outF); b.linearBackward(dx, dw, db, dy, x, w, n, inF, outF); return { dx, dw, db }; } },
-      { label: `n=${n} in=${inF} out=${outF} dw only`, run: (b: Backend) => { const dw = nan32(outF * inF); b.linearBackward(null, dw, null, dy, x, w, n, inF, outF); return { dw }; } },
+      { label: `n=${n} in=${inF} out=${outF} all`, run: (b: Backend) => { const dx = nan32(n * inF); const dw = nan32(outF * inF); const db = nan32(outF); b.linearBackward(dx, dw, db, dy, x, w, null, n, inF, outF); return { dx, dw, db }; } },
+      { label: `n=${n} in=${inF} out=${outF} after relu`, run: (b: Backend) => { const dx = nan32(n * inF); const dw = nan32(outF * inF); const db = nan32(outF); b.linearBackward(dx, dw, db, dy, x, w, yRelu, n, inF, outF); return { dx, dw, db }; } },
+      { label: `n=${n} in=${inF} out=${outF} dw only`, run: (b: Backend) => { const dw = nan32(outF * inF); b.linearBackward(null, dw, null, dy, x, w, null, n, inF, outF); return { dw }; } },
     ];
   }));
 

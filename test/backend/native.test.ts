@@ -128,11 +128,17 @@ function cases(rng: () => number): Record<string, Case[]> {
   }
   for (const [n, inF, outF] of linears) {
     const x = r(n * inF), w = r(outF * inF), bias = r(outF), dy = r(n * outF);
-    add('linear', { label: `${n}x${inF}->${outF} bias`, run: (b) => { const o = nan(n * outF); b.linear(o, x, w, bias, n, inF, outF); return { o }; } });
-    add('linear', { label: `${n}x${inF}->${outF} nobias`, run: (b) => { const o = nan(n * outF); b.linear(o, x, w, null, n, inF, outF); return { o }; } });
+    add('linear', { label: `${n}x${inF}->${outF} bias`, run: (b) => { const o = nan(n * outF); b.linear(o, x, w, bias, n, inF, outF, false); return { o }; } });
+    add('linear', { label: `${n}x${inF}->${outF} nobias`, run: (b) => { const o = nan(n * outF); b.linear(o, x, w, null, n, inF, outF, false); return { o }; } });
+    add('linear', { label: `${n}x${inF}->${outF} bias relu`, run: (b) => { const o = nan(n * outF); b.linear(o, x, w, bias, n, inF, outF, true); return { o }; } });
     add('linearBackward', {
       label: `${n}x${inF}->${outF}`,
-      run: (b) => { const dx = nan(n * inF), dw = nan(outF * inF), db = nan(outF); b.linearBackward(dx, dw, db, dy, x, w, n, inF, outF); return { dx, dw, db }; },
+      run: (b) => { const dx = nan(n * inF), dw = nan(outF * inF), db = nan(outF); b.linearBackward(dx, dw, db, dy, x, w, null, n, inF, outF); return { dx, dw, db }; },
+    });
+    const y = r(n * outF).map((v) => (v > 0 ? v : 0));
+    add('linearBackward', {
+      label: `${n}x${inF}->${outF} after relu`,
+      run: (b) => { const dx = nan(n * inF), dw = nan(outF * inF), db = nan(outF); b.linearBackward(dx, dw, db, dy, x, w, y, n, inF, outF); return { dx, dw, db }; },
     });
   }
   for (const d of convs) {

@@ -245,3 +245,24 @@ test('a reshaped parameter is never recycled with the graph', () => {
   assert.equal(w.data[5], Math.fround(0.01));
   assert.equal(w.grad!.data.length, 64 * 128);
 });
+
+test('a Linear followed by a ReLU runs fused: one tape node, the same values and gradients, bit for bit', () => {
+  const rng = new Rng(31);
+  const build = (): nn.Sequential => new nn.Sequential(new nn.Linear(20, 16, new Rng(5)), new nn.ReLU(), new nn.Linear(16, 3, new Rng(6)));
+  const x = Tensor.from(Array.from({ length: 8 * 20 }, () => rng.uniform(-1, 1)), [8, 20]);
+  const fused = build();
+  const yFused = fused.forward(x);
+  const hidden = yFused.node!.inputs[0]!;
+  assert.equal(hidden.node?.op, 'linear', 'the hidden layer is one linear node, no relu node');
+  const h = Array.from(hidden.data);
+  assert.ok(h.some((v) => v === 0) && h.every((v) => v >= 0), 'the hidden activations went through the relu');
+  const plain = build();
+  const l1 = plain.layers[0] as nn.Linear, l2 = plain.layers[2] as nn.Linear;
+  const yPlain = l2.forward(F.relu(l1.forward(x)));
+  assert.equal(yPlain.node?.inputs[0]?.node?.op, 'relu');
+  assert.deepEqual(Array.from(yFused.data), Array.from(yPlain.data));
+  F.sum(F.square(yFused)).backward();
+  F.sum(F.square(yPlain)).backward();
+  const grads = (m: nn.Module): number[] => m.parameters().flatMap((p) => Array.from(p.grad!.data));
+  assert.deepEqual(grads(fused), grads(plain));
+});

@@ -30,24 +30,31 @@ function matmulGrad(a: Buf, b: Buf, m: number, k: number, n: number): GradRule {
   };
 }
 
+export interface LinearOptions {
+  // relu(x @ w^T + bias) in one op (a Linear followed by a ReLU: nn/layers.ts runLayers)
+  relu?: boolean;
+}
+
 // x: (n, inF), w: (outF, inF), bias: (outF)
-export function linear(x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
+export function linear(x: Tensor, w: Tensor, bias: Tensor | null, opts: LinearOptions = {}): Tensor {
   if (x.ndim !== 2 || w.ndim !== 2 || x.shape[1] !== w.shape[1]) throw shapeMismatch('linear', 'needs x (n, in) and weight (out, in)', { x: x.shape, weight: w.shape });
   const [n, inF] = x.shape as [number, number];
   const outF = w.shape[0]!;
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outF)) throw shapeMismatch('linear', 'bias must be (out)', { weight: w.shape, bias: bias.shape });
+  const relu = opts.relu === true;
   const out = new Tensor(allocOut(n * outF, x.buf), [n, outF]);
-  backend().linear(out.buf, x.buf, w.buf, bias === null ? null : bias.buf, n, inF, outF);
+  backend().linear(out.buf, x.buf, w.buf, bias === null ? null : bias.buf, n, inF, outF, relu);
   const inputs = bias === null ? [x, w] : [x, w, bias];
-  return record(out, 'linear', inputs, linearGrad(x.buf, w.buf, bias !== null, n, inF, outF));
+  return record(out, 'linear', inputs, linearGrad(x.buf, w.buf, relu ? out.buf : null, bias !== null, n, inF, outF));
 }
 
-function linearGrad(x: Buf, w: Buf, hasBias: boolean, n: number, inF: number, outF: number): GradRule {
+// y: the output when relu is fused (its gradient masks dy), else null
+function linearGrad(x: Buf, w: Buf, y: Buf | null, hasBias: boolean, n: number, inF: number, outF: number): GradRule {
   return (dy, needs) => {
     const dx = needs[0] ? allocOut(n * inF, dy) : null;
     const dw = needs[1] ? allocOut(outF * inF, dy) : null;
     const db = hasBias && needs[2] ? allocOut(outF, dy) : null;
-    backend().linearBackward(dx, dw, db, dy, x, w, n, inF, outF);
+    backend().linearBackward(dx, dw, db, dy, x, w, y, n, inF, outF);
     return hasBias ? [dx, dw, db] : [dx, dw];
   };
 }
