@@ -39,11 +39,12 @@ function take<T extends Pooled>(map: Map<number, FreeList<T>>, n: number): T | u
 }
 
 function dropIdle<T extends Pooled>(map: Map<number, FreeList<T>>): void {
-  for (const [n, list] of map) {
-    if (backwardPasses - list.used <= POOL_IDLE_PASSES) continue;
+  // forEach: no entry arrays per pass (this runs after every backward)
+  map.forEach((list, n) => {
+    if (backwardPasses - list.used <= POOL_IDLE_PASSES) return;
     for (const b of list.bufs) pooledBytes -= b.byteLength;
     map.delete(n);
-  }
+  });
 }
 
 // bytes held by the pool (tests)
