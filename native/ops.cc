@@ -151,14 +151,24 @@ static inline __m128 max4Windows(__m128 a0, __m128 b0, __m128 a1, __m128 b1, __m
 // SSE step, each window's two 2-float rows loaded into vector halves
 static void maxPool2x2Windows(float* out, int32_t* argmax, const float* x, long planes, long H, long W, long OH, long OW) {
   const long HW = H * W, total = planes * OH * OW;
-  auto start = [&](long q) { const long r = q / OW, ow = q % OW; return (r / OH) * HW + 2 * (r % OH) * W + 2 * ow; };
+  // the windows' top-left offsets in order, stepped without divisions: across a row, then 2 rows down, then the next plane
+  long ow = 0, oh = 0, rowStart = 0, planeStart = 0;
+  auto nextStart = [&]() {
+    const long s = rowStart + 2 * ow;
+    if (++ow == OW) {
+      ow = 0;
+      if (++oh == OH) { oh = 0; planeStart += HW; rowStart = planeStart; }
+      else rowStart += 2 * W;
+    }
+    return s;
+  };
   auto pair = [&](long s0, long s1) {  // [x[s0], x[s0 + 1], x[s1], x[s1 + 1]]
     return _mm_loadh_pi(_mm_loadl_pi(_mm_setzero_ps(), reinterpret_cast<const __m64*>(x + s0)), reinterpret_cast<const __m64*>(x + s1));
   };
   const __m128i off1 = _mm_set1_epi32(1), offW = _mm_set1_epi32(static_cast<int32_t>(W)), offW1 = _mm_set1_epi32(static_cast<int32_t>(W + 1));
   long q = 0;
   for (; q + 4 <= total; q += 4) {
-    const long s0 = start(q), s1 = start(q + 1), s2 = start(q + 2), s3 = start(q + 3);
+    const long s0 = nextStart(), s1 = nextStart(), s2 = nextStart(), s3 = nextStart();
     const __m128 a0 = pair(s0, s1), b0 = pair(s2, s3), a1 = pair(s0 + W, s1 + W), b1 = pair(s2 + W, s3 + W);
     __m128i bi;
     const __m128 best = max4Windows(a0, b0, a1, b1, off1, offW, offW1, bi);
@@ -167,7 +177,7 @@ static void maxPool2x2Windows(float* out, int32_t* argmax, const float* x, long 
     _mm_storeu_si128(reinterpret_cast<__m128i*>(argmax + q), _mm_add_epi32(starts, bi));
   }
   for (; q < total; ++q) {
-    const long s0 = start(q);
+    const long s0 = nextStart();
     const float* r0 = x + s0;
     float best = r0[0]; int32_t bi = 0;
     float v = r0[1]; bool g = v > best; best = g ? v : best; bi = g ? 1 : bi;
