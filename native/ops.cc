@@ -328,70 +328,71 @@ static void batchNormTrainRows(float* out, float* mean, float* invStd, const flo
     for (long ch = 0; ch < c; ++ch) out[i * c + ch] = (x[i * c + ch] - muf[ch]) * scale[ch] + beta[ch];
 }
 
-// sum over one channel of f(j) (j indexes the NCHW buffer): each image's hw values in 8 float lanes,
-// the per-image partial added into double (float rounding only over hw/8 terms)
-template <class F>
-static double channelSumBlocked(long n, long c, long ch, long hw, F f) {
-  double total = 0.0;
-  for (long i = 0; i < n; ++i) {
-    const long base = (i * c + ch) * hw;
-    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    long t = 0;
-    for (; t + 8 <= hw; t += 8)
-      for (int l = 0; l < 8; ++l) s[l] += f(base + t + l);
-    for (int l = 0; t + l < hw; ++l) s[l] += f(base + t + l);
-    total += static_cast<double>(((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])));
-  }
-  return total;
-}
-
 // BatchNorm2d in float lanes once a channel holds at least this many values; below it (tiny
 // batches, 1x1 maps) the backward terms cancel almost exactly and double is kept
 constexpr long BN_FLOAT_MIN = 64;
 
+// per channel: a sum of f over each of its n planes in 8 float lanes (combined pairwise), the planes
+// added into a double in order; every channel at once, images outer (one contiguous walk)
+template <class F>
+static void channelSumsBlocked(long n, long c, long hw, double* totals, F f) {
+  for (long ch = 0; ch < c; ++ch) totals[ch] = 0.0;
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) {
+      const long base = (i * c + ch) * hw;
+      float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      long t = 0;
+      for (; t + 8 <= hw; t += 8)
+        for (int l = 0; l < 8; ++l) s[l] += f(base + t + l, ch);
+      for (int l = 0; t + l < hw; ++l) s[l] += f(base + t + l, ch);
+      totals[ch] += static_cast<double>(((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])));
+    }
+}
+
+// dst = (src - sub[ch]) * mul[ch] + add[ch] per channel, images outer
+static void channelAffine(float* out, const float* x, const float* sub, const float* mul, const float* add, long n, long c, long hw) {
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) {
+      const float* src = x + (i * c + ch) * hw;
+      float* dst = out + (i * c + ch) * hw;
+      const float m = sub[ch], k = mul[ch], b = add[ch];
+      for (long t = 0; t < hw; ++t) dst[t] = (src[t] - m) * k + b;
+    }
+}
+
 void batchNormTrain(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps) {
   if (hw == 1) { batchNormTrainRows(out, mean, invStd, x, gamma, beta, n, c, eps); return; }
   const double M = static_cast<double>(n * hw);
-  const bool fast = n * hw >= BN_FLOAT_MIN;
-  for (long ch = 0; ch < c; ++ch) {
-    double mu, v;
-    if (fast) {
-      mu = channelSumBlocked(n, c, ch, hw, [&](long j) { return x[j]; }) / M;
-      const float m = static_cast<float>(mu);
-      v = channelSumBlocked(n, c, ch, hw, [&](long j) { const float dlt = x[j] - m; return dlt * dlt; });
-    } else {
-      mu = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(x[j]); }) / M;
-      v = channelSum(n, c, ch, hw, [&](long j) { const double dlt = x[j] - mu; return dlt * dlt; });
+  std::vector<float> muf(static_cast<size_t>(c)), scale(static_cast<size_t>(c));
+  if (n * hw >= BN_FLOAT_MIN) {
+    std::vector<double> sums(static_cast<size_t>(c)), vars(static_cast<size_t>(c));
+    channelSumsBlocked(n, c, hw, sums.data(), [&](long j, long) { return x[j]; });
+    for (long ch = 0; ch < c; ++ch) muf[ch] = static_cast<float>(sums[ch] / M);
+    channelSumsBlocked(n, c, hw, vars.data(), [&](long j, long ch) { const float dlt = x[j] - muf[ch]; return dlt * dlt; });
+    for (long ch = 0; ch < c; ++ch) {
+      const double is = 1.0 / std::sqrt(vars[ch] / M + eps);
+      mean[ch] = muf[ch];
+      invStd[ch] = static_cast<float>(is);
+      scale[ch] = static_cast<float>(gamma[ch] * is);
     }
-    const double is = 1.0 / std::sqrt(v / M + eps);
-    mean[ch] = static_cast<float>(mu);
-    invStd[ch] = static_cast<float>(is);
-    const float muf = static_cast<float>(mu), scale = static_cast<float>(gamma[ch] * is), b = beta[ch];
-    for (long i = 0; i < n; ++i) {
-      const float* src = x + (i * c + ch) * hw;
-      float* dst = out + (i * c + ch) * hw;
-      for (long t = 0; t < hw; ++t) dst[t] = (src[t] - muf) * scale + b;
+  } else {
+    for (long ch = 0; ch < c; ++ch) {
+      const double mu = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(x[j]); }) / M;
+      const double v = channelSum(n, c, ch, hw, [&](long j) { const double dlt = x[j] - mu; return dlt * dlt; });
+      const double is = 1.0 / std::sqrt(v / M + eps);
+      mean[ch] = static_cast<float>(mu);
+      invStd[ch] = static_cast<float>(is);
+      muf[ch] = static_cast<float>(mu);
+      scale[ch] = static_cast<float>(gamma[ch] * is);
     }
   }
+  channelAffine(out, x, muf.data(), scale.data(), beta, n, c, hw);
 }
 
 void batchNormEval(float* out, const float* x, const float* gamma, const float* beta, const float* rm, const float* rv, long n, long c, long hw, double eps) {
-  if (hw == 1) {
-    std::vector<float> scale(static_cast<size_t>(c));
-    for (long ch = 0; ch < c; ++ch) scale[ch] = static_cast<float>(gamma[ch] / std::sqrt(static_cast<double>(rv[ch]) + eps));
-    for (long i = 0; i < n; ++i)
-      for (long ch = 0; ch < c; ++ch) out[i * c + ch] = (x[i * c + ch] - rm[ch]) * scale[ch] + beta[ch];
-    return;
-  }
-  for (long ch = 0; ch < c; ++ch) {
-    const float scale = static_cast<float>(gamma[ch] / std::sqrt(static_cast<double>(rv[ch]) + eps));
-    const float mu = rm[ch], b = beta[ch];
-    for (long i = 0; i < n; ++i) {
-      const float* src = x + (i * c + ch) * hw;
-      float* dst = out + (i * c + ch) * hw;
-      for (long t = 0; t < hw; ++t) dst[t] = (src[t] - mu) * scale + b;
-    }
-  }
+  std::vector<float> scale(static_cast<size_t>(c));
+  for (long ch = 0; ch < c; ++ch) scale[ch] = static_cast<float>(gamma[ch] / std::sqrt(static_cast<double>(rv[ch]) + eps));
+  channelAffine(out, x, rm, scale.data(), beta, n, c, hw);
 }
 
 // BatchNorm1d backward, rows outer (see batchNormTrainRows); the same double arithmetic per element
@@ -416,32 +417,35 @@ static void batchNormBackwardRows(float* dx, float* dgamma, float* dbeta, const 
 void batchNormBackward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd, const float* gamma, long n, long c, long hw) {
   if (hw == 1) { batchNormBackwardRows(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, n, c); return; }
   const double M = static_cast<double>(n * hw);
-  const bool fast = n * hw >= BN_FLOAT_MIN;
-  for (long ch = 0; ch < c; ++ch) {
-    const double mu = mean[ch], is = invStd[ch];
-    double sdy, sdyx;
-    if (fast) {
-      const float muf = mean[ch], isf = invStd[ch];
-      sdy = channelSumBlocked(n, c, ch, hw, [&](long j) { return dy[j]; });
-      sdyx = channelSumBlocked(n, c, ch, hw, [&](long j) { return dy[j] * ((x[j] - muf) * isf); });
-    } else {
-      sdy = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(dy[j]); });
-      sdyx = channelSum(n, c, ch, hw, [&](long j) { return dy[j] * ((x[j] - mu) * is); });
+  if (n * hw >= BN_FLOAT_MIN) {
+    std::vector<double> sdy(static_cast<size_t>(c)), sdyx(static_cast<size_t>(c));
+    channelSumsBlocked(n, c, hw, sdy.data(), [&](long j, long) { return dy[j]; });
+    channelSumsBlocked(n, c, hw, sdyx.data(), [&](long j, long ch) { return dy[j] * ((x[j] - mean[ch]) * invStd[ch]); });
+    // dx = a dy + b (x - mu) + e with the per-channel constants formed in double
+    std::vector<float> a(static_cast<size_t>(c)), b(static_cast<size_t>(c)), e(static_cast<size_t>(c));
+    for (long ch = 0; ch < c; ++ch) {
+      dgamma[ch] = static_cast<float>(sdyx[ch]);
+      dbeta[ch] = static_cast<float>(sdy[ch]);
+      const double is = invStd[ch], k = gamma[ch] * is / M;
+      a[ch] = static_cast<float>(k * M); b[ch] = static_cast<float>(-k * sdyx[ch] * is); e[ch] = static_cast<float>(-k * sdy[ch]);
     }
-    dgamma[ch] = static_cast<float>(sdyx);
-    dbeta[ch] = static_cast<float>(sdy);
-    const double k = gamma[ch] * is / M;
-    if (fast) {
-      // dx = a dy + b (x - mu) + e with the per-channel constants formed in double
-      const float a = static_cast<float>(k * M), b = static_cast<float>(-k * sdyx * is), e = static_cast<float>(-k * sdy), muf = mean[ch];
-      for (long i = 0; i < n; ++i) {
+    for (long i = 0; i < n; ++i)
+      for (long ch = 0; ch < c; ++ch) {
         const float* g = dy + (i * c + ch) * hw;
         const float* src = x + (i * c + ch) * hw;
         float* dst = dx + (i * c + ch) * hw;
-        for (long t = 0; t < hw; ++t) dst[t] = (a * g[t] + b * (src[t] - muf)) + e;
+        const float ac = a[ch], bc = b[ch], ec = e[ch], muf = mean[ch];
+        for (long t = 0; t < hw; ++t) dst[t] = (ac * g[t] + bc * (src[t] - muf)) + ec;
       }
-      continue;
-    }
+    return;
+  }
+  for (long ch = 0; ch < c; ++ch) {
+    const double mu = mean[ch], is = invStd[ch];
+    const double sdy = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(dy[j]); });
+    const double sdyx = channelSum(n, c, ch, hw, [&](long j) { return dy[j] * ((x[j] - mu) * is); });
+    dgamma[ch] = static_cast<float>(sdyx);
+    dbeta[ch] = static_cast<float>(sdy);
+    const double k = gamma[ch] * is / M;
     // in double, grouped as k * (M*dy - sum(dy) - xhat*sum(dy*xhat)): the terms cancel almost
     // exactly for tiny batches, so float32 here would only return rounding noise
     for (long i = 0; i < n; ++i) {
@@ -574,7 +578,7 @@ static long adamStepAvx512(float* param, const float* grad, float* m, float* v, 
     const __m512 vi = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(v + i), b2), _mm512_mul_ps(c2, _mm512_mul_ps(g, g)));
     _mm512_storeu_ps(m + i, mi);
     _mm512_storeu_ps(v + i, vi);
-    const __m512 denom = _mm512_add_ps(_mm512_div_ps(_mm512_sqrt_ps(vi), bc2s), eps);
+    const __m512 denom = _mm512_add_ps(_mm512_div_ps(_mm512_maskz_sqrt_ps(0xFFFF, vi), bc2s), eps);
     _mm512_storeu_ps(param + i, _mm512_sub_ps(p, _mm512_mul_ps(stepSize, _mm512_div_ps(mi, denom))));
   }
   return i;
