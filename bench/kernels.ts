@@ -67,13 +67,13 @@ function kernelCases(opts: BenchOptions): KernelCase[] {
   {
     const c = 32, hw = 144, tot = n * c * hw;
     const x = rand32(rng, tot), g = rand32(rng, c, 0.5, 1.5), be = rand32(rng, c), dy = rand32(rng, tot);
-    list.push({ kernel: 'batchNormTrain', shape: `siebert.bn1 32x12x12 N${n}`, flops: 0, run: (b) => { const o = new Float32Array(tot), m = new Float32Array(c), s = new Float32Array(c); return () => b.batchNormTrain(o, m, s, x, g, be, n, c, hw, 1e-5); } });
+    list.push({ kernel: 'batchNormTrain', shape: `siebert.bn1 32x12x12 N${n}`, flops: 0, run: (b) => { const o = new Float32Array(tot), m = new Float32Array(c), s = new Float32Array(c); return () => b.batchNormTrain(o, m, s, x, g, be, n, c, hw, 1e-5, false); } });
     list.push({
       kernel: 'batchNormBackward', shape: `siebert.bn1 32x12x12 N${n}`, flops: 0,
       run: (b) => {
         const o = new Float32Array(tot), m = new Float32Array(c), s = new Float32Array(c), dx = new Float32Array(tot), dg = new Float32Array(c), db = new Float32Array(c);
-        b.batchNormTrain(o, m, s, x, g, be, n, c, hw, 1e-5);
-        return () => b.batchNormBackward(dx, dg, db, dy, x, m, s, g, n, c, hw);
+        b.batchNormTrain(o, m, s, x, g, be, n, c, hw, 1e-5, false);
+        return () => b.batchNormBackward(dx, dg, db, dy, x, m, s, g, null, n, c, hw);
       },
     });
     const len = n * 32 * 144;

@@ -218,12 +218,22 @@ void run(Ctx&, Call&, const AvgPool2dArgs& a) { avgPool2d(a.out, a.x, a.d); }
 void run(Ctx&, Call&, const AvgPool2dBackwardArgs& a) { avgPool2dBackward(a.dx, a.dy, a.d); }
 void run(Ctx&, Call&, const BatchNormTrainArgs& a) {
   batchNormTrain(a.out, a.mean, a.invStd, a.x, a.gamma, a.beta, a.n, a.c, a.hw, a.eps);
+  if (a.relu) unary(UnOp::Relu, a.out, a.out, a.n * a.c * a.hw, 0.0f);
 }
 void run(Ctx&, Call&, const BatchNormEvalArgs& a) {
   batchNormEval(a.out, a.x, a.gamma, a.beta, a.runMean, a.runVar, a.n, a.c, a.hw, a.eps);
+  if (a.relu) unary(UnOp::Relu, a.out, a.out, a.n * a.c * a.hw, 0.0f);
 }
-void run(Ctx&, Call&, const BatchNormBackwardArgs& a) {
-  batchNormBackward(a.dx, a.dgamma, a.dbeta, a.dy, a.x, a.mean, a.invStd, a.gamma, a.n, a.c, a.hw);
+void run(Ctx& ctx, Call&, const BatchNormBackwardArgs& a) {
+  const float* dy = a.dy;
+  if (a.y) {
+    // relu's gradient first (the mask y > 0 is x > 0 of the relu's input)
+    float* masked = ctx.aux.get(static_cast<size_t>(a.n * a.c * a.hw));
+    if (masked == nullptr) throw std::bad_alloc();
+    unaryBackward(UnOp::Relu, masked, a.y, nullptr, a.dy, a.n * a.c * a.hw, 0.0f);
+    dy = masked;
+  }
+  batchNormBackward(a.dx, a.dgamma, a.dbeta, dy, a.x, a.mean, a.invStd, a.gamma, a.n, a.c, a.hw);
 }
 void run(Ctx&, Call&, const SoftmaxArgs& a) { softmax(a.out, a.x, a.rows, a.cols); }
 void run(Ctx&, Call&, const LogSoftmaxArgs& a) { logSoftmax(a.out, a.x, a.rows, a.cols); }

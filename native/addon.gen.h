@@ -374,7 +374,7 @@ inline AvgPool2dBackwardArgs readAvgPool2dBackwardArgs(Call& call) {
   return AvgPool2dBackwardArgs{dx, dxLen, dy, dyLen, d};
 }
 
-// batchNormTrain(out, mean, invStd, x, gamma, beta, n, c, hw, eps): x, out: (N,C,HW); mean, invStd: (C) outputs, biased batch variance: invStd = 1/sqrt(var + eps)
+// batchNormTrain(out, mean, invStd, x, gamma, beta, n, c, hw, eps, relu): x, out: (N,C,HW); mean, invStd: (C) outputs, biased batch variance: invStd = 1/sqrt(var + eps); relu: then out = relu(out), as the relu kernel
 struct BatchNormTrainArgs {
   float* out;
   size_t outLen;
@@ -392,6 +392,7 @@ struct BatchNormTrainArgs {
   long c;
   long hw;
   double eps;
+  bool relu;
 };
 inline BatchNormTrainArgs readBatchNormTrainArgs(Call& call) {
   const size_t outLen = call.len(0);
@@ -404,16 +405,17 @@ inline BatchNormTrainArgs readBatchNormTrainArgs(Call& call) {
   const long c = call.dim(7, "c");
   const long hw = call.dim(8, "hw");
   const double eps = call.num(9, "eps");
+  const bool relu = call.flag(10);
   float* const out = call.f32(0, "out", static_cast<size_t>(n * c * hw));
   float* const mean = call.f32(1, "mean", static_cast<size_t>(c));
   float* const invStd = call.f32(2, "invStd", static_cast<size_t>(c));
   const float* const x = call.f32(3, "x", static_cast<size_t>(n * c * hw));
   const float* const gamma = call.f32(4, "gamma", static_cast<size_t>(c));
   const float* const beta = call.f32(5, "beta", static_cast<size_t>(c));
-  return BatchNormTrainArgs{out, outLen, mean, meanLen, invStd, invStdLen, x, xLen, gamma, gammaLen, beta, betaLen, n, c, hw, eps};
+  return BatchNormTrainArgs{out, outLen, mean, meanLen, invStd, invStdLen, x, xLen, gamma, gammaLen, beta, betaLen, n, c, hw, eps, relu};
 }
 
-// batchNormEval(out, x, gamma, beta, runMean, runVar, n, c, hw, eps): out = gamma * (x - runMean) / sqrt(runVar + eps) + beta
+// batchNormEval(out, x, gamma, beta, runMean, runVar, n, c, hw, eps, relu): out = gamma * (x - runMean) / sqrt(runVar + eps) + beta; relu: then out = relu(out)
 struct BatchNormEvalArgs {
   float* out;
   size_t outLen;
@@ -431,6 +433,7 @@ struct BatchNormEvalArgs {
   long c;
   long hw;
   double eps;
+  bool relu;
 };
 inline BatchNormEvalArgs readBatchNormEvalArgs(Call& call) {
   const size_t outLen = call.len(0);
@@ -443,16 +446,17 @@ inline BatchNormEvalArgs readBatchNormEvalArgs(Call& call) {
   const long c = call.dim(7, "c");
   const long hw = call.dim(8, "hw");
   const double eps = call.num(9, "eps");
+  const bool relu = call.flag(10);
   float* const out = call.f32(0, "out", static_cast<size_t>(n * c * hw));
   const float* const x = call.f32(1, "x", static_cast<size_t>(n * c * hw));
   const float* const gamma = call.f32(2, "gamma", static_cast<size_t>(c));
   const float* const beta = call.f32(3, "beta", static_cast<size_t>(c));
   const float* const runMean = call.f32(4, "runMean", static_cast<size_t>(c));
   const float* const runVar = call.f32(5, "runVar", static_cast<size_t>(c));
-  return BatchNormEvalArgs{out, outLen, x, xLen, gamma, gammaLen, beta, betaLen, runMean, runMeanLen, runVar, runVarLen, n, c, hw, eps};
+  return BatchNormEvalArgs{out, outLen, x, xLen, gamma, gammaLen, beta, betaLen, runMean, runMeanLen, runVar, runVarLen, n, c, hw, eps, relu};
 }
 
-// batchNormBackward(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, n, c, hw): train-mode backward; dx: (N,C,HW), dgamma, dbeta: (C)
+// batchNormBackward(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, y, n, c, hw): train-mode backward; dx: (N,C,HW), dgamma, dbeta: (C); y: the output of a batch norm with relu (or null): dy is first zeroed where y <= 0, as relu's gradient
 struct BatchNormBackwardArgs {
   float* dx;
   size_t dxLen;
@@ -470,6 +474,8 @@ struct BatchNormBackwardArgs {
   size_t invStdLen;
   const float* gamma;
   size_t gammaLen;
+  const float* y;
+  size_t yLen;
   long n;
   long c;
   long hw;
@@ -483,9 +489,10 @@ inline BatchNormBackwardArgs readBatchNormBackwardArgs(Call& call) {
   const size_t meanLen = call.len(5);
   const size_t invStdLen = call.len(6);
   const size_t gammaLen = call.len(7);
-  const long n = call.dim(8, "n");
-  const long c = call.dim(9, "c");
-  const long hw = call.dim(10, "hw");
+  const size_t yLen = call.len(8);
+  const long n = call.dim(9, "n");
+  const long c = call.dim(10, "c");
+  const long hw = call.dim(11, "hw");
   float* const dx = call.f32(0, "dx", static_cast<size_t>(n * c * hw));
   float* const dgamma = call.f32(1, "dgamma", static_cast<size_t>(c));
   float* const dbeta = call.f32(2, "dbeta", static_cast<size_t>(c));
@@ -494,7 +501,8 @@ inline BatchNormBackwardArgs readBatchNormBackwardArgs(Call& call) {
   const float* const mean = call.f32(5, "mean", static_cast<size_t>(c));
   const float* const invStd = call.f32(6, "invStd", static_cast<size_t>(c));
   const float* const gamma = call.f32(7, "gamma", static_cast<size_t>(c));
-  return BatchNormBackwardArgs{dx, dxLen, dgamma, dgammaLen, dbeta, dbetaLen, dy, dyLen, x, xLen, mean, meanLen, invStd, invStdLen, gamma, gammaLen, n, c, hw};
+  const float* const y = call.f32Opt(8, "y", static_cast<size_t>(n * c * hw));
+  return BatchNormBackwardArgs{dx, dxLen, dgamma, dgammaLen, dbeta, dbetaLen, dy, dyLen, x, xLen, mean, meanLen, invStd, invStdLen, gamma, gammaLen, y, yLen, n, c, hw};
 }
 
 // softmax(out, x, rows, cols): x, out: (rows, cols), along cols
@@ -868,9 +876,9 @@ inline SgdStepArgs readSgdStepArgs(Call& call) {
   X(maxPool2dBackward, MaxPool2dBackward, 11) \
   X(avgPool2d, AvgPool2d, 10) \
   X(avgPool2dBackward, AvgPool2dBackward, 10) \
-  X(batchNormTrain, BatchNormTrain, 10) \
-  X(batchNormEval, BatchNormEval, 10) \
-  X(batchNormBackward, BatchNormBackward, 11) \
+  X(batchNormTrain, BatchNormTrain, 11) \
+  X(batchNormEval, BatchNormEval, 11) \
+  X(batchNormBackward, BatchNormBackward, 12) \
   X(softmax, Softmax, 4) \
   X(logSoftmax, LogSoftmax, 4) \
   X(softmaxBackward, SoftmaxBackward, 5) \

@@ -135,20 +135,20 @@ export const KERNELS = {
     args: [f32('dx', 'out', { len: POOL_X }), f32('dy', 'in', { len: POOL_Y }), { kind: 'pool', name: 'd' }],
   },
   batchNormTrain: {
-    doc: 'x, out: (N,C,HW); mean, invStd: (C) outputs, biased batch variance: invStd = 1/sqrt(var + eps)',
+    doc: 'x, out: (N,C,HW); mean, invStd: (C) outputs, biased batch variance: invStd = 1/sqrt(var + eps); relu: then out = relu(out), as the relu kernel',
     args: [f32('out', 'out', { len: BN }), f32('mean', 'out', { len: 'c' }), f32('invStd', 'out', { len: 'c' }), f32('x', 'in', { len: BN }),
-      f32('gamma', 'in', { len: 'c' }), f32('beta', 'in', { len: 'c' }), int('n'), int('c'), int('hw'), float('eps')],
+      f32('gamma', 'in', { len: 'c' }), f32('beta', 'in', { len: 'c' }), int('n'), int('c'), int('hw'), float('eps'), bool('relu')],
   },
   batchNormEval: {
-    doc: 'out = gamma * (x - runMean) / sqrt(runVar + eps) + beta',
+    doc: 'out = gamma * (x - runMean) / sqrt(runVar + eps) + beta; relu: then out = relu(out)',
     args: [f32('out', 'out', { len: BN }), f32('x', 'in', { len: BN }), f32('gamma', 'in', { len: 'c' }), f32('beta', 'in', { len: 'c' }),
-      f32('runMean', 'in', { len: 'c' }), f32('runVar', 'in', { len: 'c' }), int('n'), int('c'), int('hw'), float('eps')],
+      f32('runMean', 'in', { len: 'c' }), f32('runVar', 'in', { len: 'c' }), int('n'), int('c'), int('hw'), float('eps'), bool('relu')],
   },
   batchNormBackward: {
-    doc: 'train-mode backward; dx: (N,C,HW), dgamma, dbeta: (C)',
+    doc: 'train-mode backward; dx: (N,C,HW), dgamma, dbeta: (C); y: the output of a batch norm with relu (or null): dy is first zeroed where y <= 0, as relu\'s gradient',
     args: [f32('dx', 'out', { len: BN }), f32('dgamma', 'out', { len: 'c' }), f32('dbeta', 'out', { len: 'c' }), f32('dy', 'in', { len: BN }),
       f32('x', 'in', { len: BN }), f32('mean', 'in', { len: 'c' }), f32('invStd', 'in', { len: 'c' }), f32('gamma', 'in', { len: 'c' }),
-      int('n'), int('c'), int('hw')],
+      f32('y', 'in', { len: BN, ...opt }), int('n'), int('c'), int('hw')],
   },
   softmax: {
     doc: 'x, out: (rows, cols), along cols',

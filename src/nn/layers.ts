@@ -75,11 +75,19 @@ class BatchNormBase extends Module {
     this.runningMean = new Buffer(Tensor.zeros([numFeatures]));
     this.runningVar = new Buffer(Tensor.full([numFeatures], 1));
   }
-  forward(x: Tensor): Tensor {
+  private checkRank(x: Tensor): void {
     if (x.ndim !== this.rank) {
       throw new PairbenchError('shape_mismatch', `BatchNorm${this.rank === 2 ? '1d' : '2d'}: expects a ${this.rank}-d input, got [${x.shape.join(', ')}]`, { op: 'batchNorm', shapes: { x: x.shape } });
     }
+  }
+  forward(x: Tensor): Tensor {
+    this.checkRank(x);
     return F.batchNorm(x, this.weight, this.bias, this.runningMean.value, this.runningVar.value, { training: this.training, momentum: this.momentum, eps: this.eps });
+  }
+  // this layer followed by a ReLU, as one op
+  forwardRelu(x: Tensor): Tensor {
+    this.checkRank(x);
+    return F.batchNorm(x, this.weight, this.bias, this.runningMean.value, this.runningVar.value, { training: this.training, momentum: this.momentum, eps: this.eps, relu: true });
   }
 }
 
@@ -125,12 +133,12 @@ export class Sequential extends Module {
   }
 }
 
-// layers 0..count-1 in order; a Linear followed by a ReLU runs as one fused op (the same values)
+// layers 0..count-1 in order; a Linear or batch norm followed by a ReLU runs as one fused op (the same values)
 export function runLayers(count: number, layer: (i: number) => Module, x: Tensor): Tensor {
   let y = x;
   for (let i = 0; i < count; i++) {
     const l = layer(i);
-    if (l instanceof Linear && i + 1 < count && layer(i + 1) instanceof ReLU) {
+    if ((l instanceof Linear || l instanceof BatchNormBase) && i + 1 < count && layer(i + 1) instanceof ReLU) {
       y = l.forwardRelu(y);
       i++;
     } else y = l.forward(y);

@@ -607,7 +607,7 @@ describe('reference: batch norm', () => {
     const out = nan64(4);
     const mean = nan64(1);
     const invStd = nan64(1);
-    ref.batchNormTrain(out, mean, invStd, f64([1, 3, 5, 7]), f64([2]), f64([1]), 2, 1, 2, 0);
+    ref.batchNormTrain(out, mean, invStd, f64([1, 3, 5, 7]), f64([2]), f64([1]), 2, 1, 2, 0, false);
     assertClose(mean, [4], 'mean');
     assertClose(invStd, [1 / Math.sqrt(5)], 'invStd');
     assertClose(out, [1, 3, 5, 7].map((v) => 2 * (v - 4) / Math.sqrt(5) + 1), 'out');
@@ -624,7 +624,7 @@ describe('reference: batch norm', () => {
       const out = nan64(x.length);
       const mean = nan64(c);
       const invStd = nan64(c);
-      ref.batchNormTrain(out, mean, invStd, x, gamma, beta, n, c, hw, eps);
+      ref.batchNormTrain(out, mean, invStd, x, gamma, beta, n, c, hw, eps, false);
       assertClose(out, want.out, `train out ${n},${c},${hw}`, 1e-12, 1e-11);
       assertClose(mean, want.mean, 'mean', 1e-13, 1e-12);
       assertClose(invStd, want.invStd, 'invStd', 1e-13, 1e-11);
@@ -632,7 +632,7 @@ describe('reference: batch norm', () => {
       const runMean = rand64(rng, c);
       const runVar = rand64(rng, c, 0.5, 2);
       const ev = nan64(x.length);
-      ref.batchNormEval(ev, x, gamma, beta, runMean, runVar, n, c, hw, eps);
+      ref.batchNormEval(ev, x, gamma, beta, runMean, runVar, n, c, hw, eps, false);
       const wantEv = Array.from(x, (v, i) => { const ch = Math.floor(i / hw) % c; return gamma[ch]! * (v - runMean[ch]!) / Math.sqrt(runVar[ch]! + eps) + beta[ch]!; });
       assertClose(ev, wantEv, 'eval', 1e-13, 1e-12);
 
@@ -640,10 +640,10 @@ describe('reference: batch norm', () => {
       const dx = nan64(x.length);
       const dgamma = nan64(c);
       const dbeta = nan64(c);
-      ref.batchNormBackward(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, n, c, hw);
+      ref.batchNormBackward(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, null, n, c, hw);
       const loss = (xx: Float64Array, gg: Float64Array, bb: Float64Array): number => {
         const o = new Float64Array(xx.length);
-        ref.batchNormTrain(o, new Float64Array(c), new Float64Array(c), xx, gg, bb, n, c, hw, eps);
+        ref.batchNormTrain(o, new Float64Array(c), new Float64Array(c), xx, gg, bb, n, c, hw, eps, false);
         return weighted(o, dy);
       };
       assertClose(dx, numGrad((v) => loss(v, gamma, beta), Float64Array.from(x)), `dx ${n},${c},${hw}`, 1e-6, 1e-5);
@@ -1119,22 +1119,22 @@ describe('cross-backend: every kernel against the reference', () => {
 
   crossTest('batchNormTrain', (rng) => bnCases(rng).map(({ n, c, hw, x, gamma, beta }) => ({
     label: `n=${n} c=${c} hw=${hw}`,
-    run: (b: Backend) => { const out = nan32(x.length); const mean = nan32(c); const invStd = nan32(c); b.batchNormTrain(out, mean, invStd, x, gamma, beta, n, c, hw, 1e-5); return { out, mean, invStd }; },
+    run: (b: Backend) => { const out = nan32(x.length); const mean = nan32(c); const invStd = nan32(c); b.batchNormTrain(out, mean, invStd, x, gamma, beta, n, c, hw, 1e-5, false); return { out, mean, invStd }; },
   })));
 
   crossTest('batchNormEval', (rng) => bnCases(rng).map(({ n, c, hw, x, gamma, beta }) => {
     const runMean = rand32(rng, c);
     const runVar = rand32(rng, c, 0.2, 2);
-    return { label: `n=${n} c=${c} hw=${hw}`, run: (b: Backend) => { const out = nan32(x.length); b.batchNormEval(out, x, gamma, beta, runMean, runVar, n, c, hw, 1e-5); return { out }; } };
+    return { label: `n=${n} c=${c} hw=${hw}`, run: (b: Backend) => { const out = nan32(x.length); b.batchNormEval(out, x, gamma, beta, runMean, runVar, n, c, hw, 1e-5, false); return { out }; } };
   }));
 
   crossTest('batchNormBackward', (rng) => bnCases(rng).map(({ n, c, hw, x, gamma, beta, dy }) => {
     const mean = nan32(c);
     const invStd = nan32(c);
-    ref.batchNormTrain(nan32(x.length), mean, invStd, x, gamma, beta, n, c, hw, 1e-5);
+    ref.batchNormTrain(nan32(x.length), mean, invStd, x, gamma, beta, n, c, hw, 1e-5, false);
     return {
       label: `n=${n} c=${c} hw=${hw}`,
-      run: (b: Backend) => { const dx = nan32(x.length); const dgamma = nan32(c); const dbeta = nan32(c); b.batchNormBackward(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, n, c, hw); return { dx, dgamma, dbeta }; },
+      run: (b: Backend) => { const dx = nan32(x.length); const dgamma = nan32(c); const dbeta = nan32(c); b.batchNormBackward(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, null, n, c, hw); return { dx, dgamma, dbeta }; },
     };
   }));
 

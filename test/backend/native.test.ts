@@ -170,15 +170,28 @@ function cases(rng: () => number): Record<string, Case[]> {
     const tot = n * c * hw;
     const x = r(tot, -2, 3), gamma = r(c, 0.5, 1.5), beta = r(c), rm = r(c), rv = r(c, 0.5, 2), dy = r(tot);
     const label = `N${n} C${c} HW${hw}`;
-    add('batchNormTrain', { label, run: (b) => { const o = nan(tot), m = nan(c), is = nan(c); b.batchNormTrain(o, m, is, x, gamma, beta, n, c, hw, 1e-5); return { o, m, is }; } });
-    add('batchNormEval', { label, run: (b) => { const o = nan(tot); b.batchNormEval(o, x, gamma, beta, rm, rv, n, c, hw, 1e-5); return { o }; } });
+    for (const relu of [false, true]) {
+      const l = `${label}${relu ? ' relu' : ''}`;
+      add('batchNormTrain', { label: l, run: (b) => { const o = nan(tot), m = nan(c), is = nan(c); b.batchNormTrain(o, m, is, x, gamma, beta, n, c, hw, 1e-5, relu); return { o, m, is }; } });
+      add('batchNormEval', { label: l, run: (b) => { const o = nan(tot); b.batchNormEval(o, x, gamma, beta, rm, rv, n, c, hw, 1e-5, relu); return { o }; } });
+    }
     add('batchNormBackward', {
       label,
       run: (b) => {
         const o = new Float32Array(tot), m = new Float32Array(c), is = new Float32Array(c);
-        ref.batchNormTrain(o, m, is, x, gamma, beta, n, c, hw, 1e-5);
+        ref.batchNormTrain(o, m, is, x, gamma, beta, n, c, hw, 1e-5, false);
         const dx = nan(tot), dg = nan(c), db = nan(c);
-        b.batchNormBackward(dx, dg, db, dy, x, m, is, gamma, n, c, hw);
+        b.batchNormBackward(dx, dg, db, dy, x, m, is, gamma, null, n, c, hw);
+        return { dx, dg, db };
+      },
+    });
+    add('batchNormBackward', {
+      label: `${label} after relu`,
+      run: (b) => {
+        const o = new Float32Array(tot), m = new Float32Array(c), is = new Float32Array(c);
+        ref.batchNormTrain(o, m, is, x, gamma, beta, n, c, hw, 1e-5, true);
+        const dx = nan(tot), dg = nan(c), db = nan(c);
+        b.batchNormBackward(dx, dg, db, dy, x, m, is, gamma, o, n, c, hw);
         return { dx, dg, db };
       },
     });

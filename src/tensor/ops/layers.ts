@@ -141,7 +141,8 @@ function avgPool2dGrad(inSize: number, d: PoolDims): GradRule {
   };
 }
 
-export interface BatchNormOptions { training: boolean; momentum: number; eps: number }
+// relu: relu(batch norm) in one op (a batch norm followed by a ReLU: nn/layers.ts runLayers)
+export interface BatchNormOptions { training: boolean; momentum: number; eps: number; relu?: boolean }
 
 // x: (N,C) or (N,C,H,W); runMean/runVar: (C), updated in place in training mode
 // (normalised with the biased batch variance, running var takes the unbiased one, as PyTorch)
@@ -154,16 +155,17 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runMean: Tenso
     if (t.size !== c) throw shapeMismatch('batchNorm', `${name} must have C = ${c} elements`, { x: x.shape, [name]: t.shape });
   }
   const be = backend();
+  const relu = opts.relu === true;
   const out = new Tensor(allocOut(x.size, x.buf), x.shape);
   if (!opts.training) {
-    be.batchNormEval(out.buf, x.buf, gamma.buf, beta.buf, runMean.buf, runVar.buf, n, c, hw, opts.eps);
-    return record(out, 'batchNorm', [x, gamma, beta], batchNormEvalGrad(x.buf, gamma.buf, runMean.buf, runVar.buf, opts.eps, n, c, hw));
+    be.batchNormEval(out.buf, x.buf, gamma.buf, beta.buf, runMean.buf, runVar.buf, n, c, hw, opts.eps, relu);
+    return record(out, 'batchNorm', [x, gamma, beta], batchNormEvalGrad(x.buf, gamma.buf, runMean.buf, runVar.buf, opts.eps, relu ? out.buf : null, n, c, hw));
   }
   const m = n * hw;
   if (m < 2) throw shapeMismatch('batchNorm', 'training mode needs more than one value per channel', { x: x.shape });
   const mean = allocOut(c, x.buf);
   const invStd = allocOut(c, x.buf);
-  be.batchNormTrain(out.buf, mean, invStd, x.buf, gamma.buf, beta.buf, n, c, hw, opts.eps);
+  be.batchNormTrain(out.buf, mean, invStd, x.buf, gamma.buf, beta.buf, n, c, hw, opts.eps, relu);
   const mom = opts.momentum;
   for (let ch = 0; ch < c; ch++) {
     const inv = invStd[ch]!;
@@ -171,21 +173,23 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runMean: Tenso
     runMean.buf[ch] = (1 - mom) * runMean.buf[ch]! + mom * mean[ch]!;
     runVar.buf[ch] = (1 - mom) * runVar.buf[ch]! + mom * biasedVar * (m / (m - 1));
   }
-  return record(out, 'batchNorm', [x, gamma, beta], batchNormTrainGrad(x.buf, gamma.buf, mean, invStd, n, c, hw));
+  return record(out, 'batchNorm', [x, gamma, beta], batchNormTrainGrad(x.buf, gamma.buf, mean, invStd, relu ? out.buf : null, n, c, hw));
 }
 
-function batchNormTrainGrad(x: Buf, gamma: Buf, mean: Buf, invStd: Buf, n: number, c: number, hw: number): GradRule {
+// y: the output when relu is fused (its gradient masks dy), else null
+function batchNormTrainGrad(x: Buf, gamma: Buf, mean: Buf, invStd: Buf, y: Buf | null, n: number, c: number, hw: number): GradRule {
   return (dy) => {
     const dx = allocOut(x.length, dy);
     const dg = allocOut(c, dy);
     const dbeta = allocOut(c, dy);
-    backend().batchNormBackward(dx, dg, dbeta, dy, x, mean, invStd, gamma, n, c, hw);
+    backend().batchNormBackward(dx, dg, dbeta, dy, x, mean, invStd, gamma, y, n, c, hw);
     return [dx, dg, dbeta];
   };
 }
 
-function batchNormEvalGrad(x: Buf, gamma: Buf, runMean: Buf, runVar: Buf, eps: number, n: number, c: number, hw: number): GradRule {
-  return (dy, needs) => {
+function batchNormEvalGrad(x: Buf, gamma: Buf, runMean: Buf, runVar: Buf, eps: number, y: Buf | null, n: number, c: number, hw: number): GradRule {
+  return (dyIn, needs) => {
+    const dy = y === null ? dyIn : dyIn.map((g, i) => (y[i]! > 0 ? g : 0));
     const dx = needs[0] ? allocOut(x.length, dy) : null;
     const dg = allocOut(c, dy);
     const dbeta = allocOut(c, dy);
