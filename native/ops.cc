@@ -259,27 +259,6 @@ void maxPool2d(float* out, int32_t* argmax, const float* x, const PoolDims& d) {
 
 void maxPool2dBackward(float* dx, const float* dy, const int32_t* argmax, const PoolDims& d) {
   const long total = d.n * d.c * d.h * d.w, outTotal = d.n * d.c * d.oh * d.ow;
-  if (d.k == 2 && d.stride == 2) {
-    // disjoint windows (argmax as maxPool2d made it, inside its window): each written whole in one pass (0 + dy at its argmax, as the scatter onto zeros
-    // gives), the rows and columns no window covers zeroed; no memset of dx, no random writes
-    const long H = d.h, W = d.w, OH = d.oh, OW = d.ow, HW = H * W, P = OH * OW;
-    for (long nc = 0; nc < d.n * d.c; ++nc) {
-      float* plane = dx + nc * HW;
-      const float* g = dy + nc * P;
-      const int32_t* am = argmax + nc * P;
-      for (long oh = 0; oh < OH; ++oh) {
-        float* r0 = plane + 2 * oh * W;
-        float* r1 = r0 + W;
-        for (long ow = 0; ow < OW; ++ow) {
-          r0[2 * ow] = 0.0f; r0[2 * ow + 1] = 0.0f; r1[2 * ow] = 0.0f; r1[2 * ow + 1] = 0.0f;
-          dx[am[oh * OW + ow]] = 0.0f + g[oh * OW + ow];
-        }
-        for (long w = 2 * OW; w < W; ++w) { r0[w] = 0.0f; r1[w] = 0.0f; }
-      }
-      for (long h = 2 * OH; h < H; ++h) std::memset(plane + h * W, 0, sizeof(float) * static_cast<size_t>(W));
-    }
-    return;
-  }
   std::memset(dx, 0, sizeof(float) * static_cast<size_t>(total));
   for (long i = 0; i < outTotal; ++i) dx[argmax[i]] += dy[i];
 }
