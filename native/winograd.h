@@ -1,10 +1,13 @@
-// Winograd F(2x2,3x3) convolutions (winograd.cc), chosen by conv.cc from the shape alone
+// Winograd F(2x2,3x3) and F(4x4,3x3) convolutions (winograd.cc), chosen by conv.cc from the shape alone
 #pragma once
 #include "pb.h"
 
 namespace pb {
-// 3x3, stride 1, pad <= 1, at least 8 input and 8 output channels
-bool winogradFits(const ConvDims& d);
+// 0 when Winograd does not apply (it needs 3x3, stride 1, pad <= 1, at least 8 input and 8 output
+// channels), else the output tile side it uses: 4 where its tiling does at least a fifth fewer
+// multiplies than 2x2 tiles (output sides that are multiples of 4 or larger maps), else 2
+int winogradTile(const ConvDims& d);
+inline bool winogradFits(const ConvDims& d) { return winogradTile(d) != 0; }
 void winogradForward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d);
 void winogradBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d);
 void winogradBackwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x, const ConvDims& d);
