@@ -436,9 +436,9 @@ void backwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x, const 
 
 int winogradTile(const ConvDims& d) {
   if (!(d.kh == 3 && d.kw == 3 && d.stride == 1 && d.pad <= 1 && d.c >= 8 && d.o >= 8 && d.n > 0 && d.oh > 0 && d.ow > 0)) return 0;
-  // multiplies per image of each tiling; F4's transforms cost more per position, so it must save a fifth
+  // multiplies per image of each tiling, the tiles past the map's edge included
   const long f2 = ((d.oh + 1) / 2) * ((d.ow + 1) / 2) * F2::P, f4 = ((d.oh + 3) / 4) * ((d.ow + 3) / 4) * F4::P;
-  return 5 * f4 <= 4 * f2 ? 4 : 2;
+  return f4 < f2 ? 4 : 2;
 }
 
 void winogradForward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d) {

@@ -4,8 +4,8 @@
 
 namespace pb {
 // 0 when Winograd does not apply (it needs 3x3, stride 1, pad <= 1, at least 8 input and 8 output
-// channels), else the output tile side it uses: 4 where its tiling does at least a fifth fewer
-// multiplies than 2x2 tiles (output sides that are multiples of 4 or larger maps), else 2
+// channels), else the output tile side it uses: 4 where 4x4 tiles (36 multiplies each) do fewer
+// multiplies than 2x2 tiles (16 each) over the map, padding included, else 2
 int winogradTile(const ConvDims& d);
 inline bool winogradFits(const ConvDims& d) { return winogradTile(d) != 0; }
 void winogradForward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d);
