@@ -15,8 +15,19 @@ export class Stack extends Module {
     Object.assign(this, layers);
   }
   forward(x: Tensor): Tensor {
+    const layers = this as unknown as Record<string, Module>;
     let y = x;
-    for (const n of this.names) y = (this as unknown as Record<string, Module>)[n]!.forward(y);
+    for (let i = 0; i < this.names.length; i++) {
+      const m = layers[this.names[i]!]!;
+      const relu = layers[this.names[i + 1] ?? ''], pool = layers[this.names[i + 2] ?? ''];
+      if (m instanceof Conv2d && relu instanceof ReLU && pool instanceof MaxPool2d && pool.stride === pool.kernelSize) {
+        // conv, ReLU, max-pool as one kernel: the same values and gradients, the activation kept in cache
+        y = F.conv2dReluMaxPool(y, m.weight, m.bias, { stride: m.stride, padding: m.padding }, pool.kernelSize);
+        i += 2;
+      } else {
+        y = m.forward(y);
+      }
+    }
     return y;
   }
 }
