@@ -11,7 +11,9 @@ import { loadNative, loadNativeAddon } from '../../src/backend/native/index.js';
 import { referenceBackend as ref } from '../../src/backend/reference/index.js';
 import { getBackend, setBackend, type BackendName } from '../../src/backend/select.js';
 import { Stack } from '../../src/models/blocks.js';
-import { Conv2d, MaxPool2d, ReLU } from '../../src/nn/layers.js';
+import { BatchNorm2d, Conv2d, Dropout, MaxPool2d, ReLU } from '../../src/nn/layers.js';
+import type { Module } from '../../src/nn/module.js';
+import { noGrad } from '../../src/tensor/autograd.js';
 import * as F from '../../src/tensor/ops/index.js';
 import { Rng } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -132,4 +134,30 @@ describe('conv2dReluMaxPool is conv2d, relu and maxPool2d to the bit, forward an
     assert.deepEqual(Array.from(y.data), Array.from(byLayer.data));
     assert.equal(y.node?.op, 'conv2dReluMaxPool');
   });
+  // evaluation: batch norm folded into the convolution (values within rounding), dropout skipped
+  const evalNet = (pool: boolean, dropout: boolean): { net: Stack; layers: Module[] } => {
+    const conv = new Conv2d(3, 6, 3, new Rng(11)), bn = new BatchNorm2d(6);
+    const r = makeRng(13);
+    bn.weight.data.set(rand32(r, 6, 0.5, 2)); bn.bias.data.set(rand32(r, 6));
+    bn.runningMean.value.data.set(rand32(r, 6)); bn.runningVar.value.data.set(rand32(r, 6, 0.2, 3));
+    const layers: Module[] = [conv, bn, new ReLU(), ...(dropout ? [new Dropout(0.5, new Rng(2))] : []), ...(pool ? [new MaxPool2d(2)] : [])];
+    return { net: new Stack(Object.fromEntries(layers.map((m, i) => [`l${i}`, m]))), layers };
+  };
+  for (const [pool, dropout] of [[true, false], [false, false], [true, true]] as const) {
+    test(`evaluation, conv + batch norm + ReLU${dropout ? ' + dropout' : ''}${pool ? ' + max-pool' : ''}: batch norm folded into the convolution`, () => {
+      const { net, layers } = evalNet(pool, dropout);
+      const x = new Tensor(rand32(makeRng(17), 4 * 3 * 10 * 10), [4, 3, 10, 10]);
+      const oneByOne = (): Float32Array => { let y = x; for (const m of layers) y = m.forward(y); return Float32Array.from(y.data); };
+      net.eval();
+      const want = noGrad(oneByOne), got = noGrad(() => Float32Array.from(net.forward(x).data));
+      assert.equal(got.length, want.length);
+      assertRel(got, want, 1e-5, 'folded');
+      assert.ok(got.some((v, i) => v !== want[i]), 'the folded path ran (its rounding differs somewhere)');
+      // with a tape, or in training mode, nothing is folded: the layers' own bits
+      assert.deepEqual(Array.from(net.forward(x).data), Array.from(oneByOne()));
+      if (dropout) return;  // training-mode dropout draws new masks each call
+      net.train();
+      assert.deepEqual(Array.from(noGrad(() => net.forward(x)).data), Array.from(noGrad(oneByOne)));
+    });
+  }
 });
