@@ -207,11 +207,31 @@ void packKernels(Ctx& ctx, const float* w, long o, long c, long so, long sc, lon
 }
 
 // g[M*M][N] = the M x M output-gradient tiles at q[l] (row stride w; nullptr: zeros), zero past rows[l] / cols[l]
+// (4x4 tiles wholly inside: four lanes at a time, each tile row one 4-float load, a 4x4 transpose
+// turning four lanes' rows into positions)
 template <class W, long N>
 inline void gatherOutputTiles(const float* const q[N], long w, const long rows[N], const long cols[N], float g[W::M * W::M][N]) {
-  for (long l = 0; l < N; ++l)
-    for (long i = 0; i < W::M; ++i)
-      for (long j = 0; j < W::M; ++j) g[i * W::M + j][l] = q[l] && i < rows[l] && j < cols[l] ? q[l][i * w + j] : 0.0f;
+  constexpr long M = W::M;
+  long l0 = 0;
+  if constexpr (M == 4 && N % 4 == 0) {
+    for (; l0 < N; l0 += 4) {
+      bool whole = true;
+      for (long l = l0; l < l0 + 4; ++l) whole = whole && q[l] && rows[l] == M && cols[l] == M;
+      if (!whole) break;
+      for (long i = 0; i < M; ++i) {
+        __m128 r0 = _mm_loadu_ps(q[l0] + i * w), r1 = _mm_loadu_ps(q[l0 + 1] + i * w);
+        __m128 r2 = _mm_loadu_ps(q[l0 + 2] + i * w), r3 = _mm_loadu_ps(q[l0 + 3] + i * w);
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        _mm_storeu_ps(g[i * M] + l0, r0);
+        _mm_storeu_ps(g[i * M + 1] + l0, r1);
+        _mm_storeu_ps(g[i * M + 2] + l0, r2);
+        _mm_storeu_ps(g[i * M + 3] + l0, r3);
+      }
+    }
+  }
+  for (long l = l0; l < N; ++l)
+    for (long i = 0; i < M; ++i)
+      for (long j = 0; j < M; ++j) g[i * M + j][l] = q[l] && i < rows[l] && j < cols[l] ? q[l][i * w + j] : 0.0f;
 }
 
 // the core of forward and backward-input: out[n, o, :, :] (oh x ow) = sum_c conv3x3(x[n, c], kernel), pad `pad`;
@@ -342,7 +362,27 @@ void backwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const C
       alignas(64) float m[P][L];
       transform2d<A, A, L>(Mp + ci * L, mStride, m[0], L, [](const auto* x, auto* y) { W::b(x, y); });
       float* plane = acc + ci * PHW;
-      for (long l = 0; l < nt; ++l) {
+      // lane by lane (neighbouring patches overlap: each element's sum in lane order); a lane's
+      // patch rows transposed out of m four lanes at a time, columns 0-3 added as one vector
+      long l = 0;
+      for (; l + 4 <= nt; l += 4) {
+        __m128 rows4[A][4];
+        for (long i = 0; i < A; ++i) {
+          __m128 r0 = _mm_loadu_ps(m[i * A] + l), r1 = _mm_loadu_ps(m[i * A + 1] + l);
+          __m128 r2 = _mm_loadu_ps(m[i * A + 2] + l), r3 = _mm_loadu_ps(m[i * A + 3] + l);
+          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+          rows4[i][0] = r0; rows4[i][1] = r1; rows4[i][2] = r2; rows4[i][3] = r3;
+        }
+        for (long u = 0; u < 4; ++u) {
+          float* dst = plane + off[l + u];
+          for (long i = 0; i < A; ++i) {
+            float* row = dst + i * wp;
+            _mm_storeu_ps(row, _mm_add_ps(_mm_loadu_ps(row), rows4[i][u]));
+            for (long j = 4; j < A; ++j) row[j] += m[i * A + j][l + u];
+          }
+        }
+      }
+      for (; l < nt; ++l) {
         float* dst = plane + off[l];
         for (long i = 0; i < A; ++i)
           for (long j = 0; j < A; ++j) dst[i * wp + j] += m[i * A + j][l];
