@@ -1,4 +1,5 @@
-// Winograd F(2x2,3x3) and F(4x4,3x3) for 3x3 stride-1 convolutions (Lavin & Gray 2016): forward,
+// Winograd F(2x2,3x3) and F(4x4,3x3) for 3x3 stride-1 convolutions, F(2x2,2x2) for 2x2 ones (Lavin &
+// Gray 2016): forward,
 // backward-input (the forward's adjoint over the same tiles) and backward-weight. An m x m output
 // tile costs (m+2)^2 multiply-adds per channel pair instead of 9 m^2 (F2: 16 for 4 outputs, F4: 36
 // for 16). The (m+2)^2 transform positions are independent GEMMs run by the same micro-kernel as
@@ -27,7 +28,7 @@ inline long skew(long floats) { return floats + 16; }
 
 // the 1-D transforms of F(2,3): x -> y
 struct F2 {
-  static constexpr long M = 2, A = 4, P = 16;
+  static constexpr long M = 2, A = 4, P = 16, R = 3;
   template <class T> static void bt(const T* d, T* v) { v[0] = d[0] - d[2]; v[1] = d[1] + d[2]; v[2] = d[2] - d[1]; v[3] = d[1] - d[3]; }
   template <class T> static void g(const T* g, T* u) { u[0] = g[0]; u[1] = 0.5f * ((g[0] + g[1]) + g[2]); u[2] = 0.5f * ((g[0] - g[1]) + g[2]); u[3] = g[2]; }
   template <class T> static void at(const T* m, T* y) { y[0] = (m[0] + m[1]) + m[2]; y[1] = (m[1] - m[2]) - m[3]; }
@@ -38,7 +39,7 @@ struct F2 {
 };
 
 struct F4 {
-  static constexpr long M = 4, A = 6, P = 36;
+  static constexpr long M = 4, A = 6, P = 36, R = 3;
   template <class T> static void bt(const T* d, T* v) {
     v[0] = (4.0f * d[0] - 5.0f * d[2]) + d[4];
     v[1] = (d[3] + d[4]) - 4.0f * (d[1] + d[2]);
@@ -87,6 +88,17 @@ struct F4 {
 typedef float v4 __attribute__((vector_size(16)));
 inline v4 load4(const float* p) { v4 v; std::memcpy(&v, p, sizeof v); return v; }
 inline void store4(float* p, v4 v) { std::memcpy(p, &v, sizeof v); }
+
+// F(2,2) for 2x2 kernels: B^T = [1 -1 0; 0 1 0; 0 -1 1]  G = [1 0; 1 1; 0 1]  A^T = [1 1 0; 0 1 1]
+struct F22 {
+  static constexpr long M = 2, A = 3, P = 9, R = 2;
+  template <class T> static void bt(const T* d, T* v) { v[0] = d[0] - d[1]; v[1] = d[1]; v[2] = d[2] - d[1]; }
+  template <class T> static void g(const T* g, T* u) { u[0] = g[0]; u[1] = g[0] + g[1]; u[2] = g[1]; }
+  template <class T> static void at(const T* m, T* y) { y[0] = m[0] + m[1]; y[1] = m[1] + m[2]; }
+  template <class T> static void a(const T* y, T* u) { u[0] = y[0]; u[1] = y[0] + y[1]; u[2] = y[1]; }
+  template <class T> static void b(const T* x, T* d) { d[0] = x[0]; d[1] = (x[1] - x[0]) - x[2]; d[2] = x[2]; }
+  template <class T> static void gt(const T* m, T* k) { k[0] = m[0] + m[1]; k[1] = m[1] + m[2]; }
+};
 
 // a 2-D transform of N lanes: the 1-D transform f (IN -> OUT values) down each column, then along
 // each row; entry (i, j) lane l of src at src[(i*IN + j)*ss + l], of dst at dst[(i*OUT + j)*ds + l].
@@ -151,7 +163,7 @@ struct Tiles {
 struct Padded { const float* x; long hp, wp; };
 template <class W>
 Padded padInput(Arena& scratch, const float* x, long planes, long h, long w, long pad, const Tiles<W>& tl) {
-  const long hp = W::M * tl.th + 2, wp = W::M * tl.tw + 2;
+  const long hp = W::M * tl.th + W::R - 1, wp = W::M * tl.tw + W::R - 1;
   if (pad == 0 && hp == h && wp == w) return {x, h, w};
   float* dst = scratch.get(static_cast<size_t>(planes * hp * wp));
   if (!dst) throw std::bad_alloc();
@@ -167,6 +179,12 @@ Padded padInput(Arena& scratch, const float* x, long planes, long h, long w, lon
 // at a time: each patch row's first 4 floats are one load and a 4x4 transpose turns four lanes' rows into positions
 template <long A>
 void gatherPatches(const float* const src[L], long w, float d[A * A][L]) {
+  if constexpr (A < 4) {  // a 4-float row load would read past the patch
+    for (long l = 0; l < L; ++l)
+      for (long i = 0; i < A; ++i)
+        for (long j = 0; j < A; ++j) d[i * A + j][l] = src[l] ? src[l][i * w + j] : 0.0f;
+    return;
+  }
   const __m128 zero = _mm_setzero_ps();
   for (long l0 = 0; l0 < L; l0 += 4) {
     for (long i = 0; i < A; ++i) {
@@ -192,16 +210,17 @@ void packKernels(Ctx& ctx, const float* w, long o, long c, long so, long sc, lon
   const long Opad = roundUp(o, MR), Q = o * c, Qpad = roundUp(Q, L);
   float* tmp = ctx.aux.get(static_cast<size_t>(W::P * Qpad));
   if (!tmp) throw std::bad_alloc();
-  alignas(64) float g[9][L];
+  constexpr long R = W::R;
+  alignas(64) float g[R * R][L];
   long oo = 0, cc = 0;  // kernel q = oo * c + cc
   for (long q0 = 0; q0 < Q; q0 += L) {
     for (long l = 0; l < L; ++l) {
       const float* k = q0 + l < Q ? w + oo * so + cc * sc : nullptr;
-      for (long i = 0; i < 3; ++i)
-        for (long j = 0; j < 3; ++j) g[i * 3 + j][l] = k ? k[i * si + j * sj] : 0.0f;
+      for (long i = 0; i < R; ++i)
+        for (long j = 0; j < R; ++j) g[i * R + j][l] = k ? k[i * si + j * sj] : 0.0f;
       if (++cc == c) { cc = 0; ++oo; }
     }
-    transform2d<3, W::A, L>(g[0], L, tmp + q0, Qpad, [](const auto* x, auto* y) { W::g(x, y); });
+    transform2d<R, W::A, L>(g[0], L, tmp + q0, Qpad, [](const auto* x, auto* y) { W::g(x, y); });
   }
   for (long p = 0; p < W::P; ++p) packA(tmp + p * Qpad, c, 1, o, c, U + p * Opad * c);
 }
@@ -317,7 +336,7 @@ template <class W>
 void forward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d) {
   float* U = ctx.packA.get(static_cast<size_t>(W::P * roundUp(d.o, MR) * d.c));
   if (!U) throw std::bad_alloc();
-  packKernels<W>(ctx, w, d.o, d.c, d.c * 9, 9, 3, 1, U);
+  packKernels<W>(ctx, w, d.o, d.c, d.c * W::R * W::R, W::R * W::R, W::R, 1, U);
   winogradCore<W>(ctx, out, x, U, bias, d.n, d.c, d.h, d.w, d.o, d.pad, d.oh, d.ow);
 }
 
@@ -333,8 +352,8 @@ void backwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const C
   float* Dp = ctx.packB.get(static_cast<size_t>(P * dStride));
   float* Mp = ctx.tmpC.get(static_cast<size_t>(P * mStride));
   if (!U || !Dp || !Mp) throw std::bad_alloc();
-  packKernels<W>(ctx, w, C, O, 9, C * 9, 3, 1, U);  // rows c, reduction over o
-  const long hp = M * tl.th + 2, wp = M * tl.tw + 2, PHW = hp * wp;
+  packKernels<W>(ctx, w, C, O, W::R * W::R, C * W::R * W::R, W::R, 1, U);  // rows c, reduction over o
+  const long hp = M * tl.th + W::R - 1, wp = M * tl.tw + W::R - 1, PHW = hp * wp;
   const bool inPlace = d.pad == 0 && hp == d.h && wp == d.w;
   float* acc = inPlace ? dx : ctx.aux.get(static_cast<size_t>(d.n * C * PHW));
   if (!acc) throw std::bad_alloc();
@@ -365,7 +384,7 @@ void backwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const C
       // lane by lane (neighbouring patches overlap: each element's sum in lane order); a lane's
       // patch rows transposed out of m four lanes at a time, columns 0-3 added as one vector
       long l = 0;
-      for (; l + 4 <= nt; l += 4) {
+      for (; A >= 4 && l + 4 <= nt; l += 4) {
         __m128 rows4[A][4];
         for (long i = 0; i < A; ++i) {
           __m128 r0 = _mm_loadu_ps(m[i * A] + l), r1 = _mm_loadu_ps(m[i * A + 1] + l);
@@ -459,40 +478,45 @@ void backwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x, const 
   // dw = G^T M G per (o, c)
   for (long oi = 0; oi < O; ++oi)
     for (long ci = 0; ci < C; ++ci) {
-      float m[P], t[3][A];
+      constexpr long R = W::R;
+      float m[P], t[R][A];
       for (long p = 0; p < P; ++p) m[p] = Mt[(p * O + oi) * Cpad + ci];
       for (long j = 0; j < A; ++j) {
-        float x[A], k[3];
+        float x[A], k[R];
         for (long i = 0; i < A; ++i) x[i] = m[i * A + j];
         W::gt(x, k);
-        for (long i = 0; i < 3; ++i) t[i][j] = k[i];
+        for (long i = 0; i < R; ++i) t[i][j] = k[i];
       }
-      float* g = dw + (oi * C + ci) * 9;
-      for (long i = 0; i < 3; ++i) W::gt(t[i], g + i * 3);
+      float* g = dw + (oi * C + ci) * R * R;
+      for (long i = 0; i < R; ++i) W::gt(t[i], g + i * R);
     }
 }
 
 } // namespace
 
 int winogradTile(const ConvDims& d) {
-  if (!(d.kh == 3 && d.kw == 3 && d.stride == 1 && d.pad <= 1 && d.c >= 8 && d.o >= 8 && d.n > 0 && d.oh > 0 && d.ow > 0)) return 0;
+  if (!(d.kh == d.kw && (d.kh == 2 || d.kh == 3) && d.stride == 1 && d.pad <= 1 && d.c >= 8 && d.o >= 8 && d.n > 0 && d.oh > 0 && d.ow > 0)) return 0;
+  if (d.kh == 2) return 2;
   // multiplies per image of each tiling, the tiles past the map's edge included
   const long f2 = ((d.oh + 1) / 2) * ((d.ow + 1) / 2) * F2::P, f4 = ((d.oh + 3) / 4) * ((d.ow + 3) / 4) * F4::P;
   return f4 < f2 ? 4 : 2;
 }
 
 void winogradForward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d) {
-  if (winogradTile(d) == 4) forward<F4>(ctx, out, x, w, bias, d);
+  if (d.kh == 2) forward<F22>(ctx, out, x, w, bias, d);
+  else if (winogradTile(d) == 4) forward<F4>(ctx, out, x, w, bias, d);
   else forward<F2>(ctx, out, x, w, bias, d);
 }
 
 void winogradBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d) {
-  if (winogradTile(d) == 4) backwardInput<F4>(ctx, dx, dy, w, d);
+  if (d.kh == 2) backwardInput<F22>(ctx, dx, dy, w, d);
+  else if (winogradTile(d) == 4) backwardInput<F4>(ctx, dx, dy, w, d);
   else backwardInput<F2>(ctx, dx, dy, w, d);
 }
 
 void winogradBackwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x, const ConvDims& d) {
-  if (winogradTile(d) == 4) backwardWeight<F4>(ctx, dw, dy, x, d);
+  if (d.kh == 2) backwardWeight<F22>(ctx, dw, dy, x, d);
+  else if (winogradTile(d) == 4) backwardWeight<F4>(ctx, dw, dy, x, d);
   else backwardWeight<F2>(ctx, dw, dy, x, d);
 }
 
