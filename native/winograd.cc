@@ -1,8 +1,8 @@
-// Winograd F(2x2,3x3) and F(4x4,3x3) for 3x3 stride-1 convolutions, F(2x2,2x2) for 2x2 ones (Lavin &
-// Gray 2016): forward,
+// Winograd F(2x2,3x3), F(3x3,3x3) and F(4x4,3x3) for 3x3 stride-1 convolutions, F(2x2,2x2) for 2x2
+// ones (Lavin & Gray 2016): forward,
 // backward-input (the forward's adjoint over the same tiles) and backward-weight. An m x m output
-// tile costs (m+2)^2 multiply-adds per channel pair instead of 9 m^2 (F2: 16 for 4 outputs, F4: 36
-// for 16). The (m+2)^2 transform positions are independent GEMMs run by the same micro-kernel as
+// tile costs (m+2)^2 multiply-adds per channel pair instead of 9 m^2 (F2: 16 for 4 outputs, F3: 25
+// for 9, F4: 36 for 16). The (m+2)^2 transform positions are independent GEMMs run by the same micro-kernel as
 // the direct path; transforms work on 16 tiles at a time (one micro-panel), lane-parallel. Fixed
 // operation order: same inputs, same bits. Per tile:  Y = A^T [(G g G^T) . (B^T d B)] A
 //   F2: B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
@@ -88,6 +88,48 @@ struct F4 {
 typedef float v4 __attribute__((vector_size(16)));
 inline v4 load4(const float* p) { v4 v; std::memcpy(&v, p, sizeof v); return v; }
 inline void store4(float* p, v4 v) { std::memcpy(p, &v, sizeof v); }
+
+// F(3,3), points 0, 1, -1, 2, inf: B^T = [2 -1 -2 1 0; 0 -2 -1 1 0; 0 2 -3 1 0; 0 -1 0 1 0; 0 2 -1 -2 1]
+// G = [1/2 0 0; -1/2 -1/2 -1/2; -1/6 1/6 -1/6; 1/6 1/3 2/3; 0 0 1]  A^T = [1 1 1 1 0; 0 1 -1 2 0; 0 1 1 4 1]
+struct F3 {
+  static constexpr long M = 3, A = 5, P = 25, R = 3;
+  template <class T> static void bt(const T* d, T* v) {
+    v[0] = (2.0f * (d[0] - d[2]) - d[1]) + d[3];
+    v[1] = (d[3] - d[2]) - 2.0f * d[1];
+    v[2] = (2.0f * d[1] - 3.0f * d[2]) + d[3];
+    v[3] = d[3] - d[1];
+    v[4] = (2.0f * (d[1] - d[3]) - d[2]) + d[4];
+  }
+  template <class T> static void g(const T* g, T* u) {
+    const float s = 1.0f / 6.0f;
+    u[0] = 0.5f * g[0];
+    u[1] = -0.5f * ((g[0] + g[1]) + g[2]);
+    u[2] = s * ((g[1] - g[0]) - g[2]);
+    u[3] = s * ((g[0] + 2.0f * g[1]) + 4.0f * g[2]);
+    u[4] = g[2];
+  }
+  template <class T> static void at(const T* m, T* y) {
+    y[0] = (m[0] + m[1]) + (m[2] + m[3]);
+    y[1] = (m[1] - m[2]) + 2.0f * m[3];
+    y[2] = ((m[1] + m[2]) + 4.0f * m[3]) + m[4];
+  }
+  template <class T> static void a(const T* y, T* u) {
+    u[0] = y[0]; u[1] = (y[0] + y[1]) + y[2]; u[2] = (y[0] - y[1]) + y[2]; u[3] = (y[0] + 2.0f * y[1]) + 4.0f * y[2]; u[4] = y[2];
+  }
+  template <class T> static void b(const T* x, T* d) {
+    d[0] = 2.0f * x[0];
+    d[1] = (2.0f * (x[2] + x[4]) - 2.0f * x[1]) - (x[0] + x[3]);
+    d[2] = -((2.0f * x[0] + x[1]) + (3.0f * x[2] + x[4]));
+    d[3] = ((x[0] + x[1]) + (x[2] + x[3])) - 2.0f * x[4];
+    d[4] = x[4];
+  }
+  template <class T> static void gt(const T* m, T* k) {
+    const float s = 1.0f / 6.0f;
+    k[0] = 0.5f * (m[0] - m[1]) + s * (m[3] - m[2]);
+    k[1] = (s * m[2] - 0.5f * m[1]) + (2.0f * s) * m[3];
+    k[2] = ((4.0f * s) * m[3] - (0.5f * m[1] + s * m[2])) + m[4];
+  }
+};
 
 // F(2,2) for 2x2 kernels: B^T = [1 -1 0; 0 1 0; 0 -1 1]  G = [1 0; 1 1; 0 1]  A^T = [1 1 0; 0 1 1]
 struct F22 {
@@ -497,26 +539,30 @@ void backwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x, const 
 int winogradTile(const ConvDims& d) {
   if (!(d.kh == d.kw && (d.kh == 2 || d.kh == 3) && d.stride == 1 && d.pad <= 1 && d.c >= 8 && d.o >= 8 && d.n > 0 && d.oh > 0 && d.ow > 0)) return 0;
   if (d.kh == 2) return 2;
-  // multiplies per image of each tiling, the tiles past the map's edge included
-  const long f2 = ((d.oh + 1) / 2) * ((d.ow + 1) / 2) * F2::P, f4 = ((d.oh + 3) / 4) * ((d.ow + 3) / 4) * F4::P;
-  return f4 < f2 ? 4 : 2;
+  // the tiling with the fewest multiplies per image, the tiles past the map's edge included (ties: the smaller tile)
+  const auto cost = [&](long m, long p) { return ((d.oh + m - 1) / m) * ((d.ow + m - 1) / m) * p; };
+  const long f2 = cost(2, F2::P), f3 = cost(3, F3::P), f4 = cost(4, F4::P);
+  return f2 <= f3 && f2 <= f4 ? 2 : f3 <= f4 ? 3 : 4;
 }
 
 void winogradForward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d) {
   if (d.kh == 2) forward<F22>(ctx, out, x, w, bias, d);
   else if (winogradTile(d) == 4) forward<F4>(ctx, out, x, w, bias, d);
+  else if (winogradTile(d) == 3) forward<F3>(ctx, out, x, w, bias, d);
   else forward<F2>(ctx, out, x, w, bias, d);
 }
 
 void winogradBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d) {
   if (d.kh == 2) backwardInput<F22>(ctx, dx, dy, w, d);
   else if (winogradTile(d) == 4) backwardInput<F4>(ctx, dx, dy, w, d);
+  else if (winogradTile(d) == 3) backwardInput<F3>(ctx, dx, dy, w, d);
   else backwardInput<F2>(ctx, dx, dy, w, d);
 }
 
 void winogradBackwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x, const ConvDims& d) {
   if (d.kh == 2) backwardWeight<F22>(ctx, dw, dy, x, d);
   else if (winogradTile(d) == 4) backwardWeight<F4>(ctx, dw, dy, x, d);
+  else if (winogradTile(d) == 3) backwardWeight<F3>(ctx, dw, dy, x, d);
   else backwardWeight<F2>(ctx, dw, dy, x, d);
 }
 
