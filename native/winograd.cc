@@ -1,4 +1,4 @@
-// Winograd F(2x2,3x3), F(3x3,3x3), F(4x4,3x3) (and F(5x5,3x3) for backward-input) for 3x3 stride-1
+// Winograd F(2x2,3x3), F(3x3,3x3), F(4x4,3x3) (and F(5x5,3x3) for the backward passes) for 3x3 stride-1
 // convolutions, F(2x2,2x2) for 2x2 ones (Lavin & Gray 2016): forward,
 // backward-input (the forward's adjoint over the same tiles) and backward-weight. An m x m output
 // tile costs (m+2)^2 multiply-adds per channel pair instead of 9 m^2 (F2: 16 for 4 outputs, F3: 25
@@ -132,7 +132,7 @@ struct F3 {
 };
 
 // F(5,3), points 0, 1, -1, 2, -2, 1/2, inf (matrices from the Toom-Cook construction; the terms below
-// are their nonzero entries, left to right): backward-input of maps whose sides are multiples of 5
+// are their nonzero entries, left to right): the backward passes of maps whose sides are multiples of 5
 struct F5 {
   static constexpr long M = 5, A = 7, P = 49, R = 3;
   template <class T> static void bt(const T* d, T* v) {
@@ -607,9 +607,9 @@ void winogradForward(Ctx& ctx, float* out, const float* x, const float* w, const
 }
 
 void winogradBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d) {
-  // 5x5 tiles where they tile the map exactly (siebert2022's 10x10): backward-input only. In the
-  // forward pass their rounding (about twice F4's) moved a few of siebert2022/caux's ReLU decisions
-  // and its weight gradients past the PyTorch parity tolerance
+  // 5x5 tiles where they tile the map exactly (siebert2022's 10x10), in the backward passes only: in
+  // the forward pass their rounding (about twice F4's) moved a few of siebert2022/caux's ReLU
+  // decisions and so its weight gradients past the PyTorch parity tolerance
   if (d.kh == 3 && d.oh % 5 == 0 && d.ow % 5 == 0) backwardInput<F5>(ctx, dx, dy, w, d);
   else if (d.kh == 2) backwardInput<F22>(ctx, dx, dy, w, d);
   else if (winogradTile(d) == 4) backwardInput<F4>(ctx, dx, dy, w, d);
@@ -619,6 +619,7 @@ void winogradBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w,
 
 void winogradBackwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x, const ConvDims& d) {
   if (d.kh == 2) backwardWeight<F22>(ctx, dw, dy, x, d);
+  else if (d.kh == 3 && d.oh % 5 == 0 && d.ow % 5 == 0) backwardWeight<F5>(ctx, dw, dy, x, d);
   else if (winogradTile(d) == 4) backwardWeight<F4>(ctx, dw, dy, x, d);
   else if (winogradTile(d) == 3) backwardWeight<F3>(ctx, dw, dy, x, d);
   else backwardWeight<F2>(ctx, dw, dy, x, d);

@@ -1,4 +1,4 @@
-// the native 3x3 and 2x2 stride-1 convolutions (Winograd F(2x2,3x3), F(3x3,3x3), F(4x4,3x3), backward-input F(5x5,3x3), and F(2x2,2x2), once
+// the native 3x3 and 2x2 stride-1 convolutions (Winograd F(2x2,3x3), F(3x3,3x3), F(4x4,3x3), backward F(5x5,3x3), and F(2x2,2x2), once
 // a layer has 8+ input and output channels) against the reference backend's direct convolution: forward, backward-input and
 // backward-weight, on both SIMD paths, on the models' shapes and on edge shapes (batch 1, odd and
 // non-square sizes, 1x1 outputs, padding, channel counts that are not multiples of 8, more tiles
@@ -23,9 +23,9 @@ function cd(n: number, c: number, h: number, w: number, o: number, pad = 0, k = 
 const SHAPES: ConvDims[] = [
   cd(200, 16, 10, 10, 32), // carparelli conv2 layer 2
   cd(200, 32, 8, 8, 64), // carparelli conv2 layer 3 (F(3x3,3x3): 6x6 outputs)
-  cd(2, 8, 7, 7, 8), // backward-input F(5x5,3x3): one tile per image; forward F(3x3,3x3) with half tiles
-  cd(50, 32, 12, 12, 64), // siebert2022 layer 2 (10x10 outputs: backward-input F(5x5,3x3))
-  cd(2, 9, 10, 10, 12, 1), // backward-input F(5x5,3x3) with padding
+  cd(2, 8, 7, 7, 8), // backward F(5x5,3x3): one tile per image; forward F(3x3,3x3) with half tiles
+  cd(50, 32, 12, 12, 64), // siebert2022 layer 2 (10x10 outputs: backward F(5x5,3x3))
+  cd(2, 9, 10, 10, 12, 1), // backward F(5x5,3x3) with padding
   cd(100, 32, 6, 6, 64), // lenet / carparelli conv1 layer 2
   cd(1, 8, 3, 3, 8), // one 1x1 output
   cd(1, 9, 7, 9, 13), // odd sizes: half tiles on the right and bottom
