@@ -64,3 +64,17 @@ export function shapeMismatch(op: string, message: string, shapes: Record<string
   const parts = Object.entries(shapes).map(([k, s]) => `${k} ${shapeStr(s)}`);
   return new PairbenchError('shape_mismatch', `${op}: ${message} (${parts.join(', ')})`, { op, shapes });
 }
+
+// why a file could not be written, in a few words (ENOENT on a write: the directory it goes in is missing)
+export function writeErrorText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case 'ENOENT': return 'the directory it goes in does not exist';
+    case 'EISDIR': return 'it is a directory';
+    case 'ENOTDIR': return 'a parent is not a directory';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EROFS': return 'read-only file system';
+    case 'ENOSPC': return 'no space left on the device';
+    default: return err.message;
+  }
+}

@@ -1,7 +1,7 @@
 // checkpoints: a trained network's parameters and batch-norm buffers (named as namedParameters() and
 // namedBuffers() name them) in a safetensors file, with what is needed to rebuild and use it
 import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { isPairbenchError, PairbenchError } from '../errors.js';
+import { isPairbenchError, PairbenchError, writeErrorText } from '../errors.js';
 import { getModel } from '../models/registry.js';
 import type { HyperValues, ModelSpec, PairNetwork, Recipe } from '../models/types.js';
 import { pairbenchVersion } from '../study/version.js';
@@ -79,7 +79,7 @@ export function saveCheckpoint(path: string, net: PairNetwork, meta: Omit<Checkp
     renameSync(tmp, path);
   } catch (e) {
     try { unlinkSync(tmp); } catch { /* not created */ }
-    throw new PairbenchError('io_error', `cannot write checkpoint ${path}: ${(e as Error).message}`, { path });
+    throw new PairbenchError('io_error', `cannot write checkpoint ${path}: ${writeErrorText(e)}`, { path });
   }
   return bytes.length;
 }

@@ -2,9 +2,8 @@
 // model's own prediction rule, its probability that the first digit is <= the second, its digits
 import { standardiseValues } from '../data/pairs.js';
 import type { PairOutputs } from '../models/types.js';
-import { noGrad } from '../tensor/autograd.js';
-import { Tensor } from '../tensor/tensor.js';
-import { predictPairs } from '../train/run.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { inferChunks, predictPairs } from '../train/run.js';
 import type { Checkpoint, CheckpointMeta } from './checkpoint.js';
 
 export interface PairPrediction {
@@ -12,8 +11,6 @@ export interface PairPrediction {
   probability: number; // the model's probability that the first digit is <= the second
   digits?: [number, number]; // where the model predicts digits
 }
-
-const CHUNK = 500;
 
 // (x - mean) / std in float32 arithmetic, exactly as the training data was standardised
 export function standardiseRaw(raw: Float32Array, s: CheckpointMeta['standardisation']): Float32Array {
@@ -50,22 +47,15 @@ function probabilityOf(o: PairOutputs, i: number, ck: Checkpoint): number {
 
 // the network's raw outputs and predictions for n raw pooled pairs (n x 2 x 14 x 14, 0-255)
 export function predictRaw(ck: Checkpoint, raw: Float32Array): PairPrediction[] {
-  const n = raw.length / 392;
-  const x = standardiseRaw(raw, ck.meta.standardisation);
   const out: PairPrediction[] = [];
-  ck.network.eval();
-  noGrad(() => {
-    for (let s = 0; s < n; s += CHUNK) {
-      const e = Math.min(n, s + CHUNK);
-      const o = ck.network.forwardPair(new Tensor(x.subarray(s * 392, e * 392), [e - s, 2, 14, 14]));
-      const { pred, digits } = predictPairs(o, ck.meta.recipe.compareInCode);
-      for (let i = 0; i < e - s; i++) {
-        out.push({
-          lessOrEqual: pred[i] === 1,
-          probability: probabilityOf(o, i, ck),
-          ...(digits !== null ? { digits: [digits[2 * i]!, digits[2 * i + 1]!] as [number, number] } : {}),
-        });
-      }
+  inferChunks(ck.network, standardiseRaw(raw, ck.meta.standardisation), raw.length / 392, (o, _start, count) => {
+    const { pred, digits } = predictPairs(o, ck.meta.recipe.compareInCode);
+    for (let i = 0; i < count; i++) {
+      out.push({
+        lessOrEqual: pred[i] === 1,
+        probability: probabilityOf(o, i, ck),
+        ...(digits !== null ? { digits: [digits[2 * i]!, digits[2 * i + 1]!] as [number, number] } : {}),
+      });
     }
   });
   return out;

@@ -58,9 +58,10 @@ export function toMnist28(grey: Float64Array, width: number, height: number, fil
   for (let x = 0; x < width; x++) { border += grey[x]! + grey[(height - 1) * width + x]!; count += 2; }
   for (let y = 0; y < height; y++) { border += grey[y * width]! + grey[y * width + width - 1]!; count += 2; }
   const ink = border / count > 127 ? grey.map((v) => 255 - v) : grey;
-  if (width === 28 && height === 28) return Uint8Array.from(ink, (v) => Math.round(v));
-  const peak = Math.max(...ink);
+  let peak = 0;
+  for (const v of ink) peak = Math.max(peak, v); // a loop: Math.max(...ink) overflows the stack on a large image
   if (!(peak > 32)) throw new PairbenchError('bad_input', `${file}: no digit found (the image is one flat shade)`, { file });
+  if (width === 28 && height === 28) return Uint8Array.from(ink, (v) => Math.round(v));
   // the digit's bounding box: pixels with at least a tenth of the strongest ink
   let x0 = width, x1 = -1, y0 = height, y1 = -1;
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {

@@ -4,7 +4,7 @@ import { loadMnist } from '../data/mnist.js';
 import { samplePairs, standardise } from '../data/pairs.js';
 import { Rng } from '../tensor/random.js';
 import { evaluate } from '../train/run.js';
-import { columns, pct } from './format.js';
+import { columns, percent, plural } from './format.js';
 
 export interface EvaluateFlags { pairs: number; seed: number; json?: boolean; mnistDir?: string }
 
@@ -24,8 +24,8 @@ export function evaluateCommand(file: string, o: EvaluateFlags): void {
   const m = ck.meta;
   const say = (s = ''): void => { process.stdout.write(s + '\n'); };
   const variant = m.variantOf !== undefined ? ` (${m.variantOf.id} with ${Object.entries(m.variantOf.set).map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
-  say(`${m.model}${variant}: seed ${m.seed}, round ${m.round}, ${m.epochs} epochs; test accuracy when saved ${pct(m.testAccuracy)} (pairbench ${m.pairbenchVersion})`);
-  say(`${o.pairs} fresh test pairs (MNIST test split, seed ${o.seed}): accuracy ${pct(e.accuracy)}${e.digitAccuracy !== null ? `, digit accuracy ${pct(e.digitAccuracy)}` : ''}`);
+  say(`${m.model}${variant}: seed ${m.seed}, round ${m.round}, ${plural(m.epochs, 'epoch')}; test accuracy when saved ${percent(m.testAccuracy)} (pairbench ${m.pairbenchVersion})`);
+  say(`${o.pairs} fresh test pairs (MNIST test split, seed ${o.seed}): accuracy ${percent(e.accuracy)}${e.digitAccuracy !== null ? `, digit accuracy ${percent(e.digitAccuracy)}` : ''}`);
   say('');
   say('misclassified pairs by (first digit: rows, second digit: columns)');
   const rows = [['', ...Array.from({ length: 10 }, (_, j) => String(j))]];

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadCheckpoint } from '../artifacts/checkpoint.js';
 import { exportOnnx, ONNX_OPSET } from '../artifacts/onnx/export.js';
-import { PairbenchError } from '../errors.js';
+import { PairbenchError, writeErrorText } from '../errors.js';
 
 export function exportCommand(file: string, o: { onnx: string }): void {
   const ck = loadCheckpoint(file);
@@ -12,7 +12,7 @@ export function exportCommand(file: string, o: { onnx: string }): void {
   try {
     writeFileSync(out, ex.bytes);
   } catch (e) {
-    throw new PairbenchError('io_error', `cannot write ${out}: ${(e as Error).message}`, { path: out });
+    throw new PairbenchError('io_error', `cannot write ${out}: ${writeErrorText(e)}`, { path: out });
   }
   process.stdout.write(`${ck.meta.model}: ${out} (${(ex.bytes.length / 1e3).toFixed(0)} kB, opset ${ONNX_OPSET}, ${ex.nodes} nodes)\n`);
   process.stdout.write(`  input  pairs float32 [N, 2, 14, 14]: 2x2-mean-pooled 28x28 digits, raw pixels 0-255 (standardised inside the graph)\n`);

@@ -1,9 +1,10 @@
 // small text helpers of the CLI
 import type { ModelSpec, Recipe } from '../models/types.js';
-import { wrapWords } from '../report/summary.js';
+import { pct, wrapWords } from '../report/summary.js';
 
-export function pct(x: number | null | undefined, digits = 2): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(digits)}%`;
+// '95.12%' (the CLI's lines), '–' when missing
+export function percent(x: number | null | undefined): string {
+  return pct(x, 2, '%');
 }
 
 export function int(n: number): string {
@@ -57,10 +58,10 @@ export function publishedLine(m: ModelSpec): string | null {
   const p = m.published;
   if (p === undefined) return null;
   const parts: string[] = [];
-  if (p.mean !== undefined) parts.push(`mean ${pct(p.mean)}`);
-  if (p.sd !== undefined) parts.push(`sd ${pct(p.sd)}`);
-  if (p.min !== undefined) parts.push(`min ${pct(p.min)}`);
-  if (p.max !== undefined) parts.push(`max ${pct(p.max)}`);
+  if (p.mean !== undefined) parts.push(`mean ${percent(p.mean)}`);
+  if (p.sd !== undefined) parts.push(`sd ${percent(p.sd)}`);
+  if (p.min !== undefined) parts.push(`min ${percent(p.min)}`);
+  if (p.max !== undefined) parts.push(`max ${percent(p.max)}`);
   return `published: ${parts.length > 0 ? parts.join(', ') : 'no figure'}${p.note ? ` (${p.note})` : ''}`;
 }
 

@@ -3,7 +3,7 @@
 // is turned into one line here (errors()).
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { isPairbenchError } from '../errors.js';
+import { isPairbenchError, PairbenchError } from '../errors.js';
 import { gridReports, REPORTS, startReport } from '../models/registry.js';
 import { pairbenchVersion } from '../study/version.js';
 import { idList, nonEmpty, positiveInt, positiveIntList, positiveNumberList, seedArg } from './options.js';
@@ -140,6 +140,9 @@ export function buildProgram(): Command {
     .option('--screenshot <png>', 'also save a PNG of the page (.png added to a name without extension), rendered by headless chromium (/usr/bin/chromium or PAIRBENCH_CHROMIUM)')
     .addOption(new Option('--screenshot-height <px>', 'clip the screenshot to the top of the page').argParser(positiveInt(100000)))
     .action(async (dir: string, o: { screenshot?: string; screenshotHeight?: number }) => {
+      if (o.screenshotHeight !== undefined && o.screenshot === undefined) {
+        throw new PairbenchError('bad_argument', '--screenshot-height clips a screenshot: give --screenshot <png> too', { field: '--screenshot-height' });
+      }
       const shot = await import('../report/screenshot.js');
       const png = o.screenshot === undefined ? undefined : shot.screenshotPath(o.screenshot); // a bad name fails before the report is rewritten
       await (await study()).reportCommand(dir);
@@ -153,8 +156,8 @@ export function buildProgram(): Command {
     .command('evaluate')
     .description('a checkpoint on freshly drawn test pairs: accuracy, digit accuracy, the 10x10 error counts')
     .argument('<checkpoint>', 'a .safetensors file written by train --save or study --save')
-    .addOption(new Option('--pairs <n>', 'test pairs to draw (default 1000)').argParser(positiveInt(5000)).default(1000))
-    .addOption(new Option('--seed <n>', 'seed of the draw (default 1)').argParser(seedArg).default(1))
+    .addOption(new Option('--pairs <n>', 'test pairs to draw').argParser(positiveInt(5000)).default(1000))
+    .addOption(new Option('--seed <n>', 'seed of the draw').argParser(seedArg).default(1))
     .option('--json', 'print one JSON object')
     .addOption(mnistOpt())
     .action(async (file: string, o) => (await import('./evaluate.js')).evaluateCommand(file, o));
@@ -197,7 +200,8 @@ function errors(e: unknown): number {
     return e.exitCode === 0 ? 1 : 2;
   }
   if (isPairbenchError(e)) {
-    process.stderr.write(`pairbench: ${e.message.split('\n')[0]} [${e.code}]\n`);
+    // a message that quotes a file (JSON.parse's) can hold newlines: kept, on the one line
+    process.stderr.write(`pairbench: ${e.message.split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ')} [${e.code}]\n`);
     if (debug) process.stderr.write(`${e.stack ?? ''}\n`);
     return 1;
   }

@@ -1,9 +1,17 @@
 // pairbench models [report] [--describe]
 import { PairbenchError } from '../errors.js';
 import { allModels, getModel, GROUPS } from '../models/registry.js';
+import type { HyperParam, ModelSpec } from '../models/types.js';
 import { Rng } from '../tensor/random.js';
 import { usesBatchNorm } from '../train/run.js';
 import { columns, int, publishedLine, recipeLines, wrapLine } from './format.js';
+
+// 'lr 0.001', 'optimizer adam (adam|adamw|sgd)', 'momentum (with sgd)' (no value unless the recipe uses sgd)
+const hyperText = (m: ModelSpec) => (p: HyperParam): string => {
+  const v = m.hyper[p.key];
+  const choices = p.values !== undefined ? ` (${p.values.join('|')})` : '';
+  return v === undefined ? `${p.key} (with sgd)` : `${p.key} ${v}${choices}`;
+};
 
 export function modelsCommand(report: string | undefined, o: { describe?: boolean }): void {
   let list = allModels();
@@ -27,7 +35,7 @@ export function modelsCommand(report: string | undefined, o: { describe?: boolea
       out.push(`  ${m.description}`);
       const rng = new Rng(0);
       for (const l of recipeLines(m.recipe, usesBatchNorm(m.build({ init: rng.split('init'), dropout: rng.split('dropout') })))) out.push(`  ${l}`);
-      out.push(`  hyperparameters (train --set key=value, or "set" in a study config): ${m.hyperSpace.map((p) => (m.hyper[p.key] === undefined ? `${p.key} (with sgd)` : `${p.key} ${m.hyper[p.key]}`)).join(', ')}`);
+      out.push(`  hyperparameters (train --set key=value, or "set" in a study config): ${m.hyperSpace.map(hyperText(m)).join(', ')}`);
       const p = publishedLine(m);
       if (p !== null) out.push(`  ${p}`);
       if (m.ours.length > 0) {

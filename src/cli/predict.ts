@@ -9,6 +9,13 @@ export function predictCommand(file: string, inputs: string[], o: { json?: boole
   const ck = loadCheckpoint(file);
   let pairs: Float32Array;
   if (inputs.length === 2) {
+    for (const f of inputs) {
+      const b = readBytes(f, 'image');
+      // an idx file (plain or gzipped) given beside another input
+      if (!isPng(b) && b.length >= 2 && ((b[0] === 0 && b[1] === 0) || (b[0] === 0x1f && b[1] === 0x8b))) {
+        throw new PairbenchError('bad_input', `${f}: an idx file, not a PNG image: two inputs are the two images of one pair; an idx file of pairs goes alone (predict <checkpoint> pairs.idx)`, { file: f });
+      }
+    }
     pairs = pairFromPngs(inputs[0]!, inputs[1]!);
   } else if (inputs.length === 1) {
     if (isPng(readBytes(inputs[0]!, 'input'))) {

@@ -1,21 +1,26 @@
 // --save: where a run's checkpoint goes and writing it
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkpointBytes, checkpointName, runCheckpointMeta, saveCheckpoint } from '../artifacts/checkpoint.js';
-import { PairbenchError } from '../errors.js';
+import { PairbenchError, writeErrorText } from '../errors.js';
 import { getModel } from '../models/registry.js';
 import type { ModelSpec, PairNetwork } from '../models/types.js';
 import type { RunJob } from '../study/job.js';
 import { ensureDir } from '../study/files.js';
 import type { RunRecord } from '../train/types.js';
+import { percent } from './format.js';
 
 // the directory, created now: a bad --save fails before any training
 export function prepareSaveDir(dir: string): string {
   const abs = resolve(dir);
+  const isFile = existsSync(abs) && !statSync(abs).isDirectory();
+  if (!existsSync(abs) && abs.endsWith('.safetensors')) {
+    throw new PairbenchError('bad_argument', `--save ${dir}: a directory, not a file name (each round's checkpoint is written into it, named <model>__r<round>__s<seed>.safetensors)`, { field: '--save', value: dir });
+  }
   try {
     ensureDir(abs);
   } catch (e) {
-    throw new PairbenchError('io_error', `cannot create checkpoint directory ${abs}: ${(e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'a parent is not a directory' : (e as Error).message}`, { path: abs });
+    throw new PairbenchError('io_error', `cannot create checkpoint directory ${abs}: ${isFile ? 'it is a file' : writeErrorText(e)}`, { path: abs });
   }
   return abs;
 }
@@ -33,9 +38,11 @@ function mb(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(0)} kB`;
 }
 
-// study --save: each job gets its checkpoint file in <dir>/checkpoints; the total size is said first
+// study --save: each job gets its checkpoint file in <dir>/checkpoints (created by the first run
+// that finishes, so a plan refused at its confirmation leaves nothing); the total size is said first
 export function withCheckpoints(studyDir: string, jobs: RunJob[], say: (s: string) => void): RunJob[] {
-  const dir = prepareSaveDir(join(studyDir, CHECKPOINT_DIR));
+  const dir = resolve(studyDir, CHECKPOINT_DIR);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new PairbenchError('io_error', `cannot create checkpoint directory ${dir}: it is a file`, { path: dir });
   const sizes = new Map<string, number>();
   let total = 0;
   for (const j of jobs) {
@@ -54,5 +61,5 @@ export function bestCheckpointLine(studyDir: string, records: readonly RunRecord
     if ((best === null || r.testAccuracy > best.r.testAccuracy) && existsSync(path)) best = { r, path };
   }
   if (best === null) return 'no checkpoint on disk for this study\'s runs (runs finished before --save was given keep none)';
-  return `best run: ${best.r.model} round ${best.r.round}, test accuracy ${(best.r.testAccuracy * 100).toFixed(2)}%: ${best.path}`;
+  return `best run: ${best.r.model} round ${best.r.round}, test accuracy ${percent(best.r.testAccuracy)}: ${best.path}`;
 }

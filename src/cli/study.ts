@@ -11,7 +11,8 @@ import { costliestCombo, finalJobs, gridConfig, gridReport, gridSettings, gridTe
 import { runKey, type StudyRecord } from '../study/job.js';
 import { studyJobs } from '../study/plan.js';
 import { reportIds, reproducePlan } from '../study/reproduce.js';
-import { checkStudyDir, defaultWorkers, runStage, type StageResult, type StudyRequest } from '../study/runner.js';
+import { checkStudyDir, defaultWorkers, readFinishedRuns, runStage, unfinishedJobs, type StageResult, type StudyRequest } from '../study/runner.js';
+import { shardJobs, shardRunsFile } from '../study/shard.js';
 import type { FinishOptions } from '../report/finish.js';
 import { clock } from '../study/progress.js';
 import type { StudyConfig, StudyKind } from '../study/types.js';
@@ -184,7 +185,7 @@ export interface ReproduceFlags {
 
 export async function reproduceCommand(which: string, flags: ReproduceFlags): Promise<void> {
   const reports = reportIds(which);
-  checkDistribute(flags, 'reproduce');
+  const shard = checkDistribute(flags, 'reproduce');
   const plans = reports.map((report) =>
     reproducePlan(report, {
       rounds: flags.rounds, epochs: flags.epochs, seed: flags.seed ?? 1, workers: flags.workers ?? defaultWorkers(),
@@ -197,10 +198,11 @@ export async function reproduceCommand(which: string, flags: ReproduceFlags): Pr
   let yes = flags.yes === true;
   if (plans.length > 1) {
     // every report's plan first: the whole job is asked for once
-    const done = (dir: string): Set<string> => new Set(readRunsFile(dir).runs.map((x) => runKey(x as StudyRecord)));
     const all = plans.flatMap((p) => {
-      const finished = done(resolve(base, p.report));
-      return studyJobs(p.config).filter((j) => !finished.has(runKey(j)));
+      const dir = resolve(base, p.report);
+      const jobs = shard === null ? studyJobs(p.config) : shardJobs(studyJobs(p.config), shard);
+      const resumed = checkStudyDir(dir, 'reproduce', p.config, flags.force === true).existing !== null;
+      return resumed ? unfinishedJobs(jobs, readFinishedRuns(dir, shard === null ? undefined : shardRunsFile(shard)).records) : jobs;
     });
     const e = estimatePlan(all, plans[0]!.config.workers, () => loadMnist(flags.mnistDir !== undefined ? { dir: flags.mnistDir } : {}));
     say(planText(e, plans[0]!.config.workers, `all ${plans.length} reports`));

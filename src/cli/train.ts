@@ -7,7 +7,8 @@ import { runSeed } from '../study/seeds.js';
 import { describe } from '../study/stats.js';
 import { trainRun } from '../train/run.js';
 import type { Diverged } from '../train/types.js';
-import { int, pairCountText, plural, optimizerText, pct } from './format.js';
+import { int, pairCountText, percent, plural, optimizerText } from './format.js';
+import { pct } from '../report/summary.js';
 import { prepareSaveDir, saveRunCheckpoint } from './save.js';
 import type { RunRecord } from '../train/types.js';
 
@@ -36,6 +37,7 @@ export function trainCommand(id: string, o: TrainFlags): void {
   const spec = Object.keys(set).length > 0 ? base.variant(set) : base;
   const setText = Object.keys(set).length > 0 ? ` with ${Object.entries(set).map(([k, v]) => `${k} ${v}`).join(', ')}` : '';
   const data = loadMnist(o.mnistDir !== undefined ? { dir: o.mnistDir } : {});
+  if (o.save !== undefined) prepareSaveDir(o.save);
   const epochs = o.epochs ?? spec.recipe.epochs;
   const batch = o.batchSize ?? spec.recipe.batchSize;
   // human output goes to stdout, unless --json: then stdout holds the one JSON object and the rest goes to stderr
@@ -45,7 +47,6 @@ export function trainCommand(id: string, o: TrainFlags): void {
   if (!o.json) {
     say(`${spec.id}${setText}: ${int(spec.params)} parameters, ${plural(epochs, 'epoch')}${epochs !== spec.recipe.epochs ? ` (recipe: ${spec.recipe.epochs})` : ''}, batch ${batch}, ${optimizerText(spec.recipe)}; ${backendReason()}`);
   }
-  if (o.save !== undefined) prepareSaveDir(o.save);
   const rounds: { round: number; seed: number; testAccuracy: number; trainSeconds: number; diverged?: Diverged; collapsed?: boolean; checkpoint?: string }[] = [];
   let params = spec.params;
   let counts = { trainPairs: 0, validationPairs: 0, testPairs: 0 };
@@ -63,17 +64,17 @@ export function trainCommand(id: string, o: TrainFlags): void {
       ...(o.trainPairs !== undefined ? { trainPairs: o.trainPairs } : {}),
       ...(o.testPairs !== undefined ? { testPairs: o.testPairs } : {}),
       ...(o.verbose && !o.json
-        ? { onEpoch: (m) => say(`    epoch ${String(m.epoch).padStart(String(epochs).length)}/${epochs} ${m.phase === 'pretrain' ? '(digits) ' : ''}loss ${m.trainLoss.toFixed(4)}  ${m.phase === 'pretrain' ? 'train digits' : 'train'} ${pct(m.trainAccuracy)}  test ${pct(m.testAccuracy)}  ${m.seconds.toFixed(2)} s`) }
+        ? { onEpoch: (m) => say(`    epoch ${String(m.epoch).padStart(String(epochs).length)}/${epochs} ${m.phase === 'pretrain' ? '(digits) ' : ''}loss ${m.trainLoss.toFixed(4)}  ${m.phase === 'pretrain' ? 'train digits' : 'train'} ${percent(m.trainAccuracy)}  test ${percent(m.testAccuracy)}  ${m.seconds.toFixed(2)} s`) }
         : {}),
     });
     params = r.params;
     counts = pairCounts(r);
     rounds.push({ round, seed, testAccuracy: r.testAccuracy, trainSeconds: r.trainSeconds, ...(r.diverged !== undefined ? { diverged: r.diverged } : {}), ...(r.collapsed ? { collapsed: true } : {}), ...(checkpoint !== undefined ? { checkpoint } : {}) });
     if (!o.json) {
-      const best = spec.recipe.bestEpoch ? `  best epoch ${pct(r.bestTestAccuracy)} (epoch ${r.bestEpoch}, chosen on the test set)` : '';
+      const best = spec.recipe.bestEpoch ? `  best epoch ${percent(r.bestTestAccuracy)} (epoch ${r.bestEpoch}, chosen on the test set)` : '';
       const flag = r.diverged !== undefined ? `  DIVERGED at epoch ${r.diverged.epoch} (${r.diverged.term} loss not finite; run stopped)` : r.collapsed ? '  COLLAPSED (one class for every test pair)' : '';
       // rounds are numbered from 0, as in a study and in the JSON
-      say(`[${String(round + 1).padStart(String(o.rounds).length)}/${o.rounds}] round ${round}  seed ${seed}  test ${pct(r.testAccuracy)}${best}  ${r.trainSeconds.toFixed(1)} s${flag}`);
+      say(`[${String(round + 1).padStart(String(o.rounds).length)}/${o.rounds}] round ${round}  seed ${seed}  test ${percent(r.testAccuracy)}${best}  ${r.trainSeconds.toFixed(1)} s${flag}`);
       if (checkpoint !== undefined) say(`    checkpoint: ${checkpoint}`);
     }
   }
@@ -84,8 +85,8 @@ export function trainCommand(id: string, o: TrainFlags): void {
     const obj = { model: spec.id, ...(setText !== '' ? { set } : {}), params, epochs, backend: getBackend().name, ...counts, rounds, meanAccuracy: s.mean, sdAccuracy: s.sd };
     process.stdout.write(JSON.stringify(obj) + '\n');
   } else {
-    const sd = s.sd === null ? '(no sd: one round)' : `± ${((s.sd ?? 0) * 100).toFixed(2)} (sample sd, n-1)`;
+    const sd = s.sd === null ? '(no sd: one round)' : `± ${pct(s.sd ?? 0)} (sample sd, n-1)`;
     const div = nDiverged > 0 ? ` (${nDiverged} diverged round${nDiverged === 1 ? '' : 's'} left out)` : '';
-    say(`${spec.id}${setText}: test accuracy ${s.mean === null ? '–' : `${(s.mean * 100).toFixed(2)}%`} ${sd} over ${s.n} round${s.n === 1 ? '' : 's'}${div}; ${pairCountText(counts)}`);
+    say(`${spec.id}${setText}: test accuracy ${percent(s.mean)} ${sd} over ${s.n} round${s.n === 1 ? '' : 's'}${div}; ${pairCountText(counts)}`);
   }
 }

@@ -7,10 +7,10 @@ import type { HyperParam, HyperValue, HyperValues, ModelSpec, Recipe } from './t
 
 // the recipe's own terms: every model has them
 export const RECIPE_SPACE: readonly HyperParam[] = [
-  { key: 'optimizer', kind: 'enum', values: ['adam', 'sgd'], about: 'optimizer' },
+  { key: 'optimizer', kind: 'enum', values: ['adam', 'adamw', 'sgd'], about: 'optimizer' },
   { key: 'lr', kind: 'number', above: 0, about: 'learning rate' },
   { key: 'momentum', kind: 'number', min: 0, max: 1, about: 'SGD momentum (optimizer sgd only)' },
-  { key: 'weightDecay', kind: 'number', min: 0, about: 'L2 weight decay added to the gradient (PyTorch\'s weight_decay)' },
+  { key: 'weightDecay', kind: 'number', min: 0, about: 'weight decay: with adam and sgd L2 added to the gradient (PyTorch\'s weight_decay); with adamw decoupled, each step the weights shrink by lr x weightDecay (PyTorch\'s AdamW)' },
   { key: 'batchSize', kind: 'integer', min: 1, max: 100000, about: 'batch size' },
   { key: 'epochs', kind: 'integer', min: 1, max: 10000, about: 'epochs per run' },
 ];
@@ -102,12 +102,18 @@ function recipeHyper(r: Recipe): HyperValues {
 
 // a recipe with recipe terms set (the others untouched); an unset term keeps the recipe's value
 function applyRecipeHyper(model: string, r: Recipe, set: HyperValues): Recipe {
-  const kind = (set['optimizer'] as 'adam' | 'sgd' | undefined) ?? r.optimizer.kind;
+  const kind = (set['optimizer'] as Recipe['optimizer']['kind'] | undefined) ?? r.optimizer.kind;
   const lr = (set['lr'] as number | undefined) ?? r.optimizer.lr;
+  const recipeWd = r.optimizer.weightDecay ?? 0;
+  // the recipe's decay keeps its value across optimizers only where it keeps its meaning (L2 or decoupled)
+  if (set['weightDecay'] === undefined && recipeWd !== 0 && (kind === 'adamw') !== (r.optimizer.kind === 'adamw')) {
+    const meaning = (k: string): string => (k === 'adamw' ? 'decoupled decay' : 'L2 on the gradient');
+    throw new PairbenchError('bad_config', `${model}: optimizer ${kind} reads weightDecay as ${meaning(kind)}, the recipe's weightDecay ${recipeWd} is ${meaning(r.optimizer.kind)} for ${r.optimizer.kind}: set weightDecay too`, { model, key: 'weightDecay' });
+  }
   const wd = (set['weightDecay'] as number | undefined) ?? r.optimizer.weightDecay;
   const wdPart = wd !== undefined && wd !== 0 ? { weightDecay: wd } : {};
   if (kind !== 'sgd' && set['momentum'] !== undefined) {
-    throw new PairbenchError('bad_config', `${model}: hyperparameter momentum applies to optimizer sgd only (this variant uses adam)`, { model, key: 'momentum' });
+    throw new PairbenchError('bad_config', `${model}: hyperparameter momentum applies to optimizer sgd only (this variant uses ${kind})`, { model, key: 'momentum' });
   }
   const momentum = (set['momentum'] as number | undefined) ?? (r.optimizer.kind === 'sgd' ? r.optimizer.momentum : 0);
   const optimizer: Recipe['optimizer'] = kind === 'adam' ? { kind, lr, ...wdPart } : kind === 'adamw' ? { kind, lr, weightDecay: wd ?? 0 } : { kind, lr, momentum, ...wdPart };

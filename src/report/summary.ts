@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { ensureDir, writeFileAtomic } from '../study/files.js';
 import type { ModelSummary, PairCounts, PublishedComparison, PublishedFigure, StudySummary } from '../study/types.js';
 
-export function pct(x: number | null | undefined, digits = 2): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '–' : (x * 100).toFixed(digits);
+// a fraction as a percentage: 0.9512 -> '95.12' (the tables name the unit), '95.12%' with unit '%'; '–' when missing
+export function pct(x: number | null | undefined, digits = 2, unit = ''): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(digits)}${unit}`;
 }
 
 // signed difference in percentage points

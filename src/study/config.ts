@@ -50,9 +50,21 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
         const where = i.path.length > 0 ? ` in ${issuePath(i.path)}` : '';
         return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}${where}`;
       }
+      if (i.code === 'invalid_union' && i.errors.length > 0) return unionIssue(i);
       return `${i.path.length > 0 ? issuePath(i.path) : '(top level)'}: ${i.message}`;
     })
     .join('; ');
+}
+
+// a value that fits none of the alternatives (zod says only 'Invalid input'): the alternative that
+// got furthest into it names the field inside, else each alternative's expectation and what was there
+function unionIssue(i: z.core.$ZodIssueInvalidUnion): string {
+  const firsts = i.errors.map((b) => b[0]).filter((x): x is z.core.$ZodIssue => x !== undefined);
+  const deepest = firsts.reduce<z.core.$ZodIssue | undefined>((a, b) => (a === undefined || b.path.length > a.path.length ? b : a), undefined);
+  if (deepest !== undefined && deepest.path.length > 0) return formatIssues([{ ...deepest, path: [...i.path, ...deepest.path] }]);
+  const got = firsts.map((x) => /received (\w+)$/.exec(x.message)?.[1]).find((x) => x !== undefined);
+  const alts = firsts.map((x) => x.message.replace(/^Invalid input: /, '').replace(/, received \w+$/, ''));
+  return `${i.path.length > 0 ? issuePath(i.path) : '(top level)'}: ${alts.join(', or ')}${got !== undefined ? ` (got ${got})` : ''}`;
 }
 
 export function parseStudyFile(value: unknown, source: string): StudyFile {
@@ -155,10 +167,12 @@ function identity(kind: StudyKind, c: StudyConfig): Record<string, unknown> {
 export function configDifferences(old: StudyMeta, kind: StudyKind, c: StudyConfig): string[] {
   const a = identity(old.kind ?? 'study', old.config);
   const b = identity(kind, c);
-  const show = (v: unknown): string => (v === null ? 'recipe default' : Array.isArray(v) ? v.join(',') : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  // unset: pair counts default to 1000 each, epochs and batch size to each model's recipe
+  const unset = (k: string): string => (k === 'trainPairs' || k === 'testPairs' ? 'default 1000' : k === 'report' ? 'none' : 'recipe default');
+  const show = (k: string, v: unknown): string => (v === null ? unset(k) : Array.isArray(v) ? v.join(',') : typeof v === 'object' ? JSON.stringify(v) : String(v));
   const out: string[] = [];
   for (const k of Object.keys(b)) {
-    if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push(`${k} ${show(a[k])} there, ${show(b[k])} here`);
+    if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push(`${k} ${show(k, a[k])} there, ${show(k, b[k])} here`);
   }
   return [...out, ...growthDifferences(old.config, c)];
 }

@@ -118,7 +118,7 @@ export function estimatePlan(jobs: readonly RunJob[], workers: number, data: () 
   const w = Math.max(1, Math.min(workers, availableParallelism(), jobs.length));
   const total = each.reduce((a, b) => a + b, 0);
   const perEpoch = (job: RunJob): number => jobSeconds(job, costs) / jobEpochs(job);
-  return { runs: jobs.length, epochs, seconds: Math.max(total / w, ...each), measured, cacheFile: file, costs: perEpoch, observed: finished.length };
+  return { runs: jobs.length, epochs, seconds: each.reduce((a, b) => Math.max(a, b), total / w), measured, cacheFile: file, costs: perEpoch, observed: finished.length };
 }
 
 // a resumed study knows its models' real speed (under its workers' load): a model with finished

@@ -1,5 +1,6 @@
 // one planned run as a worker executes it: a model id and seed (+ the grid search's hyperparameters)
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import { trainStats } from '../data/mnist.js';
 import { generatePairSets, randomSplitPairs, standardise } from '../data/pairs.js';
 import type { MnistDataset } from '../data/types.js';
@@ -9,6 +10,7 @@ import { Rng } from '../tensor/random.js';
 import { trainRun, type RunOptions } from '../train/run.js';
 import { runCheckpointMeta, saveCheckpoint } from '../artifacts/checkpoint.js';
 import type { EpochMetrics, RunRecord } from '../train/types.js';
+import { ensureDir } from './files.js';
 import { comboHyper, gridReport } from './grid.js';
 import type { ModelVariant } from './types.js';
 
@@ -71,7 +73,10 @@ export function executeJob(job: RunJob, data: MnistDataset, onEpoch?: (m: EpochM
   if (job.checkpoint !== undefined) {
     const path = job.checkpoint;
     const spec = opts.model as ModelSpec;
-    opts.onFinished = (net, record) => { saveCheckpoint(path, net, runCheckpointMeta(record, spec)); };
+    opts.onFinished = (net, record) => {
+      ensureDir(dirname(path));
+      saveCheckpoint(path, net, runCheckpointMeta(record, spec));
+    };
   }
   const host = hostname();
   if (job.grid === undefined) return { ...trainRun(opts), host };

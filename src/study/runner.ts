@@ -6,11 +6,12 @@ import { accessSync, appendFileSync, constants, existsSync, readFileSync, rename
 import { availableParallelism, cpus, release, platform, arch } from 'node:os';
 import { join, resolve } from 'node:path';
 import { backendReason } from '../backend/select.js';
-import { loadMnist, toShared } from '../data/mnist.js';
+import { loadMnist, resolveMnistDir, toShared } from '../data/mnist.js';
+import type { MnistDataset } from '../data/types.js';
 import { PairbenchError } from '../errors.js';
-import { ensureDir, readMetaIfPresent, readRunsFile, REJECTED_FILE, rejectedText, RUNS_FILE, STUDY_FILE, writeFileAtomic, type RejectedLine } from './files.js';
+import { ensureDir, readMetaIfPresent, readRunsFile, REJECTED_FILE, rejectedText, RUNS_FILE, STUDY_FILE, writeFileAtomic, type RejectedLine, type RunsFile } from './files.js';
 import { jobEpochs, runKey, type RunJob, type StudyRecord } from './job.js';
-import { holdStudyLock } from './lock.js';
+import { holdStudyLock, releaseStudyLock } from './lock.js';
 import { runPool, type PoolCallbacks, type PoolHandle } from './pool.js';
 import type { SharedMnistDescriptor } from '../data/mnist.js';
 import { makeProgress, type Progress } from './progress.js';
@@ -122,8 +123,10 @@ export interface StudyRequest {
   interactive?: boolean; // a person at a terminal (default: stdin and stdout are TTYs)
 }
 
-// runPool's shape: trains the jobs, hands each record to cb.onDone on this thread
-export type RunExecutor = (jobs: readonly RunJob[], workers: number, mnist: SharedMnistDescriptor, cb: PoolCallbacks) => PoolHandle;
+// runPool's shape: trains the jobs, hands each record to cb.onDone on this thread (mnist: loaded when called)
+export type RunExecutor = (jobs: readonly RunJob[], workers: number, mnist: () => SharedMnistDescriptor, cb: PoolCallbacks) => PoolHandle;
+
+const localExecutor: RunExecutor = (jobs, workers, mnist, cb) => runPool(jobs, workers, mnist(), cb);
 
 export interface StageResult {
   dir: string;
@@ -146,14 +149,15 @@ function moveRejected(dir: string, file: string, rejected: readonly RejectedLine
   return aside;
 }
 
-// repairs a torn tail of runs.jsonl (a kill mid-append) and returns the finished records
-export function repairRuns(dir: string, log: (s: string) => void, file = RUNS_FILE): StudyRecord[] {
+// repairs what a read of runs.jsonl (or a shard's file) found: damaged lines moved aside, a torn
+// tail (a kill mid-append) cut, a missing last newline added
+function repairRunsFile(dir: string, file: string, read: RunsFile, log: (s: string) => void): void {
   const path = join(dir, file);
-  let rf = readRunsFile(dir, file);
+  let rf = read;
   if (rf.rejected.length > 0) {
     const aside = moveRejected(dir, file, rf.rejected);
     log(`moved ${rf.rejected.length} unreadable line${rf.rejected.length === 1 ? '' : 's'} of ${path} to ${aside}: ${rejectedText(rf.rejected)}; ${rf.rejected.length === 1 ? 'its run' : 'their runs'} will be trained again`);
-    rf = readRunsFile(dir, file);
+    rf = readRunsFile(dir, file); // the file was rewritten: the torn tail's offset moved
   }
   if (rf.tornLastLine) {
     truncateSync(path, rf.validBytes);
@@ -161,7 +165,30 @@ export function repairRuns(dir: string, log: (s: string) => void, file = RUNS_FI
   } else if (rf.needsNewline) {
     appendFileSync(path, '\n');
   }
+}
+
+// repairs a torn tail of runs.jsonl (a kill mid-append) and returns the finished records
+export function repairRuns(dir: string, log: (s: string) => void, file = RUNS_FILE): StudyRecord[] {
+  const rf = readRunsFile(dir, file);
+  repairRunsFile(dir, file, rf, log);
   return rf.runs as StudyRecord[];
+}
+
+// the finished runs a stage can skip: runs.jsonl and, for a shard, its own file (read as they are)
+interface FinishedRuns {
+  records: StudyRecord[];
+  files: { file: string; read: RunsFile }[];
+}
+
+export function readFinishedRuns(dir: string, runsFile?: string): FinishedRuns {
+  const files = [RUNS_FILE, ...(runsFile !== undefined && runsFile !== RUNS_FILE ? [runsFile] : [])].map((file) => ({ file, read: readRunsFile(dir, file) }));
+  return { records: files.flatMap((f) => f.read.runs as StudyRecord[]), files };
+}
+
+// the planned runs that have no finished record: what a stage trains, and what its plan counts
+export function unfinishedJobs(jobs: readonly RunJob[], finished: readonly StudyRecord[]): RunJob[] {
+  const have = new Set(finished.map((r) => runKey(r)));
+  return jobs.filter((j) => !have.has(runKey(j)));
 }
 
 function mergePlanned(a: readonly PlannedRun[], b: readonly PlannedRun[]): PlannedRun[] {
@@ -174,33 +201,54 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   const log = req.log ?? ((s: string) => process.stdout.write(s + '\n'));
   const state = checkStudyDir(req.dir, req.kind, req.config, req.force);
   const dir = state.dir;
-  // the data first: a bad MNIST directory fails before anything is written
-  const ds = loadMnist(req.mnistDir !== undefined ? { dir: req.mnistDir } : {});
+  // the data first: a bad MNIST directory fails before anything is written. Runs trained elsewhere
+  // (--queue) need it here only to measure a model's cost for the estimate.
+  const mnistOpts = req.mnistDir !== undefined ? { dir: req.mnistDir } : {};
+  let ds: MnistDataset | null = req.executor === undefined ? loadMnist(mnistOpts) : null;
+  const data = (): MnistDataset => (ds ??= loadMnist(mnistOpts));
+  const mnistDir = ds?.dir ?? resolveMnistDir(mnistOpts).dir;
   const planned = req.jobs.map(plannedRun);
+  const lockName = req.runsFile === undefined ? '' : req.runsFile.replace(/\.jsonl$/, '');
+
+  // an existing study is locked before its runs are read: the plan counts what is really left
+  // (a shard's own file included), and no other process appends meanwhile
+  if (state.existing !== null) await holdStudyLock(dir, lockName);
+  else if (!req.force && req.runsFile !== undefined && existsSync(join(dir, req.runsFile))) {
+    throw new PairbenchError('study_conflict', `${dir} holds a ${req.runsFile} but no ${STUDY_FILE}: not a study this command can resume; use another --out, or --force to replace it`, { path: dir });
+  }
+  const finished = state.existing !== null ? readFinishedRuns(dir, req.runsFile) : { records: [], files: [] };
+  const records = finished.records;
+  const mine = req.only === undefined ? req.jobs : req.jobs.filter(req.only);
+  const todo = unfinishedJobs(mine, records);
+  const skipped = mine.length - todo.length;
 
   // the plan and its estimate, before anything is written: a day-long job asks for --yes first
-  const before = state.existing !== null ? (readRunsFile(dir).runs as StudyRecord[]) : [];
-  const finishedBefore = new Set(before.map((r) => runKey(r)));
-  const toTrain = req.jobs.filter((j) => !finishedBefore.has(runKey(j)) && (req.only?.(j) ?? true));
-  const estimate = estimatePlan([...toTrain, ...(req.laterJobs ?? [])], req.config.workers, () => ds, before);
-  if (toTrain.length > 0) log(planText(estimate, req.config.workers, req.laterJobs?.length ? 'plan (this stage and the next)' : 'plan'));
-  checkConfirmed(estimate, { yes: req.yes === true, interactive: req.interactive ?? (process.stdin.isTTY === true && process.stdout.isTTY === true) });
+  const estimate = estimatePlan([...todo, ...(req.laterJobs ?? [])], req.config.workers, data, records);
+  if (todo.length > 0) log(planText(estimate, req.config.workers, req.laterJobs?.length ? 'plan (this stage and the next)' : 'plan'));
+  try {
+    checkConfirmed(estimate, { yes: req.yes === true, interactive: req.interactive ?? (process.stdin.isTTY === true && process.stdout.isTTY === true) });
+  } catch (e) {
+    await releaseStudyLock(dir, lockName);
+    throw e;
+  }
 
   try {
     ensureDir(dir);
   } catch (e) {
     throw ioError('cannot create study directory', dir, e);
   }
-  await holdStudyLock(dir, req.runsFile === undefined ? '' : req.runsFile.replace(/\.jsonl$/, ''));
+  await holdStudyLock(dir, lockName);
   let meta: StudyMeta;
   if (state.existing === null) {
-    const runsPath = join(dir, RUNS_FILE);
-    if (existsSync(runsPath)) {
+    // --force over another study: its runs files are kept aside, not counted
+    for (const file of [RUNS_FILE, ...(req.runsFile !== undefined ? [req.runsFile] : [])]) {
+      const runsPath = join(dir, file);
+      if (!existsSync(runsPath)) continue;
       const kept = `${runsPath}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       renameSync(runsPath, kept);
       log(`--force: the previous study's runs were moved to ${kept}`);
     }
-    const config: StudyConfig = { ...req.config, mnistDir: ds.dir };
+    const config: StudyConfig = { ...req.config, mnistDir };
     meta = { name: req.name ?? (dir.split(/[\\/]/).pop() || 'study'), kind: req.kind, config, runs: planned, environment: environment() };
     writeFileAtomic(join(dir, STUDY_FILE), JSON.stringify(meta, null, 2) + '\n');
   } else {
@@ -216,12 +264,8 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
       writeFileAtomic(join(dir, STUDY_FILE), JSON.stringify(meta, null, 2) + '\n');
     }
   }
+  for (const f of finished.files) repairRunsFile(dir, f.file, f.read, log);
 
-  const records = req.runsFile === undefined ? repairRuns(dir, log) : [...repairRuns(dir, log), ...repairRuns(dir, log, req.runsFile)];
-  const have = new Set(records.map((r) => runKey(r)));
-  const mine = req.only === undefined ? req.jobs : req.jobs.filter(req.only);
-  const todo = mine.filter((j) => !have.has(runKey(j)));
-  const skipped = mine.length - todo.length;
   if (todo.length === 0) return { dir, meta, records, stopped: false, trainedNow: 0, skipped };
   if (skipped > 0) log(`resuming ${dir}: ${skipped} of ${mine.length} run${mine.length === 1 ? '' : 's'} already finished, ${todo.length} to go`);
 
@@ -233,7 +277,7 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   const epochsOf = new Map<RunJob, number>(todo.map((j) => [j, jobEpochs(j)]));
   let trained = 0;
   progress.begin(todo.map((job) => ({ job, epochs: epochsOf.get(job) ?? 1 })), skipped, workers, estimate.costs);
-  const handle = (req.executor ?? runPool)(todo, workers, toShared(ds), {
+  const handle = (req.executor ?? localExecutor)(todo, workers, () => toShared(data()), {
     onStart: (job, w) => progress.runStart(job, epochsOf.get(job) ?? 1, w),
     onEpoch: (job, e, acc, w) => progress.epoch(job, e, acc, w),
     onDone: (job, record, w) => {

@@ -48,7 +48,11 @@ export function makeOptimizer(recipe: Recipe, params: Tensor[]): Optimizer {
 
 // the recipe's schedule over a phase of `steps` optimizer steps, or null
 function makeScheduler(recipe: Recipe, opt: Optimizer, steps: number): LrScheduler | null {
-  return recipe.schedule === undefined ? null : new LrScheduler(opt, makeSchedule(recipe.schedule, recipe.optimizer.lr, steps));
+  if (recipe.schedule === undefined) return null;
+  if (recipe.schedule.kind === 'one-cycle' && steps < 2) {
+    throw new PairbenchError('bad_argument', `one-cycle schedule: this run has ${steps} optimizer step (epochs x batches per epoch), it needs at least 2: give more --epochs or --train-pairs`, { field: 'epochs', value: steps });
+  }
+  return new LrScheduler(opt, makeSchedule(recipe.schedule, recipe.optimizer.lr, steps));
 }
 
 function argmaxRow(t: Tensor, row: number): number {
@@ -86,38 +90,48 @@ export function pairStep(net: PairNetwork, opt: Optimizer, recipe: Recipe, b: Pa
 
 interface Evaluation { accuracy: number; digitAccuracy: number | null; pairCounts: number[][]; errorCounts: number[][]; predictedOnes: number }
 
-export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean): Evaluation {
+// the network's outputs on n pairs (input n x 2 x 14 x 14, standardised), EVAL_CHUNK pairs per forward, in
+// eval mode without gradients; each chunk's activations go back to the pool once visit returns (keep no tensor)
+export function inferChunks(net: PairNetwork, input: Float32Array, n: number, visit: (o: PairOutputs, start: number, count: number) => void): void {
   const wasTraining = net.training;
   net.eval();
+  try {
+    noGrad(() => {
+      for (let s = 0; s < n; s += EVAL_CHUNK) {
+        const e = Math.min(n, s + EVAL_CHUNK);
+        const x = new Tensor(input.subarray(s * 392, e * 392), [e - s, 2, 14, 14]);
+        withBufferScope(() => visit(net.forwardPair(x), s, e - s));
+      }
+    });
+  } finally {
+    net.train(wasTraining);
+  }
+}
+
+export function evaluate(net: PairNetwork, set: PairSet, compareInCode: boolean): Evaluation {
   const pairCounts = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   const errorCounts = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   let correct = 0;
   let predictedOnes = 0;
   let digitCorrect = 0;
   let hasDigits = false;
-  noGrad(() => {
-    for (let s = 0; s < set.n; s += EVAL_CHUNK) {
-      const e = Math.min(set.n, s + EVAL_CHUNK);
-      const x = new Tensor(set.input.subarray(s * 392, e * 392), [e - s, 2, 14, 14]);
-      // the chunk's activations go back to the pool for the next chunk (nothing keeps them)
-      const { pred, digits } = withBufferScope(() => predictPairs(net.forwardPair(x), compareInCode));
-      for (let i = 0; i < e - s; i++) {
-        const p = s + i;
-        const c0 = set.classes[2 * p]!;
-        const c1 = set.classes[2 * p + 1]!;
-        pairCounts[c0]![c1]! += 1;
-        predictedOnes += pred[i]!;
-        if (pred[i] === set.target[p]) correct++;
-        else errorCounts[c0]![c1]! += 1;
-        if (digits !== null) {
-          hasDigits = true;
-          if (digits[2 * i] === c0) digitCorrect++;
-          if (digits[2 * i + 1] === c1) digitCorrect++;
-        }
+  inferChunks(net, set.input, set.n, (o, s, count) => {
+    const { pred, digits } = predictPairs(o, compareInCode);
+    for (let i = 0; i < count; i++) {
+      const p = s + i;
+      const c0 = set.classes[2 * p]!;
+      const c1 = set.classes[2 * p + 1]!;
+      pairCounts[c0]![c1]! += 1;
+      predictedOnes += pred[i]!;
+      if (pred[i] === set.target[p]) correct++;
+      else errorCounts[c0]![c1]! += 1;
+      if (digits !== null) {
+        hasDigits = true;
+        if (digits[2 * i] === c0) digitCorrect++;
+        if (digits[2 * i + 1] === c1) digitCorrect++;
       }
     }
   });
-  net.train(wasTraining);
   return { accuracy: correct / set.n, digitAccuracy: hasDigits ? digitCorrect / (2 * set.n) : null, pairCounts, errorCounts, predictedOnes };
 }
 

@@ -73,6 +73,7 @@ test('evaluate: accuracy, digit accuracy and error counts on fresh test pairs; s
   assert.equal(h.status, 0, h.stderr);
   assert.match(h.stdout, new RegExp(`300 fresh test pairs .*: accuracy ${(o.accuracy * 100).toFixed(2)}%, digit accuracy`));
   assert.match(h.stdout, /misclassified pairs by \(first digit: rows, second digit: columns\)/);
+  assert.match(h.stdout, /^lenet-transfer\/auxiliary-loss: seed \d+, round 0, 1 epoch; test accuracy when saved/);
 });
 
 test('predict: a PNG pair and the same pair as idx give the same answer; --json has the documented shape', () => {
@@ -106,6 +107,7 @@ test('predict, evaluate and export refuse bad input with one line', () => {
   const png = drawing('one.png', 2);
   failsWithOneLine(['predict', checkpoint, join(dir, 'notes.txt'), png], /notes\.txt: not a PNG image \(no PNG signature\) \[bad_input\]$/);
   failsWithOneLine(['predict', checkpoint, png], /one\.png: one PNG is half a pair/);
+  failsWithOneLine(['predict', checkpoint, png, join(dir, 'pairs.idx')], /pairs\.idx: an idx file, not a PNG image: two inputs are the two images of one pair; an idx file of pairs goes alone/);
   failsWithOneLine(['predict', checkpoint, join(dir, 'notes.txt')], /idx file .*notes\.txt: no idx magic number .*\[bad_idx_file\]$/);
   const wrongDims = join(dir, 'wrong.idx');
   writeFileSync(wrongDims, Buffer.concat([Buffer.from([0, 0, 8, 4, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0, 28, 0, 0, 0, 28]), Buffer.alloc(3 * 784)]));
@@ -116,6 +118,17 @@ test('predict, evaluate and export refuse bad input with one line', () => {
   writeFileSync(cut, readFileSync(checkpoint).subarray(0, 5000));
   failsWithOneLine(['export', cut, '--onnx', join(dir, 'x.onnx')], /cut\.safetensors: .*truncated/);
   assert.ok(!existsSync(join(dir, 'x.onnx')));
+  // where the output cannot go: said in words, not as an errno
+  failsWithOneLine(['export', checkpoint, '--onnx', join(dir, 'no-such-dir', 'x.onnx')], /cannot write .*no-such-dir\/x\.onnx: the directory it goes in does not exist \[io_error\]$/);
+  failsWithOneLine(['export', checkpoint, '--onnx', dir], /cannot write .*: it is a directory \[io_error\]$/);
+});
+
+test('train --save: a directory; a file name or a file there is refused before anything is trained or printed', () => {
+  failsWithOneLine(['train', 'lenet-transfer/baseline', '--save', join(dir, 'model.safetensors'), ...SMALL], /--save .*model\.safetensors: a directory, not a file name .*\[bad_argument\]$/);
+  assert.ok(!existsSync(join(dir, 'model.safetensors')));
+  writeFileSync(join(dir, 'plain'), 'x');
+  failsWithOneLine(['train', 'lenet-transfer/baseline', '--save', join(dir, 'plain'), ...SMALL], /cannot create checkpoint directory .*plain: it is a file \[io_error\]$/);
+  failsWithOneLine(['train', 'lenet-transfer/baseline', '--save', join(dir, 'plain', 'sub'), ...SMALL], /cannot create checkpoint directory .*plain\/sub: a parent is not a directory \[io_error\]$/);
 });
 
 let ort: typeof import('onnxruntime-node') | null = null;

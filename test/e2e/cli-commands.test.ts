@@ -1,7 +1,7 @@
 // the CLI commands the other tests do not run: reproduce all (tiny), report (and --screenshot), start
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { modelsOfReport, REPORTS } from '../../src/models/registry.js';
@@ -34,6 +34,17 @@ test('reproduce all: one study per report, each with its models, protocol and pu
     assert.equal(readLines(dir).length, modelsOfReport(report).length, `${report}: one run per model`);
     for (const f of ['summary.json', 'summary.md', 'index.html']) assert.ok(existsSync(join(dir, f)), `${report}/${f}`);
   }
+});
+
+test('reproduce all --shard, resumed: the plan up front counts each shard\'s own finished runs', () => {
+  const base = join(tmp('repro-shard'), 'out');
+  cpSync(reproduceAll(), base, { recursive: true });
+  for (const report of REPORTS) renameSync(join(base, report, 'runs.jsonl'), join(base, report, 'runs.shard-1-of-1.jsonl'));
+  const r = cli(['reproduce', 'all', ...TINY, '--out', base, '--shard', '1/1']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^all 5 reports: 0 runs to train/m);
+  assert.doesNotMatch(r.stdout, /^plan:/m);
+  assert.equal((r.stdout.match(/runs finished; once every shard has: pairbench merge/g) ?? []).length, REPORTS.length);
 });
 
 test('report: rewrites the summaries and the page from runs.jsonl; a directory without a study is one clear line', () => {

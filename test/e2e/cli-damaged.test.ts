@@ -35,3 +35,11 @@ test('damaged middle lines: report skips and names them; resume moves them aside
   const before = original.slice(0, 4).map((l) => untimed(JSON.parse(l)));
   assert.deepEqual(new Set(after.map((r) => JSON.stringify(untimed(r)))), new Set(before.map((r) => JSON.stringify(r))));
 });
+
+test('a study.json that is not JSON: the parser\'s whole message on the one line (it quotes the file, newline included)', () => {
+  const dir = tmp('bad-meta');
+  writeFileSync(join(dir, 'study.json'), 'nope\n');
+  const r = cli(['report', dir]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^pairbench: .*study\.json is not valid JSON: Unexpected token .*"nope ?" is not valid JSON \[bad_config\]\n$/);
+});

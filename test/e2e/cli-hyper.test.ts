@@ -15,6 +15,9 @@ test('train --set: unknown or ill-typed keys are one line naming them; a good on
   const ok = cli(['train', 'lenet-transfer/cnn', '--set', 'lr=0.01', '--set', 'optimizer=sgd', '--json', ...SMALL]);
   assert.equal(ok.status, 0, ok.stderr);
   assert.deepEqual(JSON.parse(ok.stdout).set, { lr: 0.01, optimizer: 'sgd' });
+  const adamw = cli(['train', 'lenet-transfer/baseline', '--set', 'optimizer=adamw', '--set', 'weightDecay=0.01', ...SMALL]);
+  assert.equal(adamw.status, 0, adamw.stderr);
+  assert.match(adamw.stdout, /AdamW lr 0\.001 weight decay 0\.01/);
 });
 
 test('a study config\'s variant: its own name in runs, summary and page; recorded in study.json; a bad set fails first', () => {

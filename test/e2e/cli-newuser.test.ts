@@ -11,6 +11,21 @@ import { loadMnist } from '../../src/data/mnist.js';
 import { screenshotPath } from '../../src/report/screenshot.js';
 import { cli, readLines, SMALL, tmp } from './cli-helpers.js';
 
+test('every command\'s --help: an option\'s default said once', () => {
+  for (const c of ['', 'models', 'train', 'study', 'start', 'reproduce', 'grid', 'worker', 'merge', 'report', 'evaluate', 'predict', 'export']) {
+    const r = cli([...(c === '' ? [] : [c]), '--help']);
+    assert.equal(r.status, 0, `${c} --help: ${r.stderr}`);
+    const text = r.stdout.replace(/\s+/g, ' ');
+    assert.doesNotMatch(text, /\(default[^)]*\) \(default: /, `${c} --help`);
+  }
+});
+
+test('a one-cycle recipe on too few pairs for 2 optimizer steps: one line saying what to give more of', () => {
+  const r = cli(['train', 'pairbench/digits', '--epochs', '1', '--train-pairs', '64', '--test-pairs', '50']);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, 'pairbench: one-cycle schedule: this run has 1 optimizer step (epochs x batches per epoch), it needs at least 2: give more --epochs or --train-pairs [bad_argument]\n');
+});
+
 test('a mistyped command gets a suggestion on its one line', () => {
   const r = cli(['trian', 'lenet-transfer/cnn']);
   assert.equal(r.status, 2);
@@ -24,6 +39,8 @@ test('models <id> describes that model (recipe, batch norm note)', () => {
   assert.match(r.stdout, /training: Adam lr 0\.001, batch 100, 60 epochs, 100 rounds/);
   assert.match(r.stdout, /batch norm: an incomplete last batch of one sample is dropped/);
   assert.doesNotMatch(r.stdout, /pillonel2020\/model3/);
+  // the choices of an enum hyperparameter, so that --set optimizer=... can be written without the docs
+  assert.match(r.stdout.replace(/\s+/g, ' '), /hyperparameters \(train --set key=value, .*\): optimizer adam \(adam\|adamw\|sgd\), lr 0\.001, momentum \(with sgd\)/);
   assert.equal(cli(['models', 'lenet-transfer/nope']).status, 1);
   for (const line of cli(['models']).stdout.split('\n')) assert.ok([...line].length <= 100, line);
   const described = cli(['models', '--describe']).stdout;
@@ -50,6 +67,9 @@ test('the screenshot name: .png added to a bare name, a directory refused in one
   const r = cli(['report', dir, '--screenshot', dir]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^pairbench: --screenshot .* is a directory: give a file name.*\[bad_argument\]\n$/);
+  const h = cli(['report', dir, '--screenshot-height', '100']);
+  assert.equal(h.status, 1);
+  assert.equal(h.stderr, 'pairbench: --screenshot-height clips a screenshot: give --screenshot <png> too [bad_argument]\n');
 });
 
 test('train: rounds numbered from 0 as in a study; the real pair counts; 1 epoch', () => {

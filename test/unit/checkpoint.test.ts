@@ -14,7 +14,7 @@ import type { PairNetwork } from '../../src/models/types.js';
 import { Rng } from '../../src/tensor/random.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { trainRun } from '../../src/train/run.js';
+import { evaluate, trainRun } from '../../src/train/run.js';
 import type { RunRecord } from '../../src/train/types.js';
 import { throwsOneLine } from '../helpers/errors.js';
 
@@ -71,6 +71,25 @@ for (const id of ['pillonel2020/model4', 'lenet-transfer/cnn']) {
     for (const x of p) assert.ok(x.probability >= 0 && x.probability <= 1);
   });
 }
+
+test('predictRaw over several evaluation chunks: each pair as on its own, and the same predictions as evaluate', () => {
+  const file = join(dir, 'chunks.safetensors');
+  trainAndSave('pillonel2020/model4', file);
+  const ck = loadCheckpoint(file);
+  const many = samplePairs(450, new Rng(5), ds.test, 'test');
+  const all = predictRaw(ck, many.input);
+  assert.equal(all.length, 450);
+  for (const i of [0, 1, 199, 200, 201, 399, 400, 449]) {
+    const [one] = predictRaw(ck, many.input.subarray(i * 392, (i + 1) * 392));
+    assert.equal(all[i]!.lessOrEqual, one!.lessOrEqual, `pair ${i}`);
+    assert.ok(Math.abs(all[i]!.probability - one!.probability) < 1e-6, `pair ${i}: ${all[i]!.probability} alone ${one!.probability}`);
+  }
+  const s = ck.meta.standardisation;
+  const e = evaluate(ck.network, standardise(many, { mean: s.mean, std: s.std, pixels: 0, source: 'test' }), ck.meta.recipe.compareInCode);
+  assert.equal(all.filter((p, i) => (p.lessOrEqual ? 1 : 0) === many.target[i]).length, Math.round(e.accuracy * 450));
+  assert.equal(all.filter((p) => p.lessOrEqual).length, e.predictedOnes);
+  assert.equal(ck.network.training, false, 'still in eval mode');
+});
 
 test('bad checkpoints: truncated, wrong shape, unknown model id, another safetensors file: one-line errors', () => {
   const file = join(dir, 'good.safetensors');

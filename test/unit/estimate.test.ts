@@ -10,6 +10,7 @@ import type { RunJob, StudyRecord } from '../../src/study/job.js';
 import { studyJobs } from '../../src/study/plan.js';
 import { makeProgress } from '../../src/study/progress.js';
 import { runStage } from '../../src/study/runner.js';
+import { withCheckpoints } from '../../src/cli/save.js';
 import type { StudyConfig } from '../../src/study/types.js';
 import { tempDirUntilExit } from '../helpers/tmp.js';
 
@@ -57,6 +58,12 @@ test('over an hour: refused on a terminal without --yes; scripts, pipes and --ye
   checkConfirmed({ ...e, seconds: 3000 }, { yes: false, interactive: true });
 });
 
+test('a plan of 250,000 runs is estimated (no argument spread over every run)', () => {
+  const e = estimatePlan(studyJobs(config({ models: ['lenet-transfer/cnn'], rounds: 250_000, epochs: 1 })), 2, noData);
+  assert.equal(e.runs, 250_000);
+  assert.ok(e.seconds !== null && e.seconds > 0, String(e.seconds));
+});
+
 test('a day-long study on a terminal stops before it writes anything', async () => {
   const dir = join(tempDirUntilExit('big'), 'out');
   const c = config({ rounds: 100, epochs: 100 });
@@ -66,6 +73,18 @@ test('a day-long study on a terminal stops before it writes anything', async () 
     (x: unknown) => x instanceof PairbenchError && x.code === 'needs_confirmation',
   );
   assert.match(lines.join('\n'), /plan: 200 runs to train, 20,000 epochs in all; estimated 7 h 38 min on 2 workers/);
+  assert.equal(existsSync(dir), false);
+});
+
+test('a day-long study --save on a terminal: refused with nothing written (the checkpoint directory comes with the first run)', async () => {
+  const dir = join(tempDirUntilExit('big-save'), 'out');
+  const c = config({ rounds: 100, epochs: 100 });
+  const jobs = withCheckpoints(dir, studyJobs(c), () => {});
+  assert.ok(jobs.every((j) => j.checkpoint?.startsWith(join(dir, 'checkpoints'))));
+  await assert.rejects(
+    runStage({ dir, kind: 'study', config: c, jobs, force: false, interactive: true, log: () => {}, progress: makeProgress({ quiet: true }) }),
+    (x: unknown) => x instanceof PairbenchError && x.code === 'needs_confirmation',
+  );
   assert.equal(existsSync(dir), false);
 });
 

@@ -15,6 +15,8 @@ import { reproducePlan } from '../../src/study/reproduce.js';
 import { runSeed } from '../../src/study/seeds.js';
 import type { StudyConfig } from '../../src/study/types.js';
 import { Rng } from '../../src/tensor/random.js';
+import { AdamW } from '../../src/optim/index.js';
+import { makeOptimizer } from '../../src/train/run.js';
 
 const throwsNaming = (f: () => unknown, re: RegExp): void => {
   assert.throws(f, (e: unknown) => {
@@ -92,6 +94,26 @@ test('unknown and ill-typed hyperparameters are named in one line', () => {
   throwsNaming(() => parseAssignments(cnn.id, cnn.hyperSpace, ['nope=1']), /no hyperparameter 'nope'/);
   throwsNaming(() => parseAssignments(cnn.id, cnn.hyperSpace, ['lr']), /expected key=value/);
   throwsNaming(() => parseAssignments(cnn.id, cnn.hyperSpace, ['epochs=1.5']), /epochs/);
+});
+
+test('optimizer adamw: allowed, weightDecay decoupled; a switch that would change the decay\'s meaning asks for it', () => {
+  const cnn = getModel('lenet-transfer/cnn');
+  assert.deepEqual(parseAssignments(cnn.id, cnn.hyperSpace, ['optimizer=adamw', 'weightDecay=0.01']), { optimizer: 'adamw', weightDecay: 0.01 });
+  const w = cnn.variant({ optimizer: 'adamw', weightDecay: 0.01 });
+  assert.deepEqual(w.recipe.optimizer, { kind: 'adamw', lr: 0.001, weightDecay: 0.01 });
+  assert.equal(w.hyper['optimizer'], 'adamw');
+  const opt = makeOptimizer(w.recipe, w.build({ init: new Rng(0), dropout: new Rng(1) }).parameters());
+  assert.ok(opt instanceof AdamW && (opt as AdamW).weightDecay === 0.01, 'trains with AdamW at the decay set');
+  // the recipe has no decay: adamw without weightDecay decays by 0 (not PyTorch's default 1e-2)
+  assert.deepEqual(cnn.variant({ optimizer: 'adamw' }).recipe.optimizer, { kind: 'adamw', lr: 0.001, weightDecay: 0 });
+  throwsNaming(() => cnn.variant({ optimizer: 'adamw', momentum: 0.9 }), /momentum applies to optimizer sgd only \(this variant uses adamw\)/);
+  // pairbench's AdamW recipe (decoupled 5e-4): keeps it across lr changes; to adam or sgd only with weightDecay set
+  const pb = getModel('pairbench/digits');
+  assert.deepEqual(pb.variant({ lr: 0.001 }).recipe.optimizer, { kind: 'adamw', lr: 0.001, weightDecay: 5e-4 });
+  throwsNaming(() => pb.variant({ optimizer: 'adam' }), /pairbench\/digits: optimizer adam reads weightDecay as L2 on the gradient, the recipe's weightDecay 0.0005 is decoupled decay for adamw: set weightDecay too/);
+  assert.deepEqual(pb.variant({ optimizer: 'adam', weightDecay: 0 }).recipe.optimizer, { kind: 'adam', lr: 0.004 });
+  assert.deepEqual(pb.variant({ optimizer: 'sgd', weightDecay: 1e-4 }).recipe.optimizer, { kind: 'sgd', lr: 0.004, momentum: 0, weightDecay: 1e-4 });
+  throwsNaming(() => parseAssignments(pb.id, pb.hyperSpace, ['optimizer=rmsprop']), /optimizer = "rmsprop"/);
 });
 
 test('a study config\'s variants: own names, own seeds, recorded, validated', () => {

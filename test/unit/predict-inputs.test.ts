@@ -69,6 +69,18 @@ test('idx pairs: N x 2 x 28 x 28 is pooled, N x 2 x 14 x 14 is taken as pooled; 
   for (let i = 0; i < pooled.length; i++) assert.ok(Math.abs(b.pairs[i]! - pooled[i]!) <= 0.5);
 });
 
+test('a photo-sized drawing (3000 x 2000) is read like a small one', () => {
+  const w = 3000, h = 2000;
+  const grey = new Float64Array(w * h).fill(255);
+  for (let y = 500; y < 1500; y++) for (let x = 1400; x < 1600; x++) grey[y * w + x] = 0; // a dark bar: a '1'
+  const img = toMnist28(grey, w, h, 'photo.png');
+  let m = 0, cx = 0, cy = 0, rows = 0;
+  for (let i = 0; i < 784; i++) { m += img[i]!; cx += img[i]! * (i % 28); cy += img[i]! * Math.floor(i / 28); }
+  for (let y = 0; y < 28; y++) if (img.subarray(y * 28, y * 28 + 28).some((v) => v > 128)) rows++;
+  assert.ok(Math.abs(cx / m - 14) <= 1 && Math.abs(cy / m - 14) <= 1, `centre ${cx / m}, ${cy / m}`);
+  assert.equal(rows, 20, 'the longer side scaled to 20 pixels');
+});
+
 test('bad inputs: not a PNG, a broken PNG, a blank image, wrong idx dims / type / length: one-line errors', () => {
   writeFileSync(join(dir, 'text.png'), 'not an image');
   throwsOneLine(() => pairFromPngs(join(dir, 'text.png'), join(dir, 'text.png')), 'bad_input', /text\.png: not a PNG image/);
@@ -77,6 +89,8 @@ test('bad inputs: not a PNG, a broken PNG, a blank image, wrong idx dims / type 
   throwsOneLine(() => pairFromPngs(join(dir, 'cut.png'), join(dir, 'ok.png')), 'bad_input', /cut\.png: cannot decode the PNG/);
   const blank = png('blank.png', new Uint8Array(40 * 30).fill(255), 40, 30);
   throwsOneLine(() => pairFromPngs(join(dir, 'ok.png'), blank), 'bad_input', /blank\.png: no digit found/);
+  // 28 x 28 (taken as MNIST-shaped) is no exception
+  throwsOneLine(() => pairFromPngs(png('blank28.png', new Uint8Array(784), 28, 28), join(dir, 'ok.png')), 'bad_input', /blank28\.png: no digit found/);
   throwsOneLine(() => pairFromPngs(join(dir, 'ok.png'), join(dir, 'missing.png')), 'io_error', /missing\.png: no such file/);
   // the MNIST images file itself: 3 dims, not pairs
   const images = join(dir, 'images.idx');

@@ -40,6 +40,10 @@ test('config file: zod names unknown keys and bad values', () => {
   throwsCode(() => parseStudyFile({ models: 'lenet-transfer/cnn' }, 'f'), 'bad_config', /models: .*expected array/i);
   throwsCode(() => parseStudyFile({ workers: 1.5 }, 'f'), 'bad_config', /workers: /);
   throwsCode(() => parseStudyFile([], 'f'), 'bad_config', /expected object/i);
+  // a value that fits no alternative: the field inside, or what each alternative expects
+  throwsCode(() => parseStudyFile({ rounds: 'x' }, 'f'), 'bad_config', /^f: rounds: expected number, or expected "recipe" \(got string\)$/);
+  throwsCode(() => parseStudyFile({ models: [3] }, 'f'), 'bad_config', /^f: models\[0\]: expected string, or expected object \(got number\)$/);
+  throwsCode(() => parseStudyFile({ models: [{ id: 'a', set: { lr: [1] } }] }, 'f'), 'bad_config', /^f: models\[0\]\.set\.lr: expected number, or expected boolean, or expected string \(got array\)$/);
   throwsCode(() => checkModelIds(['lenet-transfer/cnn', 'lenet-transfer/cnn']), 'bad_config', /listed twice/);
   throwsCode(() => checkModelIds(['lenet/cnn']), 'unknown_model', /nearest: /);
   throwsCode(() => checkBaseline('x', ['a']), 'bad_config', /baseline 'x' is not one of/);
@@ -59,6 +63,7 @@ test('conflicts: what changes the runs differs; workers and baseline do not', ()
   assert.deepEqual(configDifferences(meta, 'study', cfg({ models: meta.config.models.slice(1) })), [`models ${meta.config.models[0]} there, not here (models can be added, not removed)`]);
   assert.deepEqual(configDifferences(meta, 'reproduce', cfg()), ['kind study there, reproduce here']);
   assert.deepEqual(configDifferences(meta, 'study', cfg({ epochs: null })), ['epochs 2 there, recipe default here']);
+  assert.deepEqual(configDifferences(meta, 'study', cfg({ trainPairs: 100, testPairs: 200 })), ['trainPairs default 1000 there, 100 here', 'testPairs default 1000 there, 200 here']);
   const dir = tempDirUntilExit('plan');
   writeFileSync(join(dir, 'study.json'), JSON.stringify(meta));
   throwsCode(() => checkStudyDir(dir, 'study', cfg({ rounds: 1 }), false), 'study_conflict', /holds a different study \(rounds 3 there, 1 here/);

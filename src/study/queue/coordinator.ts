@@ -35,7 +35,7 @@ export interface QueueStudy {
 }
 
 export function queueExecutor(s: QueueStudy): RunExecutor {
-  return (jobs: readonly RunJob[], _workers: number, _mnist: unknown, cb: PoolCallbacks): PoolHandle => {
+  return (jobs: readonly RunJob[], _workers: number, _mnist: () => unknown, cb: PoolCallbacks): PoolHandle => {
     const t = queueTiming();
     const study = studyQueueId(s.dir, s.kind, s.config);
     const prefix = `${study}|`;
