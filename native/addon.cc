@@ -204,6 +204,13 @@ void run(Ctx& ctx, Call&, const LinearBackwardArgs& a) {
 void run(Ctx& ctx, Call&, const Conv2dArgs& a) { conv2dForward(ctx, a.out, a.x, a.w, a.bias, a.d); }
 void run(Ctx& ctx, Call&, const Conv2dBackwardInputArgs& a) { conv2dBackwardInput(ctx, a.dx, a.dy, a.w, a.d); }
 void run(Ctx& ctx, Call&, const Conv2dBackwardWeightArgs& a) { conv2dBackwardWeight(ctx, a.dw, a.db, a.dy, a.x, a.d); }
+void run(Ctx& ctx, Call& c, const Conv2dReluMaxPoolArgs& a) {
+  if (a.p.n != a.d.n || a.p.c != a.d.o || a.p.h != a.d.oh || a.p.w != a.d.ow)
+    c.fail("the pool dims (" + std::to_string(a.p.n) + "," + std::to_string(a.p.c) + "," + std::to_string(a.p.h) + "," + std::to_string(a.p.w) +
+           ") are not the convolution's output (" + std::to_string(a.d.n) + "," + std::to_string(a.d.o) + "," + std::to_string(a.d.oh) + "," + std::to_string(a.d.ow) + ")");
+  if (a.d.n * a.d.o * a.d.oh * a.d.ow > 2147483647L) c.fail("tensor too large for Int32 argmax");
+  conv2dReluMaxPool(ctx, a.out, a.argmax, a.x, a.w, a.bias, a.d, a.p);
+}
 void run(Ctx&, Call& c, const MaxPool2dArgs& a) {
   if (a.d.n * a.d.c * a.d.h * a.d.w > 2147483647L) c.fail("tensor too large for Int32 argmax");
   maxPool2d(a.out, a.argmax, a.x, a.d);

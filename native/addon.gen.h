@@ -298,6 +298,37 @@ inline Conv2dBackwardWeightArgs readConv2dBackwardWeightArgs(Call& call) {
   return Conv2dBackwardWeightArgs{dw, dwLen, db, dbLen, dy, dyLen, x, xLen, d};
 }
 
+// conv2dReluMaxPool(out, argmax, x, w, bias, d, p): out: (N,O,PH,PW) = maxPool2d(relu(conv2d(x, w, bias))), the (N,O,OH,OW) activation never written out; argmax as maxPool2d's (flat index into that activation); p: the pool over it (p.n = d.n, p.c = d.o, p.h = d.oh, p.w = d.ow)
+struct Conv2dReluMaxPoolArgs {
+  float* out;
+  size_t outLen;
+  int32_t* argmax;
+  size_t argmaxLen;
+  const float* x;
+  size_t xLen;
+  const float* w;
+  size_t wLen;
+  const float* bias;
+  size_t biasLen;
+  ConvDims d;
+  PoolDims p;
+};
+inline Conv2dReluMaxPoolArgs readConv2dReluMaxPoolArgs(Call& call) {
+  const size_t outLen = call.len(0);
+  const size_t argmaxLen = call.len(1);
+  const size_t xLen = call.len(2);
+  const size_t wLen = call.len(3);
+  const size_t biasLen = call.len(4);
+  const ConvDims d = convDims(call, 5);
+  const PoolDims p = poolDims(call, 16);
+  float* const out = call.f32(0, "out", static_cast<size_t>(p.n * p.c * p.oh * p.ow));
+  int32_t* const argmax = call.i32(1, "argmax", static_cast<size_t>(p.n * p.c * p.oh * p.ow));
+  const float* const x = call.f32(2, "x", static_cast<size_t>(d.n * d.c * d.h * d.w));
+  const float* const w = call.f32(3, "w", static_cast<size_t>(d.o * d.c * d.kh * d.kw));
+  const float* const bias = call.f32Opt(4, "bias", static_cast<size_t>(d.o));
+  return Conv2dReluMaxPoolArgs{out, outLen, argmax, argmaxLen, x, xLen, w, wLen, bias, biasLen, d, p};
+}
+
 // maxPool2d(out, argmax, x, d): out: (N,C,OH,OW); argmax: (N,C,OH,OW) flat index into x of each window's first maximum (row-major)
 struct MaxPool2dArgs {
   float* out;
@@ -872,6 +903,7 @@ inline SgdStepArgs readSgdStepArgs(Call& call) {
   X(conv2d, Conv2d, 15) \
   X(conv2dBackwardInput, Conv2dBackwardInput, 14) \
   X(conv2dBackwardWeight, Conv2dBackwardWeight, 15) \
+  X(conv2dReluMaxPool, Conv2dReluMaxPool, 24) \
   X(maxPool2d, MaxPool2d, 11) \
   X(maxPool2dBackward, MaxPool2dBackward, 11) \
   X(avgPool2d, AvgPool2d, 10) \

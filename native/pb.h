@@ -49,6 +49,7 @@ struct Ctx {
   Ukr ukr = nullptr;
   UkrRows ukrRows = nullptr;
   Arena packA, packB, tmpC, aux;
+  Arena act;  // conv2dReluMaxPool's activation (the convolution itself uses the others)
 };
 
 // the fastest path the CPU has, capped by allowAvx2 (false: scalar) and allowAvx512 (false: at most AVX2)
@@ -80,6 +81,8 @@ struct PoolDims { long n, c, h, w, k, stride, oh, ow; };
 void conv2dForward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d);
 void conv2dBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d);
 void conv2dBackwardWeight(Ctx& ctx, float* dw, float* db, const float* dy, const float* x, const ConvDims& d);
+// maxPool2d(relu(conv2d)) with p the pool over the activation (p.n = d.n, p.c = d.o, p.h = d.oh, p.w = d.ow)
+void conv2dReluMaxPool(Ctx& ctx, float* out, int32_t* argmax, const float* x, const float* w, const float* bias, const ConvDims& d, const PoolDims& p);
 
 // peak measurement: runs `iters` iterations of 12 independent FMAs (8-wide, 16-wide with avx512), returns flops done
 double fmaPeakLoop(long iters, bool avx2, bool avx512 = false);

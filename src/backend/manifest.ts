@@ -58,7 +58,7 @@ const bool = <N extends string>(name: N) => ({ kind: 'bool', name }) as const;
 const opt = { nullable: true } as const;
 
 const CONV_X = 'd.n * d.c * d.h * d.w', CONV_Y = 'd.n * d.o * d.oh * d.ow', CONV_W = 'd.o * d.c * d.kh * d.kw';
-const POOL_X = 'd.n * d.c * d.h * d.w', POOL_Y = 'd.n * d.c * d.oh * d.ow';
+const POOL_X = 'd.n * d.c * d.h * d.w', POOL_Y = 'd.n * d.c * d.oh * d.ow', POOL_P = 'p.n * p.c * p.oh * p.ow';
 const BN = 'n * c * hw';
 const COPY_OUT = 'rows == 0 || cols == 0 ? 0 : outOffset + (rows - 1) * outStride + cols';
 const COPY_X = 'rows == 0 || cols == 0 ? 0 : xOffset + (rows - 1) * xStride + cols';
@@ -117,6 +117,11 @@ export const KERNELS = {
     doc: 'dw: (O,C,KH,KW), db: (O) or null, from dy: (N,O,OH,OW), x: (N,C,H,W)',
     args: [f32('dw', 'out', { len: CONV_W }), f32('db', 'out', { len: 'd.o', ...opt }), f32('dy', 'in', { len: CONV_Y }), f32('x', 'in', { len: CONV_X }),
       { kind: 'conv', name: 'd' }],
+  },
+  conv2dReluMaxPool: {
+    doc: 'out: (N,O,PH,PW) = maxPool2d(relu(conv2d(x, w, bias))), the (N,O,OH,OW) activation never written out; argmax as maxPool2d\'s (flat index into that activation); p: the pool over it (p.n = d.n, p.c = d.o, p.h = d.oh, p.w = d.ow)',
+    args: [f32('out', 'out', { len: POOL_P }), i32('argmax', 'out', { len: POOL_P }), f32('x', 'in', { len: CONV_X }), f32('w', 'in', { len: CONV_W }),
+      f32('bias', 'in', { len: 'd.o', ...opt }), { kind: 'conv', name: 'd' }, { kind: 'pool', name: 'p' }],
   },
   maxPool2d: {
     doc: 'out: (N,C,OH,OW); argmax: (N,C,OH,OW) flat index into x of each window\'s first maximum (row-major)',

@@ -133,16 +133,20 @@ export class Sequential extends Module {
   }
 }
 
-// layers 0..count-1 in order; a Linear or batch norm followed by a ReLU runs as one fused op (the same values)
+// a Linear or batch norm followed by a ReLU runs as one fused op (forwardRelu: the same values and gradients)
+export function fusesWithRelu(l: Module, next: Module | undefined): l is Linear | BatchNorm1d | BatchNorm2d {
+  return (l instanceof Linear || l instanceof BatchNormBase) && next instanceof ReLU;
+}
+
+// layers 0..count-1 in order, fused where fusesWithRelu says
 export function runLayers(count: number, layer: (i: number) => Module, x: Tensor): Tensor {
   let y = x;
   for (let i = 0; i < count; i++) {
     const l = layer(i);
-    if ((l instanceof Linear || l instanceof BatchNormBase) && i + 1 < count && layer(i + 1) instanceof ReLU) {
+    if (i + 1 < count && fusesWithRelu(l, layer(i + 1))) {
       y = l.forwardRelu(y);
       i++;
     } else y = l.forward(y);
   }
   return y;
 }
-

@@ -1084,6 +1084,11 @@ describe('cross-backend: every kernel against the reference', () => {
     ...(small(d) ? [{ label: `${convLabel(d)} no db`, run: (b: Backend) => { const dw = nan32(d.o * d.c * d.kh * d.kw); b.conv2dBackwardWeight(dw, null, dy, x, d); return { dw }; } }] : []),
   ]));
 
+  crossTest('conv2dReluMaxPool', (rng) => convCases(rng).map(({ d, x, w, bias }) => {
+    const k = Math.min(2, d.oh, d.ow), p = poolDims(d.n, d.o, d.oh, d.ow, k, k), n = p.n * p.c * p.oh * p.ow;
+    return { label: `${convLabel(d)} pool ${k}`, run: (b: Backend) => { const out = nan32(n); b.conv2dReluMaxPool(out, new Int32Array(n), x, w, bias, d, p); return { out }; } };
+  }));
+
   const poolCases = (rng: () => number): { d: PoolDims; x: Float32Array; ties: boolean; dy: Float32Array }[] =>
     [...POOL_SHAPES, ...MODEL_POOLS].flatMap((d) => [false, true].map((ties) => {
       const len = d.n * d.c * d.h * d.w;

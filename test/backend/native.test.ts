@@ -148,6 +148,11 @@ function cases(rng: () => number): Record<string, Case[]> {
     add('conv2d', { label: label + ' nobias', run: (b) => { const o = nan(dy.length); b.conv2d(o, x, w, null, d); return { o }; } });
     add('conv2dBackwardInput', { label, run: (b) => { const dx = nan(x.length); b.conv2dBackwardInput(dx, dy, w, d); return { dx }; } });
     add('conv2dBackwardWeight', { label, run: (b) => { const dw = nan(w.length), db = nan(d.o); b.conv2dBackwardWeight(dw, db, dy, x, d); return { dw, db }; } });
+    // the fused conv + ReLU + 2x2 max-pool: values (its argmax is checked in conv-relu-pool.test.ts,
+    // where near-ties between rounding paths are told apart)
+    const p = pd(d.n, d.o, d.oh, d.ow, Math.min(2, d.oh, d.ow), Math.min(2, d.oh, d.ow));
+    const pn = p.n * p.c * p.oh * p.ow;
+    add('conv2dReluMaxPool', { label, run: (b) => { const o = nan(pn); b.conv2dReluMaxPool(o, new Int32Array(pn), x, w, bias, d, p); return { o }; } });
   }
   for (const d of pools) {
     const nIn = d.n * d.c * d.h * d.w, nOut = d.n * d.c * d.oh * d.ow;

@@ -2,12 +2,12 @@
 import { convOutSize, type Buf, type ConvDims, type PoolDims } from '../../backend/backend.js';
 import { PairbenchError, shapeMismatch } from '../../errors.js';
 import { record, type GradRule } from '../autograd.js';
-import { allocIndex, allocOut } from '../pool.js';
+import { allocIndex, allocOut, releaseBuf } from '../pool.js';
 import type { Rng } from '../random.js';
 import { normDim } from '../shape.js';
 import { backend, sizeOf, Tensor } from '../tensor.js';
 
-export type LayerOp = 'matmul' | 'linear' | 'conv2d' | 'maxPool2d' | 'avgPool2d' | 'batchNorm' | 'softmax' | 'logSoftmax' | 'dropout';
+export type LayerOp = 'matmul' | 'linear' | 'conv2d' | 'conv2dReluMaxPool' | 'maxPool2d' | 'avgPool2d' | 'batchNorm' | 'softmax' | 'logSoftmax' | 'dropout';
 
 // a: (m,k) @ b: (k,n)
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -61,24 +61,54 @@ function linearGrad(x: Buf, w: Buf, y: Buf | null, hasBias: boolean, n: number, 
 
 export interface Conv2dOptions { stride?: number; padding?: number }
 
-// x: (N,C,H,W), w: (O,C,KH,KW), bias: (O)
-export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+// the geometry of conv2d(x, w, bias) (op names the op in errors)
+function convDims(op: string, x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions): ConvDims {
   const stride = opts.stride ?? 1;
   const pad = opts.padding ?? 0;
-  if (x.ndim !== 4 || w.ndim !== 4 || x.shape[1] !== w.shape[1]) throw shapeMismatch('conv2d', 'needs x (N,C,H,W) and weight (O,C,KH,KW) with the same C', { x: x.shape, weight: w.shape });
+  if (x.ndim !== 4 || w.ndim !== 4 || x.shape[1] !== w.shape[1]) throw shapeMismatch(op, 'needs x (N,C,H,W) and weight (O,C,KH,KW) with the same C', { x: x.shape, weight: w.shape });
   const [n, c, h, wd] = x.shape as [number, number, number, number];
   const [o, , kh, kw] = w.shape as [number, number, number, number];
-  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== o)) throw shapeMismatch('conv2d', 'bias must be (O)', { weight: w.shape, bias: bias.shape });
-  if (!(Number.isInteger(stride) && stride >= 1)) throw new PairbenchError('bad_argument', `conv2d: stride must be an integer >= 1, got ${stride}`, { op: 'conv2d', field: 'stride', value: stride });
-  if (!(Number.isInteger(pad) && pad >= 0)) throw new PairbenchError('bad_argument', `conv2d: padding must be an integer >= 0, got ${pad}`, { op: 'conv2d', field: 'padding', value: pad });
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== o)) throw shapeMismatch(op, 'bias must be (O)', { weight: w.shape, bias: bias.shape });
+  if (!(Number.isInteger(stride) && stride >= 1)) throw new PairbenchError('bad_argument', `${op}: stride must be an integer >= 1, got ${stride}`, { op, field: 'stride', value: stride });
+  if (!(Number.isInteger(pad) && pad >= 0)) throw new PairbenchError('bad_argument', `${op}: padding must be an integer >= 0, got ${pad}`, { op, field: 'padding', value: pad });
   const oh = convOutSize(h, kh, stride, pad);
   const ow = convOutSize(wd, kw, stride, pad);
-  if (oh < 1 || ow < 1) throw shapeMismatch('conv2d', `a ${kh}x${kw} kernel does not fit the ${h}x${wd} input`, { x: x.shape, weight: w.shape });
-  const d: ConvDims = { n, c, h, w: wd, o, kh, kw, stride, pad, oh, ow };
-  const out = new Tensor(allocOut(n * o * oh * ow, x.buf), [n, o, oh, ow]);
+  if (oh < 1 || ow < 1) throw shapeMismatch(op, `a ${kh}x${kw} kernel does not fit the ${h}x${wd} input`, { x: x.shape, weight: w.shape });
+  return { n, c, h, w: wd, o, kh, kw, stride, pad, oh, ow };
+}
+
+// x: (N,C,H,W), w: (O,C,KH,KW), bias: (O)
+export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  const d = convDims('conv2d', x, w, bias, opts);
+  const out = new Tensor(allocOut(d.n * d.o * d.oh * d.ow, x.buf), [d.n, d.o, d.oh, d.ow]);
   backend().conv2d(out.buf, x.buf, w.buf, bias === null ? null : bias.buf, d);
   const inputs = bias === null ? [x, w] : [x, w, bias];
   return record(out, 'conv2d', inputs, conv2dGrad(x.buf, w.buf, bias !== null, d));
+}
+
+// maxPool2d(relu(conv2d(x, w, bias)), k, k) in one kernel that never writes the activation out:
+// the same values, argmax and gradients as the three ops one after the other
+export function conv2dReluMaxPool(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions, k: number): Tensor {
+  const d = convDims('conv2dReluMaxPool', x, w, bias, opts);
+  const p = poolDims('conv2dReluMaxPool', [d.n, d.o, d.oh, d.ow], k, k);
+  const out = new Tensor(allocOut(p.n * p.c * p.oh * p.ow, x.buf), [p.n, p.c, p.oh, p.ow]);
+  const argmax = allocIndex(out.size);
+  backend().conv2dReluMaxPool(out.buf, argmax, x.buf, w.buf, bias === null ? null : bias.buf, d, p);
+  const inputs = bias === null ? [x, w] : [x, w, bias];
+  const convGrad = conv2dGrad(x.buf, w.buf, bias !== null, d);
+  const outBuf = out.buf;
+  return record(out, 'conv2dReluMaxPool', inputs, (dy, needs) => {
+    // the pool's gradient where the ReLU passed (out > 0 exactly where the window's maximum did), then the convolution's
+    const be = backend();
+    const dPooled = allocOut(dy.length, dy);
+    be.unaryBackward('relu', dPooled, outBuf, outBuf, dy, 0);
+    const dAct = allocOut(d.n * d.o * d.oh * d.ow, dy);
+    be.maxPool2dBackward(dAct, dPooled, argmax, p);
+    releaseBuf(dPooled);
+    const grads = convGrad(dAct, needs);
+    releaseBuf(dAct);
+    return grads;
+  }, [argmax]);
 }
 
 function conv2dGrad(x: Buf, w: Buf, hasBias: boolean, d: ConvDims): GradRule {
@@ -97,21 +127,21 @@ function conv2dGrad(x: Buf, w: Buf, hasBias: boolean, d: ConvDims): GradRule {
   };
 }
 
-function poolDims(op: string, x: Tensor, k: number, stride: number): PoolDims {
-  if (x.ndim !== 4) throw shapeMismatch(op, 'needs x (N,C,H,W)', { x: x.shape });
-  const [n, c, h, w] = x.shape as [number, number, number, number];
+function poolDims(op: string, shape: readonly number[], k: number, stride: number): PoolDims {
+  if (shape.length !== 4) throw shapeMismatch(op, 'needs x (N,C,H,W)', { x: shape });
+  const [n, c, h, w] = shape as [number, number, number, number];
   const oh = Math.floor((h - k) / stride) + 1;
   const ow = Math.floor((w - k) / stride) + 1;
   for (const [field, v] of [['kernel', k], ['stride', stride]] as const) {
     if (!(Number.isInteger(v) && v >= 1)) throw new PairbenchError('bad_argument', `${op}: ${field} must be an integer >= 1, got ${v}`, { op, field, value: v });
   }
-  if (oh < 1 || ow < 1) throw shapeMismatch(op, `kernel ${k} stride ${stride} does not fit ${h}x${w}`, { x: x.shape });
+  if (oh < 1 || ow < 1) throw shapeMismatch(op, `kernel ${k} stride ${stride} does not fit ${h}x${w}`, { x: shape });
   return { n, c, h, w, k, stride, oh, ow };
 }
 
 // floor mode; on ties the first maximum (row-major) gets the gradient
 export function maxPool2d(x: Tensor, k: number, stride = k): Tensor {
-  const d = poolDims('maxPool2d', x, k, stride);
+  const d = poolDims('maxPool2d', x.shape, k, stride);
   const out = new Tensor(allocOut(d.n * d.c * d.oh * d.ow, x.buf), [d.n, d.c, d.oh, d.ow]);
   const argmax = allocIndex(out.size);
   backend().maxPool2d(out.buf, argmax, x.buf, d);
@@ -127,7 +157,7 @@ function maxPool2dGrad(argmax: Int32Array, inSize: number, d: PoolDims): GradRul
 }
 
 export function avgPool2d(x: Tensor, k: number, stride = k): Tensor {
-  const d = poolDims('avgPool2d', x, k, stride);
+  const d = poolDims('avgPool2d', x.shape, k, stride);
   const out = new Tensor(allocOut(d.n * d.c * d.oh * d.ow, x.buf), [d.n, d.c, d.oh, d.ow]);
   backend().avgPool2d(out.buf, x.buf, d);
   return record(out, 'avgPool2d', [x], avgPool2dGrad(x.size, d));
