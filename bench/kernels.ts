@@ -49,10 +49,10 @@ function kernelCases(opts: BenchOptions): KernelCase[] {
   ];
   for (const [name, inF, outF] of linears) {
     const x = rand32(rng, n * inF), w = rand32(rng, outF * inF), bias = rand32(rng, outF), dy = rand32(rng, n * outF);
-    list.push({ kernel: 'linear', shape: `${name} N${n}`, flops: 2 * n * inF * outF, run: (b) => { const out = new Float32Array(n * outF); return () => b.linear(out, x, w, bias, n, inF, outF); } });
+    list.push({ kernel: 'linear', shape: `${name} N${n}`, flops: 2 * n * inF * outF, run: (b) => { const out = new Float32Array(n * outF); return () => b.linear(out, x, w, bias, n, inF, outF, false); } });
     list.push({
       kernel: 'linearBackward', shape: `${name} N${n}`, flops: 4 * n * inF * outF,
-      run: (b) => { const dx = new Float32Array(n * inF), dw = new Float32Array(outF * inF), db = new Float32Array(outF); return () => b.linearBackward(dx, dw, db, dy, x, w, n, inF, outF); },
+      run: (b) => { const dx = new Float32Array(n * inF), dw = new Float32Array(outF * inF), db = new Float32Array(outF); return () => b.linearBackward(dx, dw, db, dy, x, w, null, n, inF, outF); },
     });
   }
   const pool = (c: number, h: number): PoolDims => ({ n, c, h, w: h, k: 2, stride: 2, oh: h >> 1, ow: h >> 1 });
@@ -67,13 +67,13 @@ function kernelCases(opts: BenchOptions): KernelCase[] {
   {
     const c = 32, hw = 144, tot = n * c * hw;
     const x = rand32(rng, tot), g = rand32(rng, c, 0.5, 1.5), be = rand32(rng, c), dy = rand32(rng, tot);
-    list.push({ kernel: 'batchNormTrain', shape: `siebert.bn1 32x12x12 N${n}`, flops: 0, run: (b) => { const o = new Float32Array(tot), m = new Float32Array(c), s = new Float32Array(c); return () => b.batchNormTrain(o, m, s, x, g, be, n, c, hw, 1e-5); } });
+    list.push({ kernel: 'batchNormTrain', shape: `siebert.bn1 32x12x12 N${n}`, flops: 0, run: (b) => { const o = new Float32Array(tot), m = new Float32Array(c), s = new Float32Array(c); return () => b.batchNormTrain(o, m, s, x, g, be, n, c, hw, 1e-5, false); } });
     list.push({
       kernel: 'batchNormBackward', shape: `siebert.bn1 32x12x12 N${n}`, flops: 0,
       run: (b) => {
         const o = new Float32Array(tot), m = new Float32Array(c), s = new Float32Array(c), dx = new Float32Array(tot), dg = new Float32Array(c), db = new Float32Array(c);
-        b.batchNormTrain(o, m, s, x, g, be, n, c, hw, 1e-5);
-        return () => b.batchNormBackward(dx, dg, db, dy, x, m, s, g, n, c, hw);
+        b.batchNormTrain(o, m, s, x, g, be, n, c, hw, 1e-5, false);
+        return () => b.batchNormBackward(dx, dg, db, dy, x, m, s, g, null, n, c, hw);
       },
     });
     const len = n * 32 * 144;
@@ -88,7 +88,7 @@ function kernelCases(opts: BenchOptions): KernelCase[] {
   {
     const len = 54_000; // the siamese CNN's parameter count
     const p = rand32(rng, len), gr = rand32(rng, len), m = new Float32Array(len), v = new Float32Array(len);
-    list.push({ kernel: 'adamStep', shape: `${len} params`, flops: 0, run: (b) => { let step = 1; return () => b.adamStep(p, gr, m, v, 1e-3, 0.9, 0.999, 1e-8, 0, step++); } });
+    list.push({ kernel: 'adamStep', shape: `${len} params`, flops: 0, run: (b) => { let step = 1; return () => b.adamStep(p, gr, m, v, 1e-3, 0.9, 0.999, 1e-8, 0, 0, step++); } });
   }
   return list;
 }

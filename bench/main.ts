@@ -6,6 +6,7 @@
 //   --vs-pytorch       training bench against PyTorch (bench/training.ts) and whole runs against it (bench/wholerun.ts)
 //   --repeat=<n>       training bench: n rounds of both sides, the best time of each (a shared machine is noisy);
 //                      whole runs: n rounds of both sides, the median of each
+//   --models=<a,b>     whole runs: only the models whose id contains one of these (e.g. --models=baseline,feedforward)
 import { arch, cpus } from 'node:os';
 import { referenceBackend } from '../src/backend/reference/index.js';
 import { loadNative, loadNativeAddon } from '../src/backend/native/index.js';
@@ -28,6 +29,7 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     vsPytorch: argv.includes('--vs-pytorch'),
     batch: Number.isInteger(batch) && batch > 0 ? batch : 100,
     repeat: Number.isInteger(repeat) && repeat > 0 ? repeat : 1,
+    models: get('models')?.split(',').filter((m) => m !== '') ?? null,
   };
 }
 

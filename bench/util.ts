@@ -66,4 +66,5 @@ export interface BenchOptions {
   readonly vsPytorch: boolean;    // training bench: compare with PyTorch (when available)
   readonly batch: number;         // batch size of the per-kernel model shapes
   readonly repeat: number;        // training bench: rounds (ours, then PyTorch), best time of each side kept
+  readonly models: readonly string[] | null; // whole runs: only the zoo ids containing one of these
 }

@@ -104,7 +104,9 @@ export function runWholeRunBench(opts: BenchOptions): void {
   if (!availableBackends().some((b) => b.name === 'native')) { console.log('skipped: the native addon is not loaded (npm install builds it)'); return; }
   setBackend('native');
   const seed = 1;
-  const models = WHOLE_RUN_MODELS.map((m) => ({ spec: getModel(m.id), epochs: opts.quick ? 2 : m.epochs }));
+  const chosen = WHOLE_RUN_MODELS.filter((m) => opts.models === null || opts.models.some((s) => m.id.includes(s)));
+  if (chosen.length === 0) { console.log(`no whole-run model matches --models=${opts.models?.join(',')} (they are ${WHOLE_RUN_MODELS.map((m) => m.id).join(', ')})`); return; }
+  const models = chosen.map((m) => ({ spec: getModel(m.id), epochs: opts.quick ? 2 : m.epochs }));
   const { train, test } = runPairs(seed);
   const dir = mkdtempSync(join(tmpdir(), 'pairbench-wholerun-'));
   const ours: Record<string, number[]> = {};

@@ -178,23 +178,39 @@ void run(Ctx& ctx, Call&, const LinearArgs& a) {
   if (a.bias)
     for (long i = 0; i < n; ++i) std::memcpy(a.out + i * outF, a.bias, sizeof(float) * static_cast<size_t>(outF));
   gemmStrided(ctx, n, outF, inF, a.x, inF, 1, a.w, 1, inF, a.out, outF, a.bias ? 1.0f : 0.0f);
+  if (a.relu) unary(UnOp::Relu, a.out, a.out, n * outF, 0.0f);
 }
 void run(Ctx& ctx, Call&, const LinearBackwardArgs& a) {
   const long n = a.n, inF = a.inF, outF = a.outF;
-  if (a.dx) gemmStrided(ctx, n, inF, outF, a.dy, outF, 1, a.w, inF, 1, a.dx, inF, 0.0f);
-  if (a.dw) gemmStrided(ctx, outF, inF, n, a.dy, 1, outF, a.x, inF, 1, a.dw, inF, 0.0f);
+  const float* dy = a.dy;
+  if (a.y) {
+    // relu's gradient first (the mask y > 0 is x > 0 of the relu's input)
+    float* masked = ctx.aux.get(static_cast<size_t>(n * outF));
+    if (masked == nullptr) throw std::bad_alloc();
+    unaryBackward(UnOp::Relu, masked, a.y, nullptr, a.dy, n * outF, 0.0f);
+    dy = masked;
+  }
+  if (a.dx) gemmStrided(ctx, n, inF, outF, dy, outF, 1, a.w, inF, 1, a.dx, inF, 0.0f);
+  if (a.dw) gemmStrided(ctx, outF, inF, n, dy, 1, outF, a.x, inF, 1, a.dw, inF, 0.0f);
   if (a.db) {
     // rows outer: contiguous loads and one double sum per output advancing side by side (a column
     // at a time was strided and one add chain)
     std::vector<double> s(static_cast<size_t>(outF), 0.0);
     for (long i = 0; i < n; ++i)
-      for (long o = 0; o < outF; ++o) s[o] += a.dy[i * outF + o];
+      for (long o = 0; o < outF; ++o) s[o] += dy[i * outF + o];
     for (long o = 0; o < outF; ++o) a.db[o] = static_cast<float>(s[o]);
   }
 }
 void run(Ctx& ctx, Call&, const Conv2dArgs& a) { conv2dForward(ctx, a.out, a.x, a.w, a.bias, a.d); }
 void run(Ctx& ctx, Call&, const Conv2dBackwardInputArgs& a) { conv2dBackwardInput(ctx, a.dx, a.dy, a.w, a.d); }
 void run(Ctx& ctx, Call&, const Conv2dBackwardWeightArgs& a) { conv2dBackwardWeight(ctx, a.dw, a.db, a.dy, a.x, a.d); }
+void run(Ctx& ctx, Call& c, const Conv2dReluMaxPoolArgs& a) {
+  if (a.p.n != a.d.n || a.p.c != a.d.o || a.p.h != a.d.oh || a.p.w != a.d.ow)
+    c.fail("the pool dims (" + std::to_string(a.p.n) + "," + std::to_string(a.p.c) + "," + std::to_string(a.p.h) + "," + std::to_string(a.p.w) +
+           ") are not the convolution's output (" + std::to_string(a.d.n) + "," + std::to_string(a.d.o) + "," + std::to_string(a.d.oh) + "," + std::to_string(a.d.ow) + ")");
+  if (a.d.n * a.d.o * a.d.oh * a.d.ow > 2147483647L) c.fail("tensor too large for Int32 argmax");
+  conv2dReluMaxPool(ctx, a.out, a.argmax, a.x, a.w, a.bias, a.d, a.p);
+}
 void run(Ctx&, Call& c, const MaxPool2dArgs& a) {
   if (a.d.n * a.d.c * a.d.h * a.d.w > 2147483647L) c.fail("tensor too large for Int32 argmax");
   maxPool2d(a.out, a.argmax, a.x, a.d);
@@ -209,12 +225,22 @@ void run(Ctx&, Call&, const AvgPool2dArgs& a) { avgPool2d(a.out, a.x, a.d); }
 void run(Ctx&, Call&, const AvgPool2dBackwardArgs& a) { avgPool2dBackward(a.dx, a.dy, a.d); }
 void run(Ctx&, Call&, const BatchNormTrainArgs& a) {
   batchNormTrain(a.out, a.mean, a.invStd, a.x, a.gamma, a.beta, a.n, a.c, a.hw, a.eps);
+  if (a.relu) unary(UnOp::Relu, a.out, a.out, a.n * a.c * a.hw, 0.0f);
 }
 void run(Ctx&, Call&, const BatchNormEvalArgs& a) {
   batchNormEval(a.out, a.x, a.gamma, a.beta, a.runMean, a.runVar, a.n, a.c, a.hw, a.eps);
+  if (a.relu) unary(UnOp::Relu, a.out, a.out, a.n * a.c * a.hw, 0.0f);
 }
-void run(Ctx&, Call&, const BatchNormBackwardArgs& a) {
-  batchNormBackward(a.dx, a.dgamma, a.dbeta, a.dy, a.x, a.mean, a.invStd, a.gamma, a.n, a.c, a.hw);
+void run(Ctx& ctx, Call&, const BatchNormBackwardArgs& a) {
+  const float* dy = a.dy;
+  if (a.y) {
+    // relu's gradient first (the mask y > 0 is x > 0 of the relu's input)
+    float* masked = ctx.aux.get(static_cast<size_t>(a.n * a.c * a.hw));
+    if (masked == nullptr) throw std::bad_alloc();
+    unaryBackward(UnOp::Relu, masked, a.y, nullptr, a.dy, a.n * a.c * a.hw, 0.0f);
+    dy = masked;
+  }
+  batchNormBackward(a.dx, a.dgamma, a.dbeta, dy, a.x, a.mean, a.invStd, a.gamma, a.n, a.c, a.hw);
 }
 void run(Ctx&, Call&, const SoftmaxArgs& a) { softmax(a.out, a.x, a.rows, a.cols); }
 void run(Ctx&, Call&, const LogSoftmaxArgs& a) { logSoftmax(a.out, a.x, a.rows, a.cols); }
@@ -237,12 +263,18 @@ void run(Ctx&, Call&, const BceWithLogitsLossBackwardArgs& a) { bceWithLogitsLos
 void run(Ctx&, Call&, const BceLossArgs& a) { bceLoss(a.out, a.p, a.t, a.n); }
 void run(Ctx&, Call&, const BceLossBackwardArgs& a) { bceLossBackward(a.dp, a.dout, a.p, a.t, a.n); }
 void run(Ctx&, Call&, const CopyBlockArgs& a) { copyBlock(a.out, a.outOffset, a.outStride, a.x, a.xOffset, a.xStride, a.rows, a.cols); }
+void run(Ctx&, Call& c, const GatherRowsArgs& a) {
+  const long rows = static_cast<long>(a.indexLen), xRows = a.rowLen == 0 ? 0 : static_cast<long>(a.xLen) / a.rowLen;
+  for (long r = 0; r < rows; ++r)
+    if (a.index[r] < 0 || a.index[r] >= xRows) c.fail("index[" + std::to_string(r) + "] = " + std::to_string(a.index[r]) + " is not a row of x (0.." + std::to_string(xRows - 1) + ")");
+  gatherRows(a.out, a.x, a.index, rows, a.rowLen);
+}
 void run(Ctx&, Call&, const DropoutArgs& a) {
   dropout(a.out, a.mask, a.x, reinterpret_cast<uint32_t*>(a.state), static_cast<long>(a.outLen), a.p);
 }
-void run(Ctx&, Call& c, const AdamStepArgs& a) {
+void run(Ctx& ctx, Call& c, const AdamStepArgs& a) {
   if (!(a.step >= 1)) c.fail("step counts from 1, got " + std::to_string(a.step));
-  adamStep(a.param, a.grad, a.m, a.v, static_cast<long>(a.paramLen), a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.step);
+  adamStep(a.param, a.grad, a.m, a.v, static_cast<long>(a.paramLen), a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.decoupledDecay, a.step, ctx.avx512);
 }
 void run(Ctx&, Call&, const SgdStepArgs& a) {
   sgdStep(a.param, a.grad, a.buf, static_cast<long>(a.paramLen), a.lr, a.momentum, a.weightDecay, a.firstStep);
@@ -252,12 +284,13 @@ class PbAddon : public Napi::Addon<PbAddon> {
  public:
   PbAddon(Napi::Env env, Napi::Object exports) {
     const char* simd = std::getenv("PAIRBENCH_NATIVE_SIMD");
-    initCtx(ctx_, !(simd && std::string(simd) == "scalar"));
+    initCtx(ctx_, !(simd && std::string(simd) == "scalar"), !(simd && std::string(simd) == "avx2"));
     DefineAddon(exports, {
       InstanceValue("abiVersion", Napi::Number::New(env, kAbiVersion), napi_enumerable),
       InstanceMethod("simd", &PbAddon::Simd),
       InstanceMethod("setSimd", &PbAddon::SetSimd),
       InstanceMethod("cpuHasAvx2", &PbAddon::CpuHasAvx2),
+      InstanceMethod("cpuHasAvx512", &PbAddon::CpuHasAvx512),
       InstanceMethod("fmaPeak", &PbAddon::FmaPeak),
 #define PB_REGISTER(name, Name, argc) InstanceMethod(#name, &PbAddon::Name),
       PB_KERNELS(PB_REGISTER)
@@ -268,19 +301,23 @@ class PbAddon : public Napi::Addon<PbAddon> {
  private:
   Ctx ctx_;
 
-  Napi::Value Simd(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), ctx_.avx2 ? "avx2+fma" : "scalar"); }
+  const char* simdName() const { return ctx_.avx512 ? "avx512" : ctx_.avx2 ? "avx2+fma" : "scalar"; }
+  Napi::Value Simd(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), simdName()); }
+  // setSimd(true): the fastest path the CPU has; 'avx2': at most AVX2+FMA; false: scalar
   Napi::Value SetSimd(const Napi::CallbackInfo& info) {
     Call c(info, "setSimd", 1);
-    initCtx(ctx_, c.flag(0));
-    return Napi::String::New(info.Env(), ctx_.avx2 ? "avx2+fma" : "scalar");
+    const bool avx2Cap = info[0].IsString() && info[0].As<Napi::String>().Utf8Value() == "avx2";
+    initCtx(ctx_, avx2Cap || c.flag(0), !avx2Cap);
+    return Napi::String::New(info.Env(), simdName());
   }
   Napi::Value CpuHasAvx2(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), cpuHasAvx2Fma()); }
+  Napi::Value CpuHasAvx512(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), cpuHasAvx512()); }
   // fmaPeak(iters) -> GFLOP/s of one core's FMA throughput on the active SIMD path
   Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
     Call c(info, "fmaPeak", 1);
     const long iters = c.dim(0, "iters");
     const auto t0 = std::chrono::steady_clock::now();
-    const double flops = fmaPeakLoop(iters, ctx_.avx2);
+    const double flops = fmaPeakLoop(iters, ctx_.avx2, ctx_.avx512);
     const auto t1 = std::chrono::steady_clock::now();
     const double s = std::chrono::duration<double>(t1 - t0).count();
     return Napi::Number::New(info.Env(), s > 0 ? flops / s / 1e9 : 0.0);

@@ -155,7 +155,7 @@ inline GemmArgs readGemmArgs(Call& call) {
   return GemmArgs{out, outLen, a, aLen, b, bLen, m, n, k, transA, transB, beta};
 }
 
-// linear(out, x, w, bias, n, inF, outF): out: (n, outF) = x @ w^T + bias; x: (n, inF), w: (outF, inF), bias: (outF) or null
+// linear(out, x, w, bias, n, inF, outF, relu): out: (n, outF) = x @ w^T + bias; x: (n, inF), w: (outF, inF), bias: (outF) or null; relu: then out = relu(out), as the relu kernel
 struct LinearArgs {
   float* out;
   size_t outLen;
@@ -168,6 +168,7 @@ struct LinearArgs {
   long n;
   long inF;
   long outF;
+  bool relu;
 };
 inline LinearArgs readLinearArgs(Call& call) {
   const size_t outLen = call.len(0);
@@ -177,14 +178,15 @@ inline LinearArgs readLinearArgs(Call& call) {
   const long n = call.dim(4, "n");
   const long inF = call.dim(5, "inF");
   const long outF = call.dim(6, "outF");
+  const bool relu = call.flag(7);
   float* const out = call.f32(0, "out", static_cast<size_t>(n * outF));
   const float* const x = call.f32(1, "x", static_cast<size_t>(n * inF));
   const float* const w = call.f32(2, "w", static_cast<size_t>(outF * inF));
   const float* const bias = call.f32Opt(3, "bias", static_cast<size_t>(outF));
-  return LinearArgs{out, outLen, x, xLen, w, wLen, bias, biasLen, n, inF, outF};
+  return LinearArgs{out, outLen, x, xLen, w, wLen, bias, biasLen, n, inF, outF, relu};
 }
 
-// linearBackward(dx, dw, db, dy, x, w, n, inF, outF): dx: (n, inF) = dy @ w; dw: (outF, inF) = dy^T @ x; db: (outF) = column sums of dy; null = not needed
+// linearBackward(dx, dw, db, dy, x, w, y, n, inF, outF): dx: (n, inF) = dy @ w; dw: (outF, inF) = dy^T @ x; db: (outF) = column sums of dy; null = not needed. y: the output of a linear with relu (or null): dy is first zeroed where y <= 0, as relu's gradient
 struct LinearBackwardArgs {
   float* dx;
   size_t dxLen;
@@ -198,6 +200,8 @@ struct LinearBackwardArgs {
   size_t xLen;
   const float* w;
   size_t wLen;
+  const float* y;
+  size_t yLen;
   long n;
   long inF;
   long outF;
@@ -209,16 +213,18 @@ inline LinearBackwardArgs readLinearBackwardArgs(Call& call) {
   const size_t dyLen = call.len(3);
   const size_t xLen = call.len(4);
   const size_t wLen = call.len(5);
-  const long n = call.dim(6, "n");
-  const long inF = call.dim(7, "inF");
-  const long outF = call.dim(8, "outF");
+  const size_t yLen = call.len(6);
+  const long n = call.dim(7, "n");
+  const long inF = call.dim(8, "inF");
+  const long outF = call.dim(9, "outF");
   float* const dx = call.f32Opt(0, "dx", static_cast<size_t>(n * inF));
   float* const dw = call.f32Opt(1, "dw", static_cast<size_t>(outF * inF));
   float* const db = call.f32Opt(2, "db", static_cast<size_t>(outF));
   const float* const dy = call.f32(3, "dy", static_cast<size_t>(n * outF));
   const float* const x = (dw != nullptr) ? call.f32(4, "x", static_cast<size_t>(n * inF)) : nullptr;
   const float* const w = (dx != nullptr) ? call.f32(5, "w", static_cast<size_t>(outF * inF)) : nullptr;
-  return LinearBackwardArgs{dx, dxLen, dw, dwLen, db, dbLen, dy, dyLen, x, xLen, w, wLen, n, inF, outF};
+  const float* const y = call.f32Opt(6, "y", static_cast<size_t>(n * outF));
+  return LinearBackwardArgs{dx, dxLen, dw, dwLen, db, dbLen, dy, dyLen, x, xLen, w, wLen, y, yLen, n, inF, outF};
 }
 
 // conv2d(out, x, w, bias, d): out: (N,O,OH,OW), x: (N,C,H,W), w: (O,C,KH,KW), bias: (O) or null
@@ -290,6 +296,37 @@ inline Conv2dBackwardWeightArgs readConv2dBackwardWeightArgs(Call& call) {
   const float* const dy = call.f32(2, "dy", static_cast<size_t>(d.n * d.o * d.oh * d.ow));
   const float* const x = call.f32(3, "x", static_cast<size_t>(d.n * d.c * d.h * d.w));
   return Conv2dBackwardWeightArgs{dw, dwLen, db, dbLen, dy, dyLen, x, xLen, d};
+}
+
+// conv2dReluMaxPool(out, argmax, x, w, bias, d, p): out: (N,O,PH,PW) = maxPool2d(relu(conv2d(x, w, bias))), the (N,O,OH,OW) activation never written out; argmax as maxPool2d's (flat index into that activation); p: the pool over it (p.n = d.n, p.c = d.o, p.h = d.oh, p.w = d.ow)
+struct Conv2dReluMaxPoolArgs {
+  float* out;
+  size_t outLen;
+  int32_t* argmax;
+  size_t argmaxLen;
+  const float* x;
+  size_t xLen;
+  const float* w;
+  size_t wLen;
+  const float* bias;
+  size_t biasLen;
+  ConvDims d;
+  PoolDims p;
+};
+inline Conv2dReluMaxPoolArgs readConv2dReluMaxPoolArgs(Call& call) {
+  const size_t outLen = call.len(0);
+  const size_t argmaxLen = call.len(1);
+  const size_t xLen = call.len(2);
+  const size_t wLen = call.len(3);
+  const size_t biasLen = call.len(4);
+  const ConvDims d = convDims(call, 5);
+  const PoolDims p = poolDims(call, 16);
+  float* const out = call.f32(0, "out", static_cast<size_t>(p.n * p.c * p.oh * p.ow));
+  int32_t* const argmax = call.i32(1, "argmax", static_cast<size_t>(p.n * p.c * p.oh * p.ow));
+  const float* const x = call.f32(2, "x", static_cast<size_t>(d.n * d.c * d.h * d.w));
+  const float* const w = call.f32(3, "w", static_cast<size_t>(d.o * d.c * d.kh * d.kw));
+  const float* const bias = call.f32Opt(4, "bias", static_cast<size_t>(d.o));
+  return Conv2dReluMaxPoolArgs{out, outLen, argmax, argmaxLen, x, xLen, w, wLen, bias, biasLen, d, p};
 }
 
 // maxPool2d(out, argmax, x, d): out: (N,C,OH,OW); argmax: (N,C,OH,OW) flat index into x of each window's first maximum (row-major)
@@ -368,7 +405,7 @@ inline AvgPool2dBackwardArgs readAvgPool2dBackwardArgs(Call& call) {
   return AvgPool2dBackwardArgs{dx, dxLen, dy, dyLen, d};
 }
 
-// batchNormTrain(out, mean, invStd, x, gamma, beta, n, c, hw, eps): x, out: (N,C,HW); mean, invStd: (C) outputs, biased batch variance: invStd = 1/sqrt(var + eps)
+// batchNormTrain(out, mean, invStd, x, gamma, beta, n, c, hw, eps, relu): x, out: (N,C,HW); mean, invStd: (C) outputs, biased batch variance: invStd = 1/sqrt(var + eps); relu: then out = relu(out), as the relu kernel
 struct BatchNormTrainArgs {
   float* out;
   size_t outLen;
@@ -386,6 +423,7 @@ struct BatchNormTrainArgs {
   long c;
   long hw;
   double eps;
+  bool relu;
 };
 inline BatchNormTrainArgs readBatchNormTrainArgs(Call& call) {
   const size_t outLen = call.len(0);
@@ -398,16 +436,17 @@ inline BatchNormTrainArgs readBatchNormTrainArgs(Call& call) {
   const long c = call.dim(7, "c");
   const long hw = call.dim(8, "hw");
   const double eps = call.num(9, "eps");
+  const bool relu = call.flag(10);
   float* const out = call.f32(0, "out", static_cast<size_t>(n * c * hw));
   float* const mean = call.f32(1, "mean", static_cast<size_t>(c));
   float* const invStd = call.f32(2, "invStd", static_cast<size_t>(c));
   const float* const x = call.f32(3, "x", static_cast<size_t>(n * c * hw));
   const float* const gamma = call.f32(4, "gamma", static_cast<size_t>(c));
   const float* const beta = call.f32(5, "beta", static_cast<size_t>(c));
-  return BatchNormTrainArgs{out, outLen, mean, meanLen, invStd, invStdLen, x, xLen, gamma, gammaLen, beta, betaLen, n, c, hw, eps};
+  return BatchNormTrainArgs{out, outLen, mean, meanLen, invStd, invStdLen, x, xLen, gamma, gammaLen, beta, betaLen, n, c, hw, eps, relu};
 }
 
-// batchNormEval(out, x, gamma, beta, runMean, runVar, n, c, hw, eps): out = gamma * (x - runMean) / sqrt(runVar + eps) + beta
+// batchNormEval(out, x, gamma, beta, runMean, runVar, n, c, hw, eps, relu): out = gamma * (x - runMean) / sqrt(runVar + eps) + beta; relu: then out = relu(out)
 struct BatchNormEvalArgs {
   float* out;
   size_t outLen;
@@ -425,6 +464,7 @@ struct BatchNormEvalArgs {
   long c;
   long hw;
   double eps;
+  bool relu;
 };
 inline BatchNormEvalArgs readBatchNormEvalArgs(Call& call) {
   const size_t outLen = call.len(0);
@@ -437,16 +477,17 @@ inline BatchNormEvalArgs readBatchNormEvalArgs(Call& call) {
   const long c = call.dim(7, "c");
   const long hw = call.dim(8, "hw");
   const double eps = call.num(9, "eps");
+  const bool relu = call.flag(10);
   float* const out = call.f32(0, "out", static_cast<size_t>(n * c * hw));
   const float* const x = call.f32(1, "x", static_cast<size_t>(n * c * hw));
   const float* const gamma = call.f32(2, "gamma", static_cast<size_t>(c));
   const float* const beta = call.f32(3, "beta", static_cast<size_t>(c));
   const float* const runMean = call.f32(4, "runMean", static_cast<size_t>(c));
   const float* const runVar = call.f32(5, "runVar", static_cast<size_t>(c));
-  return BatchNormEvalArgs{out, outLen, x, xLen, gamma, gammaLen, beta, betaLen, runMean, runMeanLen, runVar, runVarLen, n, c, hw, eps};
+  return BatchNormEvalArgs{out, outLen, x, xLen, gamma, gammaLen, beta, betaLen, runMean, runMeanLen, runVar, runVarLen, n, c, hw, eps, relu};
 }
 
-// batchNormBackward(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, n, c, hw): train-mode backward; dx: (N,C,HW), dgamma, dbeta: (C)
+// batchNormBackward(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, y, n, c, hw): train-mode backward; dx: (N,C,HW), dgamma, dbeta: (C); y: the output of a batch norm with relu (or null): dy is first zeroed where y <= 0, as relu's gradient
 struct BatchNormBackwardArgs {
   float* dx;
   size_t dxLen;
@@ -464,6 +505,8 @@ struct BatchNormBackwardArgs {
   size_t invStdLen;
   const float* gamma;
   size_t gammaLen;
+  const float* y;
+  size_t yLen;
   long n;
   long c;
   long hw;
@@ -477,9 +520,10 @@ inline BatchNormBackwardArgs readBatchNormBackwardArgs(Call& call) {
   const size_t meanLen = call.len(5);
   const size_t invStdLen = call.len(6);
   const size_t gammaLen = call.len(7);
-  const long n = call.dim(8, "n");
-  const long c = call.dim(9, "c");
-  const long hw = call.dim(10, "hw");
+  const size_t yLen = call.len(8);
+  const long n = call.dim(9, "n");
+  const long c = call.dim(10, "c");
+  const long hw = call.dim(11, "hw");
   float* const dx = call.f32(0, "dx", static_cast<size_t>(n * c * hw));
   float* const dgamma = call.f32(1, "dgamma", static_cast<size_t>(c));
   float* const dbeta = call.f32(2, "dbeta", static_cast<size_t>(c));
@@ -488,7 +532,8 @@ inline BatchNormBackwardArgs readBatchNormBackwardArgs(Call& call) {
   const float* const mean = call.f32(5, "mean", static_cast<size_t>(c));
   const float* const invStd = call.f32(6, "invStd", static_cast<size_t>(c));
   const float* const gamma = call.f32(7, "gamma", static_cast<size_t>(c));
-  return BatchNormBackwardArgs{dx, dxLen, dgamma, dgammaLen, dbeta, dbetaLen, dy, dyLen, x, xLen, mean, meanLen, invStd, invStdLen, gamma, gammaLen, n, c, hw};
+  const float* const y = call.f32Opt(8, "y", static_cast<size_t>(n * c * hw));
+  return BatchNormBackwardArgs{dx, dxLen, dgamma, dgammaLen, dbeta, dbetaLen, dy, dyLen, x, xLen, mean, meanLen, invStd, invStdLen, gamma, gammaLen, y, yLen, n, c, hw};
 }
 
 // softmax(out, x, rows, cols): x, out: (rows, cols), along cols
@@ -734,6 +779,27 @@ inline CopyBlockArgs readCopyBlockArgs(Call& call) {
   return CopyBlockArgs{out, outLen, outOffset, outStride, x, xLen, xOffset, xStride, rows, cols};
 }
 
+// gatherRows(out, x, index, rowLen): out (n x rowLen) = rows index[0..n) of x (rows of rowLen), in that order: index_select on the first dim (mini-batches, pair images); every index must be a row of x
+struct GatherRowsArgs {
+  float* out;
+  size_t outLen;
+  const float* x;
+  size_t xLen;
+  const int32_t* index;
+  size_t indexLen;
+  long rowLen;
+};
+inline GatherRowsArgs readGatherRowsArgs(Call& call) {
+  const size_t outLen = call.len(0);
+  const size_t xLen = call.len(1);
+  const size_t indexLen = call.len(2);
+  const long rowLen = call.dim(3, "rowLen");
+  float* const out = call.f32(0, "out", static_cast<size_t>(indexLen * rowLen));
+  const float* const x = call.f32(1, "x", 0);
+  const int32_t* const index = call.i32(2, "index", 0);
+  return GatherRowsArgs{out, outLen, x, xLen, index, indexLen, rowLen};
+}
+
 // dropout(out, mask, x, state, p): inverted dropout: mask (n) = 0 where the next draw of the xoshiro128** state (4, advanced past the n draws; the Rng's stream) is below p * 2^32, else 1/(1-p); out = x * mask
 struct DropoutArgs {
   float* out;
@@ -759,7 +825,7 @@ inline DropoutArgs readDropoutArgs(Call& call) {
   return DropoutArgs{out, outLen, mask, maskLen, x, xLen, state, stateLen, p};
 }
 
-// adamStep(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step): in-place PyTorch Adam on param (n), m, v; step counts from 1; weightDecay is L2 added to grad
+// adamStep(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, decoupledDecay, step): in-place PyTorch Adam on param (n), m, v; step counts from 1; weightDecay is L2 added to grad; decoupledDecay is AdamW's: param *= float32(1 - lr * decoupledDecay) first
 struct AdamStepArgs {
   float* param;
   size_t paramLen;
@@ -774,6 +840,7 @@ struct AdamStepArgs {
   double beta2;
   double eps;
   double weightDecay;
+  double decoupledDecay;
   double step;
 };
 inline AdamStepArgs readAdamStepArgs(Call& call) {
@@ -786,12 +853,13 @@ inline AdamStepArgs readAdamStepArgs(Call& call) {
   const double beta2 = call.num(6, "beta2");
   const double eps = call.num(7, "eps");
   const double weightDecay = call.num(8, "weightDecay");
-  const double step = call.num(9, "step");
+  const double decoupledDecay = call.num(9, "decoupledDecay");
+  const double step = call.num(10, "step");
   float* const param = call.f32(0, "param", 0);
   const float* const grad = call.f32(1, "grad", static_cast<size_t>(paramLen));
   float* const m = call.f32(2, "m", static_cast<size_t>(paramLen));
   float* const v = call.f32(3, "v", static_cast<size_t>(paramLen));
-  return AdamStepArgs{param, paramLen, grad, gradLen, m, mLen, v, vLen, lr, beta1, beta2, eps, weightDecay, step};
+  return AdamStepArgs{param, paramLen, grad, gradLen, m, mLen, v, vLen, lr, beta1, beta2, eps, weightDecay, decoupledDecay, step};
 }
 
 // sgdStep(param, grad, buf, lr, momentum, weightDecay, firstStep): in-place PyTorch SGD; when momentum > 0 and firstStep the buffer is set to the gradient (no dampening)
@@ -830,18 +898,19 @@ inline SgdStepArgs readSgdStepArgs(Call& call) {
   X(reduceToShape, ReduceToShape, 3) \
   X(sumAxis, SumAxis, 5) \
   X(gemm, Gemm, 9) \
-  X(linear, Linear, 7) \
-  X(linearBackward, LinearBackward, 9) \
+  X(linear, Linear, 8) \
+  X(linearBackward, LinearBackward, 10) \
   X(conv2d, Conv2d, 15) \
   X(conv2dBackwardInput, Conv2dBackwardInput, 14) \
   X(conv2dBackwardWeight, Conv2dBackwardWeight, 15) \
+  X(conv2dReluMaxPool, Conv2dReluMaxPool, 24) \
   X(maxPool2d, MaxPool2d, 11) \
   X(maxPool2dBackward, MaxPool2dBackward, 11) \
   X(avgPool2d, AvgPool2d, 10) \
   X(avgPool2dBackward, AvgPool2dBackward, 10) \
-  X(batchNormTrain, BatchNormTrain, 10) \
-  X(batchNormEval, BatchNormEval, 10) \
-  X(batchNormBackward, BatchNormBackward, 11) \
+  X(batchNormTrain, BatchNormTrain, 11) \
+  X(batchNormEval, BatchNormEval, 11) \
+  X(batchNormBackward, BatchNormBackward, 12) \
   X(softmax, Softmax, 4) \
   X(logSoftmax, LogSoftmax, 4) \
   X(softmaxBackward, SoftmaxBackward, 5) \
@@ -853,6 +922,7 @@ inline SgdStepArgs readSgdStepArgs(Call& call) {
   X(bceLoss, BceLoss, 4) \
   X(bceLossBackward, BceLossBackward, 5) \
   X(copyBlock, CopyBlock, 8) \
+  X(gatherRows, GatherRows, 4) \
   X(dropout, Dropout, 5) \
-  X(adamStep, AdamStep, 10) \
+  X(adamStep, AdamStep, 11) \
   X(sgdStep, SgdStep, 7)

@@ -307,4 +307,29 @@ void conv2dBackwardWeight(Ctx& ctx, float* dw, float* db, const float* dy, const
   }
 }
 
+// the activation goes through the cache, not through memory: images in chunks of about 256 KiB of
+// activation (the whole batch for Winograd, whose kernel transform is per call), each convolved,
+// ReLU'd in place and pooled by maxPool2d, whose argmax is then shifted to the chunk's place
+void conv2dReluMaxPool(Ctx& ctx, float* out, int32_t* argmax, const float* x, const float* w, const float* bias, const ConvDims& d, const PoolDims& p) {
+  const long act1 = d.o * d.oh * d.ow, pool1 = d.o * p.oh * p.ow, CHW = d.c * d.h * d.w;
+  if (d.n == 0 || pool1 == 0) return;
+  const long chunk = winogradFits(d) ? d.n : std::max(1L, std::min(d.n, 65536 / std::max(1L, act1)));
+  float* act = ctx.act.get(static_cast<size_t>(chunk * act1));
+  if (!act) throw std::bad_alloc();
+  for (long n0 = 0; n0 < d.n; n0 += chunk) {
+    const long nc = std::min(chunk, d.n - n0);
+    ConvDims dc = d;
+    dc.n = nc;
+    conv2dForward(ctx, act, x + n0 * CHW, w, bias, dc);
+    for (long i = 0; i < nc * act1; ++i) act[i] = act[i] > 0.0f ? act[i] : 0.0f;
+    PoolDims pc = p;
+    pc.n = nc;
+    int32_t* am = argmax + n0 * pool1;
+    maxPool2d(out + n0 * pool1, am, act, pc);
+    const int32_t shift = static_cast<int32_t>(n0 * act1);
+    if (shift != 0)
+      for (long i = 0; i < nc * pool1; ++i) am[i] += shift;
+  }
+}
+
 } // namespace pb

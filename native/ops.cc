@@ -8,6 +8,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace pb {
 
@@ -148,14 +151,24 @@ static inline __m128 max4Windows(__m128 a0, __m128 b0, __m128 a1, __m128 b1, __m
 // SSE step, each window's two 2-float rows loaded into vector halves
 static void maxPool2x2Windows(float* out, int32_t* argmax, const float* x, long planes, long H, long W, long OH, long OW) {
   const long HW = H * W, total = planes * OH * OW;
-  auto start = [&](long q) { const long r = q / OW, ow = q % OW; return (r / OH) * HW + 2 * (r % OH) * W + 2 * ow; };
+  // the windows' top-left offsets in order, stepped without divisions: across a row, then 2 rows down, then the next plane
+  long ow = 0, oh = 0, rowStart = 0, planeStart = 0;
+  auto nextStart = [&]() {
+    const long s = rowStart + 2 * ow;
+    if (++ow == OW) {
+      ow = 0;
+      if (++oh == OH) { oh = 0; planeStart += HW; rowStart = planeStart; }
+      else rowStart += 2 * W;
+    }
+    return s;
+  };
   auto pair = [&](long s0, long s1) {  // [x[s0], x[s0 + 1], x[s1], x[s1 + 1]]
     return _mm_loadh_pi(_mm_loadl_pi(_mm_setzero_ps(), reinterpret_cast<const __m64*>(x + s0)), reinterpret_cast<const __m64*>(x + s1));
   };
   const __m128i off1 = _mm_set1_epi32(1), offW = _mm_set1_epi32(static_cast<int32_t>(W)), offW1 = _mm_set1_epi32(static_cast<int32_t>(W + 1));
   long q = 0;
   for (; q + 4 <= total; q += 4) {
-    const long s0 = start(q), s1 = start(q + 1), s2 = start(q + 2), s3 = start(q + 3);
+    const long s0 = nextStart(), s1 = nextStart(), s2 = nextStart(), s3 = nextStart();
     const __m128 a0 = pair(s0, s1), b0 = pair(s2, s3), a1 = pair(s0 + W, s1 + W), b1 = pair(s2 + W, s3 + W);
     __m128i bi;
     const __m128 best = max4Windows(a0, b0, a1, b1, off1, offW, offW1, bi);
@@ -164,7 +177,7 @@ static void maxPool2x2Windows(float* out, int32_t* argmax, const float* x, long 
     _mm_storeu_si128(reinterpret_cast<__m128i*>(argmax + q), _mm_add_epi32(starts, bi));
   }
   for (; q < total; ++q) {
-    const long s0 = start(q);
+    const long s0 = nextStart();
     const float* r0 = x + s0;
     float best = r0[0]; int32_t bi = 0;
     float v = r0[1]; bool g = v > best; best = g ? v : best; bi = g ? 1 : bi;
@@ -315,70 +328,71 @@ static void batchNormTrainRows(float* out, float* mean, float* invStd, const flo
     for (long ch = 0; ch < c; ++ch) out[i * c + ch] = (x[i * c + ch] - muf[ch]) * scale[ch] + beta[ch];
 }
 
-// sum over one channel of f(j) (j indexes the NCHW buffer): each image's hw values in 8 float lanes,
-// the per-image partial added into double (float rounding only over hw/8 terms)
-template <class F>
-static double channelSumBlocked(long n, long c, long ch, long hw, F f) {
-  double total = 0.0;
-  for (long i = 0; i < n; ++i) {
-    const long base = (i * c + ch) * hw;
-    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    long t = 0;
-    for (; t + 8 <= hw; t += 8)
-      for (int l = 0; l < 8; ++l) s[l] += f(base + t + l);
-    for (int l = 0; t + l < hw; ++l) s[l] += f(base + t + l);
-    total += static_cast<double>(((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])));
-  }
-  return total;
-}
-
 // BatchNorm2d in float lanes once a channel holds at least this many values; below it (tiny
 // batches, 1x1 maps) the backward terms cancel almost exactly and double is kept
 constexpr long BN_FLOAT_MIN = 64;
 
+// per channel: a sum of f over each of its n planes in 8 float lanes (combined pairwise), the planes
+// added into a double in order; every channel at once, images outer (one contiguous walk)
+template <class F>
+static void channelSumsBlocked(long n, long c, long hw, double* totals, F f) {
+  for (long ch = 0; ch < c; ++ch) totals[ch] = 0.0;
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) {
+      const long base = (i * c + ch) * hw;
+      float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      long t = 0;
+      for (; t + 8 <= hw; t += 8)
+        for (int l = 0; l < 8; ++l) s[l] += f(base + t + l, ch);
+      for (int l = 0; t + l < hw; ++l) s[l] += f(base + t + l, ch);
+      totals[ch] += static_cast<double>(((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])));
+    }
+}
+
+// dst = (src - sub[ch]) * mul[ch] + add[ch] per channel, images outer
+static void channelAffine(float* out, const float* x, const float* sub, const float* mul, const float* add, long n, long c, long hw) {
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) {
+      const float* src = x + (i * c + ch) * hw;
+      float* dst = out + (i * c + ch) * hw;
+      const float m = sub[ch], k = mul[ch], b = add[ch];
+      for (long t = 0; t < hw; ++t) dst[t] = (src[t] - m) * k + b;
+    }
+}
+
 void batchNormTrain(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps) {
   if (hw == 1) { batchNormTrainRows(out, mean, invStd, x, gamma, beta, n, c, eps); return; }
   const double M = static_cast<double>(n * hw);
-  const bool fast = n * hw >= BN_FLOAT_MIN;
-  for (long ch = 0; ch < c; ++ch) {
-    double mu, v;
-    if (fast) {
-      mu = channelSumBlocked(n, c, ch, hw, [&](long j) { return x[j]; }) / M;
-      const float m = static_cast<float>(mu);
-      v = channelSumBlocked(n, c, ch, hw, [&](long j) { const float dlt = x[j] - m; return dlt * dlt; });
-    } else {
-      mu = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(x[j]); }) / M;
-      v = channelSum(n, c, ch, hw, [&](long j) { const double dlt = x[j] - mu; return dlt * dlt; });
+  std::vector<float> muf(static_cast<size_t>(c)), scale(static_cast<size_t>(c));
+  if (n * hw >= BN_FLOAT_MIN) {
+    std::vector<double> sums(static_cast<size_t>(c)), vars(static_cast<size_t>(c));
+    channelSumsBlocked(n, c, hw, sums.data(), [&](long j, long) { return x[j]; });
+    for (long ch = 0; ch < c; ++ch) muf[ch] = static_cast<float>(sums[ch] / M);
+    channelSumsBlocked(n, c, hw, vars.data(), [&](long j, long ch) { const float dlt = x[j] - muf[ch]; return dlt * dlt; });
+    for (long ch = 0; ch < c; ++ch) {
+      const double is = 1.0 / std::sqrt(vars[ch] / M + eps);
+      mean[ch] = muf[ch];
+      invStd[ch] = static_cast<float>(is);
+      scale[ch] = static_cast<float>(gamma[ch] * is);
     }
-    const double is = 1.0 / std::sqrt(v / M + eps);
-    mean[ch] = static_cast<float>(mu);
-    invStd[ch] = static_cast<float>(is);
-    const float muf = static_cast<float>(mu), scale = static_cast<float>(gamma[ch] * is), b = beta[ch];
-    for (long i = 0; i < n; ++i) {
-      const float* src = x + (i * c + ch) * hw;
-      float* dst = out + (i * c + ch) * hw;
-      for (long t = 0; t < hw; ++t) dst[t] = (src[t] - muf) * scale + b;
+  } else {
+    for (long ch = 0; ch < c; ++ch) {
+      const double mu = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(x[j]); }) / M;
+      const double v = channelSum(n, c, ch, hw, [&](long j) { const double dlt = x[j] - mu; return dlt * dlt; });
+      const double is = 1.0 / std::sqrt(v / M + eps);
+      mean[ch] = static_cast<float>(mu);
+      invStd[ch] = static_cast<float>(is);
+      muf[ch] = static_cast<float>(mu);
+      scale[ch] = static_cast<float>(gamma[ch] * is);
     }
   }
+  channelAffine(out, x, muf.data(), scale.data(), beta, n, c, hw);
 }
 
 void batchNormEval(float* out, const float* x, const float* gamma, const float* beta, const float* rm, const float* rv, long n, long c, long hw, double eps) {
-  if (hw == 1) {
-    std::vector<float> scale(static_cast<size_t>(c));
-    for (long ch = 0; ch < c; ++ch) scale[ch] = static_cast<float>(gamma[ch] / std::sqrt(static_cast<double>(rv[ch]) + eps));
-    for (long i = 0; i < n; ++i)
-      for (long ch = 0; ch < c; ++ch) out[i * c + ch] = (x[i * c + ch] - rm[ch]) * scale[ch] + beta[ch];
-    return;
-  }
-  for (long ch = 0; ch < c; ++ch) {
-    const float scale = static_cast<float>(gamma[ch] / std::sqrt(static_cast<double>(rv[ch]) + eps));
-    const float mu = rm[ch], b = beta[ch];
-    for (long i = 0; i < n; ++i) {
-      const float* src = x + (i * c + ch) * hw;
-      float* dst = out + (i * c + ch) * hw;
-      for (long t = 0; t < hw; ++t) dst[t] = (src[t] - mu) * scale + b;
-    }
-  }
+  std::vector<float> scale(static_cast<size_t>(c));
+  for (long ch = 0; ch < c; ++ch) scale[ch] = static_cast<float>(gamma[ch] / std::sqrt(static_cast<double>(rv[ch]) + eps));
+  channelAffine(out, x, rm, scale.data(), beta, n, c, hw);
 }
 
 // BatchNorm1d backward, rows outer (see batchNormTrainRows); the same double arithmetic per element
@@ -403,32 +417,35 @@ static void batchNormBackwardRows(float* dx, float* dgamma, float* dbeta, const 
 void batchNormBackward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd, const float* gamma, long n, long c, long hw) {
   if (hw == 1) { batchNormBackwardRows(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, n, c); return; }
   const double M = static_cast<double>(n * hw);
-  const bool fast = n * hw >= BN_FLOAT_MIN;
-  for (long ch = 0; ch < c; ++ch) {
-    const double mu = mean[ch], is = invStd[ch];
-    double sdy, sdyx;
-    if (fast) {
-      const float muf = mean[ch], isf = invStd[ch];
-      sdy = channelSumBlocked(n, c, ch, hw, [&](long j) { return dy[j]; });
-      sdyx = channelSumBlocked(n, c, ch, hw, [&](long j) { return dy[j] * ((x[j] - muf) * isf); });
-    } else {
-      sdy = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(dy[j]); });
-      sdyx = channelSum(n, c, ch, hw, [&](long j) { return dy[j] * ((x[j] - mu) * is); });
+  if (n * hw >= BN_FLOAT_MIN) {
+    std::vector<double> sdy(static_cast<size_t>(c)), sdyx(static_cast<size_t>(c));
+    channelSumsBlocked(n, c, hw, sdy.data(), [&](long j, long) { return dy[j]; });
+    channelSumsBlocked(n, c, hw, sdyx.data(), [&](long j, long ch) { return dy[j] * ((x[j] - mean[ch]) * invStd[ch]); });
+    // dx = a dy + b (x - mu) + e with the per-channel constants formed in double
+    std::vector<float> a(static_cast<size_t>(c)), b(static_cast<size_t>(c)), e(static_cast<size_t>(c));
+    for (long ch = 0; ch < c; ++ch) {
+      dgamma[ch] = static_cast<float>(sdyx[ch]);
+      dbeta[ch] = static_cast<float>(sdy[ch]);
+      const double is = invStd[ch], k = gamma[ch] * is / M;
+      a[ch] = static_cast<float>(k * M); b[ch] = static_cast<float>(-k * sdyx[ch] * is); e[ch] = static_cast<float>(-k * sdy[ch]);
     }
-    dgamma[ch] = static_cast<float>(sdyx);
-    dbeta[ch] = static_cast<float>(sdy);
-    const double k = gamma[ch] * is / M;
-    if (fast) {
-      // dx = a dy + b (x - mu) + e with the per-channel constants formed in double
-      const float a = static_cast<float>(k * M), b = static_cast<float>(-k * sdyx * is), e = static_cast<float>(-k * sdy), muf = mean[ch];
-      for (long i = 0; i < n; ++i) {
+    for (long i = 0; i < n; ++i)
+      for (long ch = 0; ch < c; ++ch) {
         const float* g = dy + (i * c + ch) * hw;
         const float* src = x + (i * c + ch) * hw;
         float* dst = dx + (i * c + ch) * hw;
-        for (long t = 0; t < hw; ++t) dst[t] = (a * g[t] + b * (src[t] - muf)) + e;
+        const float ac = a[ch], bc = b[ch], ec = e[ch], muf = mean[ch];
+        for (long t = 0; t < hw; ++t) dst[t] = (ac * g[t] + bc * (src[t] - muf)) + ec;
       }
-      continue;
-    }
+    return;
+  }
+  for (long ch = 0; ch < c; ++ch) {
+    const double mu = mean[ch], is = invStd[ch];
+    const double sdy = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(dy[j]); });
+    const double sdyx = channelSum(n, c, ch, hw, [&](long j) { return dy[j] * ((x[j] - mu) * is); });
+    dgamma[ch] = static_cast<float>(sdyx);
+    dbeta[ch] = static_cast<float>(sdy);
+    const double k = gamma[ch] * is / M;
     // in double, grouped as k * (M*dy - sum(dy) - xhat*sum(dy*xhat)): the terms cancel almost
     // exactly for tiny batches, so float32 here would only return rounding noise
     for (long i = 0; i < n; ++i) {
@@ -538,19 +555,58 @@ void copyBlock(float* out, long outOffset, long outStride, const float* x, long 
     std::memmove(out + outOffset + r * outStride, x + xOffset + r * xStride, sizeof(float) * static_cast<size_t>(cols));
 }
 
-void adamStep(float* param, const float* grad, float* m, float* v, long n, double lr, double b1, double b2, double eps, double wd, double step) {
+void gatherRows(float* out, const float* x, const int32_t* index, long rows, long rowLen) {
+  for (long r = 0; r < rows; ++r)
+    std::memcpy(out + r * rowLen, x + static_cast<long>(index[r]) * rowLen, sizeof(float) * static_cast<size_t>(rowLen));
+}
+
+struct AdamConsts { float stepSize, bc2s, b1, b2, c1, c2, eps, wd, shrink; };
+
+#if defined(__x86_64__) || defined(__i386__)
+// 16 lanes of the scalar loop below, operation for operation (no FMA contraction: the same bits)
+__attribute__((target("avx512f")))
+static long adamStepAvx512(float* param, const float* grad, float* m, float* v, long n, const AdamConsts& k) {
+  const __m512 stepSize = _mm512_set1_ps(k.stepSize), bc2s = _mm512_set1_ps(k.bc2s), b1 = _mm512_set1_ps(k.b1), b2 = _mm512_set1_ps(k.b2);
+  const __m512 c1 = _mm512_set1_ps(k.c1), c2 = _mm512_set1_ps(k.c2), eps = _mm512_set1_ps(k.eps), wd = _mm512_set1_ps(k.wd), shrink = _mm512_set1_ps(k.shrink);
+  const bool decay = k.shrink != 1.0f, l2 = k.wd != 0.0f;
+  long i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m512 p = _mm512_loadu_ps(param + i), g = _mm512_loadu_ps(grad + i);
+    if (decay) p = _mm512_mul_ps(p, shrink);
+    if (l2) g = _mm512_add_ps(g, _mm512_mul_ps(wd, p));
+    const __m512 mi = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(m + i), b1), _mm512_mul_ps(c1, g));
+    const __m512 vi = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(v + i), b2), _mm512_mul_ps(c2, _mm512_mul_ps(g, g)));
+    _mm512_storeu_ps(m + i, mi);
+    _mm512_storeu_ps(v + i, vi);
+    const __m512 denom = _mm512_add_ps(_mm512_div_ps(_mm512_maskz_sqrt_ps(0xFFFF, vi), bc2s), eps);
+    _mm512_storeu_ps(param + i, _mm512_sub_ps(p, _mm512_mul_ps(stepSize, _mm512_div_ps(mi, denom))));
+  }
+  return i;
+}
+#endif
+
+void adamStep(float* param, const float* grad, float* m, float* v, long n, double lr, double b1, double b2, double eps, double wd, double decoupledWd,
+              double step, bool avx512) {
   const double bc1 = 1.0 - std::pow(b1, step), bc2 = 1.0 - std::pow(b2, step);
-  const float stepSize = static_cast<float>(lr / bc1), bc2s = static_cast<float>(std::sqrt(bc2));
-  const float fb1 = static_cast<float>(b1), fb2 = static_cast<float>(b2), f1b1 = static_cast<float>(1.0 - b1), f1b2 = static_cast<float>(1.0 - b2);
-  const float feps = static_cast<float>(eps), fwd = static_cast<float>(wd);
-  for (long i = 0; i < n; ++i) {
+  const AdamConsts k{static_cast<float>(lr / bc1), static_cast<float>(std::sqrt(bc2)), static_cast<float>(b1), static_cast<float>(b2),
+                     static_cast<float>(1.0 - b1), static_cast<float>(1.0 - b2), static_cast<float>(eps), static_cast<float>(wd),
+                     static_cast<float>(1.0 - lr * decoupledWd)};
+  long i = 0;
+#if defined(__x86_64__) || defined(__i386__)
+  if (avx512) i = adamStepAvx512(param, grad, m, v, n, k);
+#else
+  (void)avx512;
+#endif
+  for (; i < n; ++i) {
+    float p = param[i];
+    if (decoupledWd != 0.0) p = p * k.shrink;
     float g = grad[i];
-    if (wd != 0.0) g = g + fwd * param[i];
-    const float mi = m[i] * fb1 + f1b1 * g;
-    const float vi = v[i] * fb2 + f1b2 * (g * g);
+    if (wd != 0.0) g = g + k.wd * p;
+    const float mi = m[i] * k.b1 + k.c1 * g;
+    const float vi = v[i] * k.b2 + k.c2 * (g * g);
     m[i] = mi; v[i] = vi;
-    const float denom = std::sqrt(vi) / bc2s + feps;
-    param[i] = param[i] - stepSize * (mi / denom);
+    const float denom = std::sqrt(vi) / k.bc2s + k.eps;
+    param[i] = p - k.stepSize * (mi / denom);
   }
 }
 

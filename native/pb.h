@@ -45,19 +45,25 @@ using UkrRows = void (*)(long k, const float* a, long lda, const float* B, float
 
 struct Ctx {
   bool avx2 = false;
+  bool avx512 = false; // AVX-512F kernels (same FMA order per element as AVX2: the same bits)
   Ukr ukr = nullptr;
   UkrRows ukrRows = nullptr;
   Arena packA, packB, tmpC, aux;
+  Arena act;  // conv2dReluMaxPool's activation (the convolution itself uses the others)
 };
 
-void initCtx(Ctx& ctx, bool allowAvx2);
+// the fastest path the CPU has, capped by allowAvx2 (false: scalar) and allowAvx512 (false: at most AVX2)
+void initCtx(Ctx& ctx, bool allowAvx2, bool allowAvx512 = true);
 bool cpuHasAvx2Fma();
+bool cpuHasAvx512();
 
 // micro-kernels
 void ukrScalar(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr);
 void ukrAvx2(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr);
 void ukrRowsScalar(long k, const float* a, long lda, const float* B, float* C, long ldc, float beta, long mr, long nr);
 void ukrRowsAvx2(long k, const float* a, long lda, const float* B, float* C, long ldc, float beta, long mr, long nr);
+void ukrAvx512(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr);
+void ukrRowsAvx512(long k, const float* a, long lda, const float* B, float* C, long ldc, float beta, long mr, long nr);
 
 // packing: A(i,p) = a[i*rs + p*cs] -> panels of MR rows, [p][r]; B(p,j) = b[p*rs + j*cs] -> panels of NR cols, [p][c]
 void packA(const float* a, long rs, long cs, long mc, long kc, float* dst);
@@ -75,9 +81,11 @@ struct PoolDims { long n, c, h, w, k, stride, oh, ow; };
 void conv2dForward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d);
 void conv2dBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d);
 void conv2dBackwardWeight(Ctx& ctx, float* dw, float* db, const float* dy, const float* x, const ConvDims& d);
+// maxPool2d(relu(conv2d)) with p the pool over the activation (p.n = d.n, p.c = d.o, p.h = d.oh, p.w = d.ow)
+void conv2dReluMaxPool(Ctx& ctx, float* out, int32_t* argmax, const float* x, const float* w, const float* bias, const ConvDims& d, const PoolDims& p);
 
-// peak measurement: runs `iters` iterations of 12 independent 8-wide FMAs, returns flops done
-double fmaPeakLoop(long iters, bool avx2);
+// peak measurement: runs `iters` iterations of 12 independent FMAs (8-wide, 16-wide with avx512), returns flops done
+double fmaPeakLoop(long iters, bool avx2, bool avx512 = false);
 
 } // namespace pb
 
@@ -113,8 +121,12 @@ void bceLoss(float* out, const float* p, const float* t, long n);
 void bceLossBackward(float* dp, double dout, const float* p, const float* t, long n);
 
 void copyBlock(float* out, long outOffset, long outStride, const float* x, long xOffset, long xStride, long rows, long cols);
+// out row r = x row index[r] (rows of rowLen floats); the indices are checked by the caller
+void gatherRows(float* out, const float* x, const int32_t* index, long rows, long rowLen);
 // state: the xoshiro128** generator (a, b, c, d), advanced past the n draws
 void dropout(float* out, float* mask, const float* x, uint32_t* state, long n, double p);
-void adamStep(float* param, const float* grad, float* m, float* v, long n, double lr, double b1, double b2, double eps, double wd, double step);
+// decoupledWd: AdamW's param *= float(1 - lr * decoupledWd) before the update; avx512: the 16-wide path (the same bits)
+void adamStep(float* param, const float* grad, float* m, float* v, long n, double lr, double b1, double b2, double eps, double wd, double decoupledWd,
+              double step, bool avx512);
 void sgdStep(float* param, const float* grad, float* buf, long n, double lr, double momentum, double wd, bool firstStep);
 } // namespace pb

@@ -58,7 +58,7 @@ const bool = <N extends string>(name: N) => ({ kind: 'bool', name }) as const;
 const opt = { nullable: true } as const;
 
 const CONV_X = 'd.n * d.c * d.h * d.w', CONV_Y = 'd.n * d.o * d.oh * d.ow', CONV_W = 'd.o * d.c * d.kh * d.kw';
-const POOL_X = 'd.n * d.c * d.h * d.w', POOL_Y = 'd.n * d.c * d.oh * d.ow';
+const POOL_X = 'd.n * d.c * d.h * d.w', POOL_Y = 'd.n * d.c * d.oh * d.ow', POOL_P = 'p.n * p.c * p.oh * p.ow';
 const BN = 'n * c * hw';
 const COPY_OUT = 'rows == 0 || cols == 0 ? 0 : outOffset + (rows - 1) * outStride + cols';
 const COPY_X = 'rows == 0 || cols == 0 ? 0 : xOffset + (rows - 1) * xStride + cols';
@@ -94,15 +94,15 @@ export const KERNELS = {
       bool('transA'), bool('transB'), float('beta')],
   },
   linear: {
-    doc: 'out: (n, outF) = x @ w^T + bias; x: (n, inF), w: (outF, inF), bias: (outF) or null',
+    doc: 'out: (n, outF) = x @ w^T + bias; x: (n, inF), w: (outF, inF), bias: (outF) or null; relu: then out = relu(out), as the relu kernel',
     args: [f32('out', 'out', { len: 'n * outF' }), f32('x', 'in', { len: 'n * inF' }), f32('w', 'in', { len: 'outF * inF' }), f32('bias', 'in', { len: 'outF', ...opt }),
-      int('n'), int('inF'), int('outF')],
+      int('n'), int('inF'), int('outF'), bool('relu')],
   },
   linearBackward: {
-    doc: 'dx: (n, inF) = dy @ w; dw: (outF, inF) = dy^T @ x; db: (outF) = column sums of dy; null = not needed',
+    doc: 'dx: (n, inF) = dy @ w; dw: (outF, inF) = dy^T @ x; db: (outF) = column sums of dy; null = not needed. y: the output of a linear with relu (or null): dy is first zeroed where y <= 0, as relu\'s gradient',
     args: [f32('dx', 'out', { len: 'n * inF', ...opt }), f32('dw', 'out', { len: 'outF * inF', ...opt }), f32('db', 'out', { len: 'outF', ...opt }),
       f32('dy', 'in', { len: 'n * outF' }), f32('x', 'in', { len: 'n * inF', when: 'dw != nullptr' }), f32('w', 'in', { len: 'outF * inF', when: 'dx != nullptr' }),
-      int('n'), int('inF'), int('outF')],
+      f32('y', 'in', { len: 'n * outF', ...opt }), int('n'), int('inF'), int('outF')],
   },
   conv2d: {
     doc: 'out: (N,O,OH,OW), x: (N,C,H,W), w: (O,C,KH,KW), bias: (O) or null',
@@ -117,6 +117,11 @@ export const KERNELS = {
     doc: 'dw: (O,C,KH,KW), db: (O) or null, from dy: (N,O,OH,OW), x: (N,C,H,W)',
     args: [f32('dw', 'out', { len: CONV_W }), f32('db', 'out', { len: 'd.o', ...opt }), f32('dy', 'in', { len: CONV_Y }), f32('x', 'in', { len: CONV_X }),
       { kind: 'conv', name: 'd' }],
+  },
+  conv2dReluMaxPool: {
+    doc: 'out: (N,O,PH,PW) = maxPool2d(relu(conv2d(x, w, bias))), the (N,O,OH,OW) activation never written out; argmax as maxPool2d\'s (flat index into that activation); p: the pool over it (p.n = d.n, p.c = d.o, p.h = d.oh, p.w = d.ow)',
+    args: [f32('out', 'out', { len: POOL_P }), i32('argmax', 'out', { len: POOL_P }), f32('x', 'in', { len: CONV_X }), f32('w', 'in', { len: CONV_W }),
+      f32('bias', 'in', { len: 'd.o', ...opt }), { kind: 'conv', name: 'd' }, { kind: 'pool', name: 'p' }],
   },
   maxPool2d: {
     doc: 'out: (N,C,OH,OW); argmax: (N,C,OH,OW) flat index into x of each window\'s first maximum (row-major)',
@@ -135,20 +140,20 @@ export const KERNELS = {
     args: [f32('dx', 'out', { len: POOL_X }), f32('dy', 'in', { len: POOL_Y }), { kind: 'pool', name: 'd' }],
   },
   batchNormTrain: {
-    doc: 'x, out: (N,C,HW); mean, invStd: (C) outputs, biased batch variance: invStd = 1/sqrt(var + eps)',
+    doc: 'x, out: (N,C,HW); mean, invStd: (C) outputs, biased batch variance: invStd = 1/sqrt(var + eps); relu: then out = relu(out), as the relu kernel',
     args: [f32('out', 'out', { len: BN }), f32('mean', 'out', { len: 'c' }), f32('invStd', 'out', { len: 'c' }), f32('x', 'in', { len: BN }),
-      f32('gamma', 'in', { len: 'c' }), f32('beta', 'in', { len: 'c' }), int('n'), int('c'), int('hw'), float('eps')],
+      f32('gamma', 'in', { len: 'c' }), f32('beta', 'in', { len: 'c' }), int('n'), int('c'), int('hw'), float('eps'), bool('relu')],
   },
   batchNormEval: {
-    doc: 'out = gamma * (x - runMean) / sqrt(runVar + eps) + beta',
+    doc: 'out = gamma * (x - runMean) / sqrt(runVar + eps) + beta; relu: then out = relu(out)',
     args: [f32('out', 'out', { len: BN }), f32('x', 'in', { len: BN }), f32('gamma', 'in', { len: 'c' }), f32('beta', 'in', { len: 'c' }),
-      f32('runMean', 'in', { len: 'c' }), f32('runVar', 'in', { len: 'c' }), int('n'), int('c'), int('hw'), float('eps')],
+      f32('runMean', 'in', { len: 'c' }), f32('runVar', 'in', { len: 'c' }), int('n'), int('c'), int('hw'), float('eps'), bool('relu')],
   },
   batchNormBackward: {
-    doc: 'train-mode backward; dx: (N,C,HW), dgamma, dbeta: (C)',
+    doc: 'train-mode backward; dx: (N,C,HW), dgamma, dbeta: (C); y: the output of a batch norm with relu (or null): dy is first zeroed where y <= 0, as relu\'s gradient',
     args: [f32('dx', 'out', { len: BN }), f32('dgamma', 'out', { len: 'c' }), f32('dbeta', 'out', { len: 'c' }), f32('dy', 'in', { len: BN }),
       f32('x', 'in', { len: BN }), f32('mean', 'in', { len: 'c' }), f32('invStd', 'in', { len: 'c' }), f32('gamma', 'in', { len: 'c' }),
-      int('n'), int('c'), int('hw')],
+      f32('y', 'in', { len: BN, ...opt }), int('n'), int('c'), int('hw')],
   },
   softmax: {
     doc: 'x, out: (rows, cols), along cols',
@@ -195,14 +200,18 @@ export const KERNELS = {
     args: [f32('out', 'inout', { len: COPY_OUT }), int('outOffset'), int('outStride'), f32('x', 'in', { len: COPY_X }), int('xOffset'), int('xStride'),
       int('rows'), int('cols')],
   },
+  gatherRows: {
+    doc: 'out (n x rowLen) = rows index[0..n) of x (rows of rowLen), in that order: index_select on the first dim (mini-batches, pair images); every index must be a row of x',
+    args: [f32('out', 'out', { len: 'indexLen * rowLen' }), f32('x', 'in'), i32('index', 'in'), int('rowLen')],
+  },
   dropout: {
     doc: 'inverted dropout: mask (n) = 0 where the next draw of the xoshiro128** state (4, advanced past the n draws; the Rng\'s stream) is below p * 2^32, else 1/(1-p); out = x * mask',
     args: [f32('out', 'out'), f32('mask', 'out', { len: 'outLen' }), f32('x', 'in', { len: 'outLen' }), i32('state', 'inout', { len: '4' }), float('p')],
   },
   adamStep: {
-    doc: 'in-place PyTorch Adam on param (n), m, v; step counts from 1; weightDecay is L2 added to grad',
+    doc: 'in-place PyTorch Adam on param (n), m, v; step counts from 1; weightDecay is L2 added to grad; decoupledDecay is AdamW\'s: param *= float32(1 - lr * decoupledDecay) first',
     args: [f32('param', 'inout'), f32('grad', 'in', { len: 'paramLen' }), f32('m', 'inout', { len: 'paramLen' }), f32('v', 'inout', { len: 'paramLen' }),
-      float('lr'), float('beta1'), float('beta2'), float('eps'), float('weightDecay'), float('step')],
+      float('lr'), float('beta1'), float('beta2'), float('eps'), float('weightDecay'), float('decoupledDecay'), float('step')],
   },
   sgdStep: {
     doc: 'in-place PyTorch SGD; when momentum > 0 and firstStep the buffer is set to the gradient (no dampening)',

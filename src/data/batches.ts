@@ -1,5 +1,6 @@
 // mini-batches for the training loop: an index order per epoch, and contiguous batch copies.
 // Like PyTorch's DataLoader (drop_last = false): the last batch may be smaller.
+import { getBackend } from '../backend/select.js';
 import { PairbenchError } from '../errors.js';
 import type { Rng } from '../tensor/random.js';
 import { IMAGE_PIXELS, type DigitSet, type PairSet } from './types.js';
@@ -43,9 +44,9 @@ export function gatherPairs(set: PairSet, order: Int32Array, start: number, end:
   const stride = 2 * IMAGE_PIXELS;
   const batch: PairBatch =
     out && out.n === b ? out : { input: new Float32Array(b * stride), target: new Float32Array(b), classes: new Int32Array(2 * b), n: b };
+  getBackend().gatherRows(batch.input, set.input, order.subarray(start, end), stride);
   for (let j = 0; j < b; j++) {
     const p = order[start + j]!;
-    batch.input.set(set.input.subarray(p * stride, (p + 1) * stride), j * stride);
     batch.target[j] = set.target[p]!;
     batch.classes[2 * j] = set.classes[2 * p]!;
     batch.classes[2 * j + 1] = set.classes[2 * p + 1]!;
@@ -56,11 +57,8 @@ export function gatherPairs(set: PairSet, order: Int32Array, start: number, end:
 export function gatherDigits(set: DigitSet, order: Int32Array, start: number, end: number, out?: DigitBatch): DigitBatch {
   const b = end - start;
   const batch: DigitBatch = out && out.n === b ? out : { input: new Float32Array(b * IMAGE_PIXELS), classes: new Int32Array(b), n: b };
-  for (let j = 0; j < b; j++) {
-    const p = order[start + j]!;
-    batch.input.set(set.input.subarray(p * IMAGE_PIXELS, (p + 1) * IMAGE_PIXELS), j * IMAGE_PIXELS);
-    batch.classes[j] = set.classes[p]!;
-  }
+  getBackend().gatherRows(batch.input, set.input, order.subarray(start, end), IMAGE_PIXELS);
+  for (let j = 0; j < b; j++) batch.classes[j] = set.classes[order[start + j]!]!;
   return batch;
 }
 

@@ -1,5 +1,6 @@
 // pair sets as the course helper generatePairSets(n) makes them (docs/reports.md, "Data"), and the views
 // the reports need: standardisation, validation splits, single-digit views.
+import { getBackend } from '../backend/select.js';
 import { PairbenchError } from '../errors.js';
 import { Rng } from '../tensor/random.js';
 import { loadMnist } from './mnist.js';
@@ -16,16 +17,15 @@ export function pairsFromIndices(split: MnistSplit, indices: Int32Array): PairSe
   const input = new Float32Array(n * 2 * IMAGE_PIXELS);
   const target = new Float32Array(n);
   const classes = new Int32Array(n * 2);
-  const src = split.images;
   for (let p = 0; p < n; p++) {
     for (let i = 0; i < 2; i++) {
       const k = indices[2 * p + i]!;
       if (!(k >= 0 && k < split.n)) throw badArg(`pairsFromIndices: image index ${k} outside 0..${split.n - 1}`);
-      input.set(src.subarray(k * IMAGE_PIXELS, (k + 1) * IMAGE_PIXELS), (2 * p + i) * IMAGE_PIXELS);
       classes[2 * p + i] = split.labels[k]!;
     }
     target[p] = classes[2 * p]! <= classes[2 * p + 1]! ? 1 : 0;
   }
+  getBackend().gatherRows(input, split.images, indices, IMAGE_PIXELS);
   return { input, target, classes, indices: Int32Array.from(indices), n };
 }
 
@@ -54,19 +54,19 @@ export function generatePairSets(n: number, rng: Rng, ds: MnistDataset = loadMni
 }
 
 // (x - mean) / std in float32 arithmetic, as PyTorch does on a float32 tensor; a new set
-export function standardise(set: PairSet, stats: StandardiseStats): PairSet;
-export function standardise(set: DigitSet, stats: StandardiseStats): DigitSet;
-export function standardise<T extends PairSet | DigitSet>(set: T, stats: StandardiseStats): T {
+// (inPlace: over the set's own input, for a set nothing else holds, e.g. a fresh draw)
+export function standardise(set: PairSet, stats: StandardiseStats, opts?: { inPlace?: boolean }): PairSet;
+export function standardise(set: DigitSet, stats: StandardiseStats, opts?: { inPlace?: boolean }): DigitSet;
+export function standardise<T extends PairSet | DigitSet>(set: T, stats: StandardiseStats, opts: { inPlace?: boolean } = {}): T {
   if (set.standardisation) throw badArg('standardise: this set is already standardised');
   if (!(stats.std > 0)) throw badArg(`standardise: std must be > 0, got ${stats.std}`);
-  return { ...set, input: standardiseValues(set.input, stats), standardisation: stats };
+  return { ...set, input: standardiseValues(set.input, stats, opts.inPlace === true ? set.input : undefined), standardisation: stats };
 }
 
-// (x - mean) / std in float32 arithmetic: a new array (no checks; standardise checks a set's stats)
-export function standardiseValues(x: Float32Array, stats: { mean: number; std: number }): Float32Array {
+// (x - mean) / std in float32 arithmetic into out (default: a new array; x itself works) (no checks; standardise checks a set's stats)
+export function standardiseValues(x: Float32Array, stats: { mean: number; std: number }, out: Float32Array = new Float32Array(x.length)): Float32Array {
   const m = Math.fround(stats.mean);
   const s = Math.fround(stats.std);
-  const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = Math.fround(x[i]! - m) / s;
   return out;
 }

@@ -1,9 +1,10 @@
 // building blocks of the zoo: named stacks, per-image branches, the generic pair network
 import { PairbenchError } from '../errors.js';
 import { Module } from '../nn/module.js';
-import { BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU } from '../nn/layers.js';
+import { BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, fusesWithRelu, Linear, MaxPool2d, ReLU } from '../nn/layers.js';
 import * as F from '../tensor/ops/index.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { isGradEnabled } from '../tensor/autograd.js';
+import { Tensor } from '../tensor/tensor.js';
 import type { BuildContext, PairNetwork, PairOutputs } from './types.js';
 
 // a sequence of named layers (names appear in parameter names: 'branch.conv1.weight')
@@ -15,10 +16,74 @@ export class Stack extends Module {
     Object.assign(this, layers);
   }
   forward(x: Tensor): Tensor {
+    const layers = this.names.map((n) => (this as unknown as Record<string, Module>)[n]!);
     let y = x;
-    for (const n of this.names) y = (this as unknown as Record<string, Module>)[n]!.forward(y);
+    for (let i = 0; i < layers.length; i++) {
+      const block = convBlockAt(layers, i);
+      if (block !== null) {
+        y = block.run(y);
+        i = block.last;
+        continue;
+      }
+      const l = layers[i]!;
+      // a Linear or batch norm followed by a ReLU: one op (nn/layers.ts)
+      if (fusesWithRelu(l, layers[i + 1])) {
+        y = l.forwardRelu(y);
+        i++;
+      } else y = l.forward(y);
+    }
     return y;
   }
+}
+
+// Conv2d [BatchNorm2d] ReLU [Dropout] [MaxPool2d] at layers[i] run as one or two kernels:
+// conv + ReLU + max-pool fused (the same values and gradients as the layers one by one); without a
+// tape, a batch norm in evaluation mode folded into the convolution's weights and bias, and a
+// dropout in evaluation mode (the identity) skipped. null: no such block, or nothing to gain
+function convBlockAt(layers: readonly Module[], i: number): { run: (x: Tensor) => Tensor; last: number } | null {
+  const conv = layers[i];
+  if (!(conv instanceof Conv2d)) return null;
+  let j = i + 1;
+  let bn: BatchNorm2d | null = null;
+  const inference = !isGradEnabled();
+  const next = layers[j];
+  if (next instanceof BatchNorm2d) {
+    if (next.training || !inference) return null;
+    bn = next;
+    j++;
+  }
+  if (!(layers[j] instanceof ReLU)) return null;
+  const relu = j;
+  const drop = layers[j + 1];
+  if (drop instanceof Dropout && (!drop.training || drop.p === 0)) j++;
+  const pool = layers[j + 1];
+  const k = pool instanceof MaxPool2d && pool.stride === pool.kernelSize ? pool.kernelSize : 0;
+  if (k === 0 && bn === null) return null;
+  const opts = { stride: conv.stride, padding: conv.padding };
+  return {
+    last: k > 0 ? j + 1 : relu,
+    run: (x) => {
+      const { w, b } = bn === null ? { w: conv.weight, b: conv.bias } : foldBatchNorm(conv, bn);
+      return k > 0 ? F.conv2dReluMaxPool(x, w, b, opts, k) : F.relu(F.conv2d(x, w, b, opts));
+    },
+  };
+}
+
+// the convolution followed by the evaluation-mode batch norm as one convolution: per output channel
+// s = gamma / sqrt(runVar + eps), weight * s, (bias - runMean) * s + beta
+function foldBatchNorm(conv: Conv2d, bn: BatchNorm2d): { w: Tensor; b: Tensor } {
+  const o = conv.outChannels;
+  const w = conv.weight.data, per = w.length / o;
+  const gamma = bn.weight.data, beta = bn.bias.data, mean = bn.runningMean.value.data, v = bn.runningVar.value.data;
+  const bias = conv.bias === null ? null : conv.bias.data;
+  const fw = w instanceof Float64Array ? new Float64Array(w.length) : new Float32Array(w.length);
+  const fb = w instanceof Float64Array ? new Float64Array(o) : new Float32Array(o);
+  for (let c = 0; c < o; c++) {
+    const s = gamma[c]! / Math.sqrt(v[c]! + bn.eps);
+    for (let q = c * per; q < (c + 1) * per; q++) fw[q] = w[q]! * s;
+    fb[c] = ((bias === null ? 0 : bias[c]!) - mean[c]!) * s + beta[c]!;
+  }
+  return { w: new Tensor(fw, conv.weight.shape), b: new Tensor(fb, [o]) };
 }
 
 export interface ConvSpec { out: number; k: number; pool?: boolean }

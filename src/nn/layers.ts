@@ -24,6 +24,10 @@ export class Linear extends Module {
   forward(x: Tensor): Tensor {
     return F.linear(x, this.weight, this.bias);
   }
+  // this layer followed by a ReLU, as one op
+  forwardRelu(x: Tensor): Tensor {
+    return F.linear(x, this.weight, this.bias, { relu: true });
+  }
 }
 
 export class Conv2d extends Module {
@@ -71,11 +75,19 @@ class BatchNormBase extends Module {
     this.runningMean = new Buffer(Tensor.zeros([numFeatures]));
     this.runningVar = new Buffer(Tensor.full([numFeatures], 1));
   }
-  forward(x: Tensor): Tensor {
+  private checkRank(x: Tensor): void {
     if (x.ndim !== this.rank) {
       throw new PairbenchError('shape_mismatch', `BatchNorm${this.rank === 2 ? '1d' : '2d'}: expects a ${this.rank}-d input, got [${x.shape.join(', ')}]`, { op: 'batchNorm', shapes: { x: x.shape } });
     }
+  }
+  forward(x: Tensor): Tensor {
+    this.checkRank(x);
     return F.batchNorm(x, this.weight, this.bias, this.runningMean.value, this.runningVar.value, { training: this.training, momentum: this.momentum, eps: this.eps });
+  }
+  // this layer followed by a ReLU, as one op
+  forwardRelu(x: Tensor): Tensor {
+    this.checkRank(x);
+    return F.batchNorm(x, this.weight, this.bias, this.runningMean.value, this.runningVar.value, { training: this.training, momentum: this.momentum, eps: this.eps, relu: true });
   }
 }
 
@@ -117,9 +129,24 @@ export class Sequential extends Module {
     this.layers = layers;
   }
   forward(x: Tensor): Tensor {
-    let y = x;
-    for (const l of this.layers) y = l.forward(y);
-    return y;
+    return runLayers(this.layers.length, (i) => this.layers[i]!, x);
   }
 }
 
+// a Linear or batch norm followed by a ReLU runs as one fused op (forwardRelu: the same values and gradients)
+export function fusesWithRelu(l: Module, next: Module | undefined): l is Linear | BatchNorm1d | BatchNorm2d {
+  return (l instanceof Linear || l instanceof BatchNormBase) && next instanceof ReLU;
+}
+
+// layers 0..count-1 in order, fused where fusesWithRelu says
+export function runLayers(count: number, layer: (i: number) => Module, x: Tensor): Tensor {
+  let y = x;
+  for (let i = 0; i < count; i++) {
+    const l = layer(i);
+    if (i + 1 < count && fusesWithRelu(l, layer(i + 1))) {
+      y = l.forwardRelu(y);
+      i++;
+    } else y = l.forward(y);
+  }
+  return y;
+}

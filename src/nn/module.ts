@@ -21,14 +21,32 @@ export abstract class Module {
   abstract forward(x: Tensor): Tensor;
 
   // children, parameters and buffers in field order; arrays of modules are named by index
-  private *entries(prefix: string): Generator<[string, Tensor | Buffer | Module]> {
-    for (const [key, v] of Object.entries(this)) {
+  private entries(prefix: string): [string, Tensor | Buffer | Module][] {
+    const out: [string, Tensor | Buffer | Module][] = [];
+    const self = this as unknown as Record<string, unknown>;
+    const keys = Object.keys(self);
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
+      const v = self[key];
       const name = prefix + key;
-      if (v instanceof Tensor && v.isParameter) yield [name, v];
-      else if (v instanceof Buffer || v instanceof Module) yield [name, v];
+      if (v instanceof Tensor && v.isParameter) out.push([name, v]);
+      else if (v instanceof Buffer || v instanceof Module) out.push([name, v]);
       else if (Array.isArray(v)) {
-        for (let i = 0; i < v.length; i++) if (v[i] instanceof Module) yield [`${name}.${i}`, v[i] as Module];
+        for (let i = 0; i < v.length; i++) if (v[i] instanceof Module) out.push([`${name}.${i}`, v[i] as Module]);
       }
+    }
+    return out;
+  }
+
+  // this module and every module below it, depth first in field order
+  private collectModules(out: Module[]): void {
+    out.push(this);
+    const self = this as unknown as Record<string, unknown>;
+    const keys = Object.keys(self);
+    for (let k = 0; k < keys.length; k++) {
+      const v = self[keys[k]!];
+      if (v instanceof Module) v.collectModules(out);
+      else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) if (v[i] instanceof Module) (v[i] as Module).collectModules(out);
     }
   }
 
@@ -63,8 +81,8 @@ export abstract class Module {
   }
 
   modules(): Module[] {
-    const out: Module[] = [this];
-    for (const [, v] of this.entries('')) if (v instanceof Module) out.push(...v.modules());
+    const out: Module[] = [];
+    this.collectModules(out);
     return out;
   }
 
@@ -73,7 +91,8 @@ export abstract class Module {
   }
 
   train(on = true): this {
-    for (const m of this.modules()) m.training = on;
+    const all = this.modules();
+    for (let i = 0; i < all.length; i++) all[i]!.training = on;
     return this;
   }
 

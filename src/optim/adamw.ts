@@ -7,15 +7,8 @@ export class AdamW extends Adam {
   constructor(params: ConstructorParameters<typeof Adam>[0], opts: AdamOptions = {}) {
     super(params, { ...opts, weightDecay: opts.weightDecay ?? 1e-2 });
   }
+  // the decay happens inside the adam kernel, before the update, rounded as PyTorch's param.mul_(1 - lr * weight_decay)
   override step(): void {
-    const shrink = 1 - this.lr * this.weightDecay;
-    if (shrink !== 1) {
-      for (const p of this.params) {
-        if (p.grad === null) continue;
-        const d = p.data;
-        for (let i = 0; i < d.length; i++) d[i] = d[i]! * shrink;
-      }
-    }
-    this.stepWith(0);
+    this.stepWith(0, this.weightDecay);
   }
 }

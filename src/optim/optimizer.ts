@@ -89,10 +89,10 @@ export class Adam extends Optimizer {
   get momentumTerm(): number { return this.betas[0]; }
   set momentumTerm(m: number) { this.betas = [m, this.betas[1]]; }
   step(): void {
-    this.stepWith(this.weightDecay);
+    this.stepWith(this.weightDecay, 0);
   }
-  // one Adam step with L2 weight decay `l2` added to the gradient
-  protected stepWith(l2: number): void {
+  // one Adam step with L2 weight decay `l2` added to the gradient, after AdamW's decoupled decay (param *= 1 - lr * decoupled)
+  protected stepWith(l2: number, decoupled: number): void {
     const be = backend();
     for (const p of this.params) {
       if (p.grad === null) continue;
@@ -102,7 +102,7 @@ export class Adam extends Optimizer {
         this.state.set(p, s);
       }
       s.step += 1;
-      be.adamStep(p.data, p.grad.buf, s.m, s.v, this.lr, this.betas[0], this.betas[1], this.eps, l2, s.step);
+      be.adamStep(p.data, p.grad.buf, s.m, s.v, this.lr, this.betas[0], this.betas[1], this.eps, l2, decoupled, s.step);
     }
   }
 }

@@ -49,7 +49,7 @@ export function isGradEnabled(): boolean {
 export function record(out: Tensor, op: OpName, inputs: readonly Tensor[], backward: GradRule, saved?: readonly (Buf | Int32Array)[]): Tensor {
   if (!gradEnabled) return out;
   let any = false;
-  for (const t of inputs) if (t.requiresGrad) any = true;
+  for (let i = 0; i < inputs.length; i++) if (inputs[i]!.requiresGrad) any = true;
   if (!any) return out;
   out.requiresGrad = true;
   out.node = saved === undefined ? { op, inputs, backward } : { op, inputs, backward, saved };
@@ -146,25 +146,28 @@ const RECYCLE_MIN = 4096;
 function releaseGraph(root: Tensor, order: readonly Tensor[]): void {
   // storages never recycled: the root's, the model outputs', and any a leaf shares (a reshaped parameter)
   const kept = new Set<object>([Tensor.storageOf(root)]);
-  for (const t of order) if (t.node === null) kept.add(Tensor.storageOf(t));
+  for (let i = 0; i < order.length; i++) if (order[i]!.node === null) kept.add(Tensor.storageOf(order[i]!));
   const stack: Tensor[] = [root];
   const seen = new Set<Tensor>(stack);
   while (stack.length > 0) {
     const t = stack.pop()!;
     if (t.node === null || !LOSS_PARTS.has(t.node.op)) continue;
-    for (const x of t.node.inputs) {
+    for (let i = 0; i < t.node.inputs.length; i++) {
+      const x = t.node.inputs[i]!;
       if (seen.has(x)) continue;
       seen.add(x);
       kept.add(Tensor.storageOf(x));
       stack.push(x);
     }
   }
-  for (const t of order) {
-    if (t.node === null) continue;
-    t.node.consumed = true;
-    if (t.node.saved !== undefined) for (const b of t.node.saved) releaseBuf(b);
+  for (let i = 0; i < order.length; i++) {
+    const node = order[i]!.node;
+    if (node === null) continue;
+    node.consumed = true;
+    if (node.saved !== undefined) for (let j = 0; j < node.saved.length; j++) releaseBuf(node.saved[j]!);
   }
-  for (const t of order) {
+  for (let i = 0; i < order.length; i++) {
+    const t = order[i]!;
     if (t.node === null || t.size < RECYCLE_MIN || kept.has(Tensor.storageOf(t))) continue;
     const b = Tensor.takeBuffer(t);
     if (b !== null) releaseBuf(b);

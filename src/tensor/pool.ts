@@ -13,7 +13,8 @@ export function allocLike(n: number, like: Buf | DType): Buf {
 // length, for allocOut/allocIndex. float32 and int32 only; a buffer is pooled at most once (a double
 // release would hand it to two owners)
 type Pooled = Float32Array | Int32Array;
-interface FreeList<T extends Pooled> { bufs: T[]; used: number }
+// idle: how many backward passes without a request the length survives
+interface FreeList<T extends Pooled> { bufs: T[]; used: number; idle: number }
 const pools = { f32: new Map<number, FreeList<Float32Array>>(), i32: new Map<number, FreeList<Int32Array>>() };
 const pooled = new WeakSet<Pooled>();
 const POOL_PER_LENGTH = 16;
@@ -23,6 +24,9 @@ const POOL_MIN_LENGTH = 64;
 // passes is dropped too (held buffers of a finished model slowed the next one: measured, 1.5x)
 const POOL_MAX_BYTES = 256 * 2 ** 20;
 const POOL_IDLE_PASSES = 2;
+// lengths an evaluation scope handed back (its activations): kept while training steps run between
+// evaluations, up to this many passes (one evaluation per epoch; they were reallocated every epoch)
+const SCOPE_IDLE_PASSES = 64;
 let pooledBytes = 0;
 let backwardPasses = 0;
 
@@ -39,11 +43,12 @@ function take<T extends Pooled>(map: Map<number, FreeList<T>>, n: number): T | u
 }
 
 function dropIdle<T extends Pooled>(map: Map<number, FreeList<T>>): void {
-  for (const [n, list] of map) {
-    if (backwardPasses - list.used <= POOL_IDLE_PASSES) continue;
+  // forEach: no entry arrays per pass (this runs after every backward)
+  map.forEach((list, n) => {
+    if (backwardPasses - list.used <= list.idle) return;
     for (const b of list.bufs) pooledBytes -= b.byteLength;
     map.delete(n);
-  }
+  });
 }
 
 // bytes held by the pool (tests)
@@ -79,12 +84,12 @@ export function withBufferScope<T>(fn: () => T): T {
     return fn();
   } finally {
     scoped = outer;
-    for (const b of mine) releaseBuf(b);
+    for (const b of mine) releaseBuf(b, SCOPE_IDLE_PASSES);
   }
 }
 
 // hands buf back to allocOut/allocIndex; only for buffers nothing else can reach
-export function releaseBuf(buf: Buf | Int32Array): void {
+export function releaseBuf(buf: Buf | Int32Array, idlePasses = POOL_IDLE_PASSES): void {
   if (buf instanceof Float64Array || buf.length < POOL_MIN_LENGTH || pooled.has(buf)) return;
   // a view into a larger buffer (e.g. a subarray) is not ours to recycle
   if (buf.byteOffset !== 0 || buf.buffer.byteLength !== buf.byteLength) return;
@@ -97,9 +102,9 @@ export function releaseBuf(buf: Buf | Int32Array): void {
   const map = (buf instanceof Float32Array ? pools.f32 : pools.i32) as Map<number, FreeList<Pooled>>;
   let list = map.get(buf.length);
   if (list === undefined) {
-    list = { bufs: [], used: backwardPasses };
+    list = { bufs: [], used: backwardPasses, idle: idlePasses };
     map.set(buf.length, list);
-  }
+  } else if (idlePasses > list.idle) list.idle = idlePasses;
   if (list.bufs.length >= POOL_PER_LENGTH) return;
   list.bufs.push(buf);
   pooled.add(buf);

@@ -13,12 +13,13 @@ interface Storage { exposed: boolean; released: boolean }
 
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
   return n;
 }
 
 function checkShape(shape: readonly number[], where: string): void {
-  for (const d of shape) {
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i]!;
     if (!Number.isInteger(d) || d < 0) {
       throw new PairbenchError('shape_mismatch', `${where}: every dimension must be a non-negative integer, got [${shape.join(', ')}]`, { op: where, shapes: { shape } });
     }
@@ -43,7 +44,7 @@ export class Tensor {
       throw shapeMismatch('Tensor', `data has ${data.length} elements but the shape holds ${n}`, { shape });
     }
     this.storageBuf = data;
-    this.shape = Object.freeze([...shape]);
+    this.shape = Object.freeze(shape.slice());
     this.size = n;
     this.requiresGrad = requiresGrad;
   }

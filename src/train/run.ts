@@ -59,8 +59,10 @@ function makeScheduler(recipe: Recipe, opt: Optimizer, steps: number): LrSchedul
 
 function argmaxRow(t: Tensor, row: number): number {
   const c = t.shape[1]!;
+  const d = t.data;
+  const base = row * c;
   let best = 0;
-  for (let j = 1; j < c; j++) if (t.data[row * c + j]! > t.data[row * c + best]!) best = j;
+  for (let j = 1; j < c; j++) if (d[base + j]! > d[base + best]!) best = j;
   return best;
 }
 
@@ -203,8 +205,9 @@ export function trainRun(opts: RunOptions): RunRecord {
   const stats = trainStats(ds);
   // the test pairs have their own count; for equal counts the draw is the one of the course helper
   const drawn = generatePairSets(opts.trainPairs ?? 1000, rng.split('data'), ds, opts.testPairs ?? 1000);
-  const train = opts.train ?? standardise(drawn.train, stats);
-  let test = standardise(drawn.test, stats);
+  // the draw is this run's own: standardised in place
+  const train = opts.train ?? standardise(drawn.train, stats, { inPlace: true });
+  let test = standardise(drawn.test, stats, { inPlace: true });
   let validation = opts.validation ?? null;
   if (recipe.testSplit === 'half-validation') {
     const [v, t] = splitPairs(test, Math.floor(test.n / 2));
@@ -225,7 +228,9 @@ export function trainRun(opts: RunOptions): RunRecord {
   let epoch = 0;
   let best = { acc: -1, epoch: 0 };
   let last: Evaluation | null = null;
-  const timing = { setupSeconds: (performance.now() - started) / 1000, trainSeconds: 0, evalSeconds: 0 };
+  // the parts tile the run: what happens between two epochs' evaluations (optimizer set-up, bookkeeping) counts as training
+  let mark = performance.now();
+  const timing = { setupSeconds: (mark - started) / 1000, trainSeconds: 0, evalSeconds: 0 };
   let diverged: Diverged | null = null;
 
   const pairPhaseFollows = phases.some((p) => p.kind === 'pairs');
@@ -253,7 +258,8 @@ export function trainRun(opts: RunOptions): RunRecord {
       let correct = 0;
       let seen = 0;
       if (digitSet !== null) {
-        for (const b of digitBatches(digitSet, batchSize, shuffle)) {
+        // full batches share one buffer: each step is done with its batch before the next is gathered
+        for (const b of digitBatches(digitSet, batchSize, shuffle, true)) {
           if (dropSingle && b.n === 1) continue;
           const input = recipe.augment === undefined ? b.input : randomAffine(b.input, b.n, recipe.augment, augmentRng, background);
           const xd = new Tensor(input, [b.n, 1, 14, 14]);
@@ -278,7 +284,7 @@ export function trainRun(opts: RunOptions): RunRecord {
           }
         }
       } else {
-        for (const b of pairBatches(train, batchSize, shuffle)) {
+        for (const b of pairBatches(train, batchSize, shuffle, true)) {
           if (dropSingle && b.n === 1) continue;
           const batch = recipe.augment === undefined ? b : { ...b, input: randomAffine(b.input, 2 * b.n, recipe.augment, augmentRng, background) };
           const { out, loss, terms } = pairStep(net, opt, recipe, batch, epoch, epochs);
@@ -296,12 +302,13 @@ export function trainRun(opts: RunOptions): RunRecord {
         }
       }
       const t1 = performance.now();
-      timing.trainSeconds += (t1 - t0) / 1000;
+      timing.trainSeconds += (t1 - mark) / 1000;
       // test-time augmentation costs views x an evaluation: the final epoch's only (the run's figure)
       const views = epoch === epochs - 1 ? tta : undefined;
       last = evaluate(net, test, recipe.compareInCode, views);
       const val = validation === null ? null : evaluate(net, validation, recipe.compareInCode, views);
-      timing.evalSeconds += (performance.now() - t1) / 1000;
+      mark = performance.now();
+      timing.evalSeconds += (mark - t1) / 1000;
       // a digit-pretraining phase (a pair phase follows) leaves the pair head untrained: not a candidate
       if ((phase.kind === 'pairs' || !pairPhaseFollows) && last.accuracy > best.acc) best = { acc: last.accuracy, epoch: epoch + 1 };
       const lossTerms: Record<string, number> = {};

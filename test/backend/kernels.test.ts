@@ -412,7 +412,7 @@ describe('reference: gemm and linear', () => {
       const dy = rand64(rng, n * outF);
       for (const withBias of [true, false]) {
         const out = nan64(n * outF);
-        ref.linear(out, x, w, withBias ? bias : null, n, inF, outF);
+        ref.linear(out, x, w, withBias ? bias : null, n, inF, outF, false);
         const want: number[] = [];
         for (let r = 0; r < n; r++) {
           for (let j = 0; j < outF; j++) {
@@ -426,10 +426,10 @@ describe('reference: gemm and linear', () => {
       const dx = nan64(n * inF);
       const dw = nan64(outF * inF);
       const db = nan64(outF);
-      ref.linearBackward(dx, dw, db, dy, x, w, n, inF, outF);
+      ref.linearBackward(dx, dw, db, dy, x, w, null, n, inF, outF);
       const loss = (xx: Float64Array, ww: Float64Array, bb: Float64Array): number => {
         const o = new Float64Array(n * outF);
-        ref.linear(o, xx, ww, bb, n, inF, outF);
+        ref.linear(o, xx, ww, bb, n, inF, outF, false);
         return weighted(o, dy);
       };
       assertClose(dx, numGrad((v) => loss(v, w, bias), Float64Array.from(x)), 'linear dx', 1e-8, 1e-7);
@@ -437,7 +437,7 @@ describe('reference: gemm and linear', () => {
       assertClose(db, numGrad((v) => loss(x, w, v), Float64Array.from(bias)), 'linear db', 1e-8, 1e-7);
       // null outputs are skipped, the others still written
       const dw2 = nan64(outF * inF);
-      ref.linearBackward(null, dw2, null, dy, x, w, n, inF, outF);
+      ref.linearBackward(null, dw2, null, dy, x, w, null, n, inF, outF);
       assertClose(dw2, dw, 'dw alone');
     }
   });
@@ -607,7 +607,7 @@ describe('reference: batch norm', () => {
     const out = nan64(4);
     const mean = nan64(1);
     const invStd = nan64(1);
-    ref.batchNormTrain(out, mean, invStd, f64([1, 3, 5, 7]), f64([2]), f64([1]), 2, 1, 2, 0);
+    ref.batchNormTrain(out, mean, invStd, f64([1, 3, 5, 7]), f64([2]), f64([1]), 2, 1, 2, 0, false);
     assertClose(mean, [4], 'mean');
     assertClose(invStd, [1 / Math.sqrt(5)], 'invStd');
     assertClose(out, [1, 3, 5, 7].map((v) => 2 * (v - 4) / Math.sqrt(5) + 1), 'out');
@@ -624,7 +624,7 @@ describe('reference: batch norm', () => {
       const out = nan64(x.length);
       const mean = nan64(c);
       const invStd = nan64(c);
-      ref.batchNormTrain(out, mean, invStd, x, gamma, beta, n, c, hw, eps);
+      ref.batchNormTrain(out, mean, invStd, x, gamma, beta, n, c, hw, eps, false);
       assertClose(out, want.out, `train out ${n},${c},${hw}`, 1e-12, 1e-11);
       assertClose(mean, want.mean, 'mean', 1e-13, 1e-12);
       assertClose(invStd, want.invStd, 'invStd', 1e-13, 1e-11);
@@ -632,7 +632,7 @@ describe('reference: batch norm', () => {
       const runMean = rand64(rng, c);
       const runVar = rand64(rng, c, 0.5, 2);
       const ev = nan64(x.length);
-      ref.batchNormEval(ev, x, gamma, beta, runMean, runVar, n, c, hw, eps);
+      ref.batchNormEval(ev, x, gamma, beta, runMean, runVar, n, c, hw, eps, false);
       const wantEv = Array.from(x, (v, i) => { const ch = Math.floor(i / hw) % c; return gamma[ch]! * (v - runMean[ch]!) / Math.sqrt(runVar[ch]! + eps) + beta[ch]!; });
       assertClose(ev, wantEv, 'eval', 1e-13, 1e-12);
 
@@ -640,10 +640,10 @@ describe('reference: batch norm', () => {
       const dx = nan64(x.length);
       const dgamma = nan64(c);
       const dbeta = nan64(c);
-      ref.batchNormBackward(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, n, c, hw);
+      ref.batchNormBackward(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, null, n, c, hw);
       const loss = (xx: Float64Array, gg: Float64Array, bb: Float64Array): number => {
         const o = new Float64Array(xx.length);
-        ref.batchNormTrain(o, new Float64Array(c), new Float64Array(c), xx, gg, bb, n, c, hw, eps);
+        ref.batchNormTrain(o, new Float64Array(c), new Float64Array(c), xx, gg, bb, n, c, hw, eps, false);
         return weighted(o, dy);
       };
       assertClose(dx, numGrad((v) => loss(v, gamma, beta), Float64Array.from(x)), `dx ${n},${c},${hw}`, 1e-6, 1e-5);
@@ -786,7 +786,7 @@ describe('reference: optimizers', () => {
       const wv = new Array<number>(n).fill(0);
       for (let t = 1; t <= 6; t++) {
         const g = rand64(rng, n);
-        ref.adamStep(p, g, m, v, lr, b1, b2, eps, wd, t);
+        ref.adamStep(p, g, m, v, lr, b1, b2, eps, wd, 0, t);
         for (let i = 0; i < n; i++) {
           const gi = g[i]! + wd * wp[i]!;
           wm[i] = b1 * wm[i]! + (1 - b1) * gi;
@@ -800,9 +800,29 @@ describe('reference: optimizers', () => {
     }
   });
 
+  test('adamw: the decoupled decay shrinks the float32 parameter by float32(1 - lr * wd) before the Adam update', () => {
+    const rng = makeRng(17);
+    const n = 64, lr = 0.01, wd = 0.1;
+    const p0 = rand32(rng, n), g = rand32(rng, n);
+    const p = Float32Array.from(p0), m = new Float32Array(n), v = new Float32Array(n);
+    ref.adamStep(p, g, m, v, lr, 0.9, 0.999, 1e-8, 0, wd, 1);
+    const shrink = Math.fround(1 - lr * wd);
+    let decayVisible = 0;
+    for (let i = 0; i < n; i++) {
+      const decayed = Math.fround(p0[i]! * shrink);
+      const mi = Math.fround(Math.fround(0.1) * g[i]!);
+      const vi = Math.fround(Math.fround(0.001) * Math.fround(g[i]! * g[i]!));
+      // step 1: stepSize = lr / 0.1, denominators as the plain Adam step
+      const want = Math.fround(decayed - (lr / (1 - 0.9)) * mi / (Math.sqrt(vi) / Math.sqrt(1 - 0.999) + 1e-8));
+      assert.ok(Math.abs(p[i]! - want) <= 2e-7 * Math.max(1, Math.abs(want)), `element ${i}: got ${p[i]} want ${want}`);
+      if (p[i] !== Math.fround(p0[i]! - (lr / (1 - 0.9)) * mi / (Math.sqrt(vi) / Math.sqrt(1 - 0.999) + 1e-8))) decayVisible++;
+    }
+    assert.ok(decayVisible > n / 2, `the decay changed only ${decayVisible} of ${n} parameters`);
+  });
+
   test('adam first step moves each parameter by about lr', () => {
     const p = f64([1, -1]);
-    ref.adamStep(p, f64([3, -0.001]), new Float64Array(2), new Float64Array(2), 0.1, 0.9, 0.999, 1e-8, 0, 1);
+    ref.adamStep(p, f64([3, -0.001]), new Float64Array(2), new Float64Array(2), 0.1, 0.9, 0.999, 1e-8, 0, 0, 1);
     assertClose(p, [0.9, -0.9], 'first step', 1e-6, 0);
   });
 
@@ -1020,16 +1040,19 @@ describe('cross-backend: every kernel against the reference', () => {
     const x = rand32(rng, n * inF);
     const w = rand32(rng, outF * inF);
     const bias = rand32(rng, outF);
-    return [bias, null].map((bb) => ({ label: `n=${n} in=${inF} out=${outF} bias=${bb !== null}`, run: (b: Backend) => { const out = nan32(n * outF); b.linear(out, x, w, bb, n, inF, outF); return { out }; } }));
+    return [bias, null].flatMap((bb) => [false, true].map((relu) => ({ label: `n=${n} in=${inF} out=${outF} bias=${bb !== null} relu=${relu}`, run: (b: Backend) => { const out = nan32(n * outF); b.linear(out, x, w, bb, n, inF, outF, relu); return { out }; } })));
   }));
 
   crossTest('linearBackward', (rng) => LINEAR_SHAPES.flatMap(([n, inF, outF]) => {
     const x = rand32(rng, n * inF);
     const w = rand32(rng, outF * inF);
     const dy = rand32(rng, n * outF);
+    // a relu output: zeros where the pre-activation was <= 0
+    const yRelu = rand32(rng, n * outF).map((v) => (v > 0 ? v : 0));
     return [
-      { label: `n=${n} in=${inF} out=${outF} all`, run: (b: Backend) => { const dx = nan32(n * inF); const dw = nan32(outF * inF); const db = nan32(outF); b.linearBackward(dx, dw, db, dy, x, w, n, inF, outF); return { dx, dw, db }; } },
-      { label: `n=${n} in=${inF} out=${outF} dw only`, run: (b: Backend) => { const dw = nan32(outF * inF); b.linearBackward(null, dw, null, dy, x, w, n, inF, outF); return { dw }; } },
+      { label: `n=${n} in=${inF} out=${outF} all`, run: (b: Backend) => { const dx = nan32(n * inF); const dw = nan32(outF * inF); const db = nan32(outF); b.linearBackward(dx, dw, db, dy, x, w, null, n, inF, outF); return { dx, dw, db }; } },
+      { label: `n=${n} in=${inF} out=${outF} after relu`, run: (b: Backend) => { const dx = nan32(n * inF); const dw = nan32(outF * inF); const db = nan32(outF); b.linearBackward(dx, dw, db, dy, x, w, yRelu, n, inF, outF); return { dx, dw, db }; } },
+      { label: `n=${n} in=${inF} out=${outF} dw only`, run: (b: Backend) => { const dw = nan32(outF * inF); b.linearBackward(null, dw, null, dy, x, w, null, n, inF, outF); return { dw }; } },
     ];
   }));
 
@@ -1060,6 +1083,11 @@ describe('cross-backend: every kernel against the reference', () => {
     { label: `${convLabel(d)} with db`, run: (b: Backend) => { const dw = nan32(d.o * d.c * d.kh * d.kw); const db = nan32(d.o); b.conv2dBackwardWeight(dw, db, dy, x, d); return { dw, db }; } },
     ...(small(d) ? [{ label: `${convLabel(d)} no db`, run: (b: Backend) => { const dw = nan32(d.o * d.c * d.kh * d.kw); b.conv2dBackwardWeight(dw, null, dy, x, d); return { dw }; } }] : []),
   ]));
+
+  crossTest('conv2dReluMaxPool', (rng) => convCases(rng).map(({ d, x, w, bias }) => {
+    const k = Math.min(2, d.oh, d.ow), p = poolDims(d.n, d.o, d.oh, d.ow, k, k), n = p.n * p.c * p.oh * p.ow;
+    return { label: `${convLabel(d)} pool ${k}`, run: (b: Backend) => { const out = nan32(n); b.conv2dReluMaxPool(out, new Int32Array(n), x, w, bias, d, p); return { out }; } };
+  }));
 
   const poolCases = (rng: () => number): { d: PoolDims; x: Float32Array; ties: boolean; dy: Float32Array }[] =>
     [...POOL_SHAPES, ...MODEL_POOLS].flatMap((d) => [false, true].map((ties) => {
@@ -1096,22 +1124,22 @@ describe('cross-backend: every kernel against the reference', () => {
 
   crossTest('batchNormTrain', (rng) => bnCases(rng).map(({ n, c, hw, x, gamma, beta }) => ({
     label: `n=${n} c=${c} hw=${hw}`,
-    run: (b: Backend) => { const out = nan32(x.length); const mean = nan32(c); const invStd = nan32(c); b.batchNormTrain(out, mean, invStd, x, gamma, beta, n, c, hw, 1e-5); return { out, mean, invStd }; },
+    run: (b: Backend) => { const out = nan32(x.length); const mean = nan32(c); const invStd = nan32(c); b.batchNormTrain(out, mean, invStd, x, gamma, beta, n, c, hw, 1e-5, false); return { out, mean, invStd }; },
   })));
 
   crossTest('batchNormEval', (rng) => bnCases(rng).map(({ n, c, hw, x, gamma, beta }) => {
     const runMean = rand32(rng, c);
     const runVar = rand32(rng, c, 0.2, 2);
-    return { label: `n=${n} c=${c} hw=${hw}`, run: (b: Backend) => { const out = nan32(x.length); b.batchNormEval(out, x, gamma, beta, runMean, runVar, n, c, hw, 1e-5); return { out }; } };
+    return { label: `n=${n} c=${c} hw=${hw}`, run: (b: Backend) => { const out = nan32(x.length); b.batchNormEval(out, x, gamma, beta, runMean, runVar, n, c, hw, 1e-5, false); return { out }; } };
   }));
 
   crossTest('batchNormBackward', (rng) => bnCases(rng).map(({ n, c, hw, x, gamma, beta, dy }) => {
     const mean = nan32(c);
     const invStd = nan32(c);
-    ref.batchNormTrain(nan32(x.length), mean, invStd, x, gamma, beta, n, c, hw, 1e-5);
+    ref.batchNormTrain(nan32(x.length), mean, invStd, x, gamma, beta, n, c, hw, 1e-5, false);
     return {
       label: `n=${n} c=${c} hw=${hw}`,
-      run: (b: Backend) => { const dx = nan32(x.length); const dgamma = nan32(c); const dbeta = nan32(c); b.batchNormBackward(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, n, c, hw); return { dx, dgamma, dbeta }; },
+      run: (b: Backend) => { const dx = nan32(x.length); const dgamma = nan32(c); const dbeta = nan32(c); b.batchNormBackward(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, null, n, c, hw); return { dx, dgamma, dbeta }; },
     };
   }));
 
@@ -1218,6 +1246,15 @@ describe('cross-backend: every kernel against the reference', () => {
     ];
   });
 
+  crossTest('gatherRows', (rng) => {
+    const x = rand32(rng, 1000 * 392);
+    const order = Int32Array.from({ length: 100 }, (_, i) => (i * 373 + 11) % 1000);
+    return [
+      { label: 'a batch of 100 pairs out of 1000', run: (b: Backend) => { const out = nan32(100 * 392); b.gatherRows(out, x, order, 392); return { out }; } },
+      { label: 'rows repeated, one float each', run: (b: Backend) => { const out = nan32(4); b.gatherRows(out, x.subarray(0, 10), Int32Array.of(9, 9, 0, 3), 1); return { out }; } },
+    ];
+  });
+
   crossTest('dropout', (rng) => [1, 7, 1000, 4608].flatMap((n) => [0.3, 0.5].map((p) => {
     const x = rand32(rng, n);
     const s0 = Int32Array.of(0x12345678, -2, 7, 99);
@@ -1229,16 +1266,16 @@ describe('cross-backend: every kernel against the reference', () => {
 
   const OPT_SIZES = [1, 7, 8, 17, 1000, 54000];
 
-  crossTest('adamStep', (rng) => OPT_SIZES.flatMap((n) => [0, 0.01].map((wd) => {
+  crossTest('adamStep', (rng) => OPT_SIZES.flatMap((n) => ([[0, 0], [0.01, 0], [0, 0.05]] as const).map(([wd, decoupled]) => {
     const p0 = rand32(rng, n);
     const grads = [rand32(rng, n), rand32(rng, n), rand32(rng, n), rand32(rng, n)];
     return {
-      label: `n=${n} weightDecay=${wd} 4 steps`,
+      label: `n=${n} weightDecay=${wd} decoupledDecay=${decoupled} 4 steps`,
       run: (b: Backend) => {
         const param = Float32Array.from(p0);
         const m = new Float32Array(n);
         const v = new Float32Array(n);
-        grads.forEach((g, i) => b.adamStep(param, g, m, v, 1e-3, 0.9, 0.999, 1e-8, wd, i + 1));
+        grads.forEach((g, i) => b.adamStep(param, g, m, v, 1e-3, 0.9, 0.999, 1e-8, wd, decoupled, i + 1));
         return { param, m, v };
       },
     };

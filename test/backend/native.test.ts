@@ -1,6 +1,6 @@
 // the native backend (C++ addon): every kernel against the reference backend on random and edge
-// shapes, on both of its code paths (AVX2+FMA and the portable scalar one); same inputs give the
-// same bits; Float64Array is refused; the addon loads in a worker thread; a forced but unavailable
+// shapes, on each of its code paths (AVX-512 where the CPU has it, AVX2+FMA, the portable scalar
+// one); same inputs give the same bits, and the AVX-512 path the AVX2 path's bits; Float64Array is refused; the addon loads in a worker thread; a forced but unavailable
 // native backend is a clear `backend_unavailable` error.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,10 +76,12 @@ function cases(rng: () => number): Record<string, Case[]> {
     });
     for (const wd of [0, 0.01]) {
       const p0 = r(n), g = r(n), m0 = r(n, -0.1, 0.1), v0 = r(n, 0, 0.01);
-      add('adamStep', {
-        label: `n=${n} wd=${wd}`,
-        run: (b) => { const pp = p0.slice(), m = m0.slice(), v = v0.slice(); b.adamStep(pp, g, m, v, 1e-3, 0.9, 0.999, 1e-8, wd, 3); return { pp, m, v }; },
-      });
+      for (const decoupled of [0, 0.05]) {
+        add('adamStep', {
+          label: `n=${n} wd=${wd} decoupled=${decoupled}`,
+          run: (b) => { const pp = p0.slice(), m = m0.slice(), v = v0.slice(); b.adamStep(pp, g, m, v, 1e-3, 0.9, 0.999, 1e-8, wd, decoupled, 3); return { pp, m, v }; },
+        });
+      }
       for (const [mom, first] of [[0, false], [0.9, true], [0.9, false]] as const) {
         add('sgdStep', {
           label: `n=${n} wd=${wd} momentum=${mom} first=${first}`,
@@ -126,11 +128,17 @@ function cases(rng: () => number): Record<string, Case[]> {
   }
   for (const [n, inF, outF] of linears) {
     const x = r(n * inF), w = r(outF * inF), bias = r(outF), dy = r(n * outF);
-    add('linear', { label: `${n}x${inF}->${outF} bias`, run: (b) => { const o = nan(n * outF); b.linear(o, x, w, bias, n, inF, outF); return { o }; } });
-    add('linear', { label: `${n}x${inF}->${outF} nobias`, run: (b) => { const o = nan(n * outF); b.linear(o, x, w, null, n, inF, outF); return { o }; } });
+    add('linear', { label: `${n}x${inF}->${outF} bias`, run: (b) => { const o = nan(n * outF); b.linear(o, x, w, bias, n, inF, outF, false); return { o }; } });
+    add('linear', { label: `${n}x${inF}->${outF} nobias`, run: (b) => { const o = nan(n * outF); b.linear(o, x, w, null, n, inF, outF, false); return { o }; } });
+    add('linear', { label: `${n}x${inF}->${outF} bias relu`, run: (b) => { const o = nan(n * outF); b.linear(o, x, w, bias, n, inF, outF, true); return { o }; } });
     add('linearBackward', {
       label: `${n}x${inF}->${outF}`,
-      run: (b) => { const dx = nan(n * inF), dw = nan(outF * inF), db = nan(outF); b.linearBackward(dx, dw, db, dy, x, w, n, inF, outF); return { dx, dw, db }; },
+      run: (b) => { const dx = nan(n * inF), dw = nan(outF * inF), db = nan(outF); b.linearBackward(dx, dw, db, dy, x, w, null, n, inF, outF); return { dx, dw, db }; },
+    });
+    const y = r(n * outF).map((v) => (v > 0 ? v : 0));
+    add('linearBackward', {
+      label: `${n}x${inF}->${outF} after relu`,
+      run: (b) => { const dx = nan(n * inF), dw = nan(outF * inF), db = nan(outF); b.linearBackward(dx, dw, db, dy, x, w, y, n, inF, outF); return { dx, dw, db }; },
     });
   }
   for (const d of convs) {
@@ -140,6 +148,11 @@ function cases(rng: () => number): Record<string, Case[]> {
     add('conv2d', { label: label + ' nobias', run: (b) => { const o = nan(dy.length); b.conv2d(o, x, w, null, d); return { o }; } });
     add('conv2dBackwardInput', { label, run: (b) => { const dx = nan(x.length); b.conv2dBackwardInput(dx, dy, w, d); return { dx }; } });
     add('conv2dBackwardWeight', { label, run: (b) => { const dw = nan(w.length), db = nan(d.o); b.conv2dBackwardWeight(dw, db, dy, x, d); return { dw, db }; } });
+    // the fused conv + ReLU + 2x2 max-pool: values (its argmax is checked in conv-relu-pool.test.ts,
+    // where near-ties between rounding paths are told apart)
+    const p = pd(d.n, d.o, d.oh, d.ow, Math.min(2, d.oh, d.ow), Math.min(2, d.oh, d.ow));
+    const pn = p.n * p.c * p.oh * p.ow;
+    add('conv2dReluMaxPool', { label, run: (b) => { const o = nan(pn); b.conv2dReluMaxPool(o, new Int32Array(pn), x, w, bias, d, p); return { o }; } });
   }
   for (const d of pools) {
     const nIn = d.n * d.c * d.h * d.w, nOut = d.n * d.c * d.oh * d.ow;
@@ -162,15 +175,28 @@ function cases(rng: () => number): Record<string, Case[]> {
     const tot = n * c * hw;
     const x = r(tot, -2, 3), gamma = r(c, 0.5, 1.5), beta = r(c), rm = r(c), rv = r(c, 0.5, 2), dy = r(tot);
     const label = `N${n} C${c} HW${hw}`;
-    add('batchNormTrain', { label, run: (b) => { const o = nan(tot), m = nan(c), is = nan(c); b.batchNormTrain(o, m, is, x, gamma, beta, n, c, hw, 1e-5); return { o, m, is }; } });
-    add('batchNormEval', { label, run: (b) => { const o = nan(tot); b.batchNormEval(o, x, gamma, beta, rm, rv, n, c, hw, 1e-5); return { o }; } });
+    for (const relu of [false, true]) {
+      const l = `${label}${relu ? ' relu' : ''}`;
+      add('batchNormTrain', { label: l, run: (b) => { const o = nan(tot), m = nan(c), is = nan(c); b.batchNormTrain(o, m, is, x, gamma, beta, n, c, hw, 1e-5, relu); return { o, m, is }; } });
+      add('batchNormEval', { label: l, run: (b) => { const o = nan(tot); b.batchNormEval(o, x, gamma, beta, rm, rv, n, c, hw, 1e-5, relu); return { o }; } });
+    }
     add('batchNormBackward', {
       label,
       run: (b) => {
         const o = new Float32Array(tot), m = new Float32Array(c), is = new Float32Array(c);
-        ref.batchNormTrain(o, m, is, x, gamma, beta, n, c, hw, 1e-5);
+        ref.batchNormTrain(o, m, is, x, gamma, beta, n, c, hw, 1e-5, false);
         const dx = nan(tot), dg = nan(c), db = nan(c);
-        b.batchNormBackward(dx, dg, db, dy, x, m, is, gamma, n, c, hw);
+        b.batchNormBackward(dx, dg, db, dy, x, m, is, gamma, null, n, c, hw);
+        return { dx, dg, db };
+      },
+    });
+    add('batchNormBackward', {
+      label: `${label} after relu`,
+      run: (b) => {
+        const o = new Float32Array(tot), m = new Float32Array(c), is = new Float32Array(c);
+        ref.batchNormTrain(o, m, is, x, gamma, beta, n, c, hw, 1e-5, true);
+        const dx = nan(tot), dg = nan(c), db = nan(c);
+        b.batchNormBackward(dx, dg, db, dy, x, m, is, gamma, o, n, c, hw);
         return { dx, dg, db };
       },
     });
@@ -194,6 +220,13 @@ function cases(rng: () => number): Record<string, Case[]> {
   for (const [rows, cols, xs, os, xo, oo] of [[1, 1, 1, 1, 0, 0], [5, 7, 9, 20, 2, 3], [100, 64, 64, 128, 0, 64], [3, 17, 17, 17, 0, 0]] as const) {
     const x = r(xo + (rows - 1) * xs + cols), o0 = r(oo + (rows - 1) * os + cols);
     add('copyBlock', { label: `${rows}x${cols}`, run: (b) => { const o = o0.slice(); b.copyBlock(o, oo, os, x, xo, xs, rows, cols); return { o }; } });
+  }
+  // rows of a SharedArrayBuffer (the MNIST splits live in one), repeated and out of order; no rows; one-float rows
+  for (const [rowsX, rowLen, index] of [[9, 392, [8, 0, 3, 3, 7]], [4, 196, []], [6, 1, [5, 4, 0, 0, 1, 2, 3]]] as const) {
+    const x = new Float32Array(new SharedArrayBuffer(rowsX * rowLen * 4));
+    x.set(r(rowsX * rowLen));
+    const idx = Int32Array.from(index);
+    add('gatherRows', { label: `${idx.length} of ${rowsX} rows of ${rowLen}`, run: (b) => { const o = nan(idx.length * rowLen); b.gatherRows(o, x, idx, rowLen); return { o }; } });
   }
   return out;
 }
@@ -222,9 +255,9 @@ const KERNELS = Object.keys(ALL);
 
 describe('native backend: every kernel agrees with the reference', { skip }, () => {
   const addon = addonLoad.ok ? addonLoad.addon : null;
-  const paths: boolean[] = addon !== null && addon.cpuHasAvx2() ? [true, false] : [false];
+  const paths: (boolean | 'avx2')[] = addon === null || !addon.cpuHasAvx2() ? [false] : addon.cpuHasAvx512() ? [true, 'avx2', false] : [true, false];
   for (const simd of paths) {
-    describe(simd ? 'avx2+fma' : 'scalar', () => {
+    describe(simd === true ? (addon!.cpuHasAvx512() ? 'avx512' : 'avx2+fma') : simd === 'avx2' ? 'avx2+fma' : 'scalar', () => {
       for (const kernel of KERNELS) {
         test(kernel, () => {
           addon!.setSimd(simd);
@@ -256,6 +289,25 @@ describe('native backend: determinism', { skip }, () => {
   });
 });
 
+describe('native backend: the AVX-512 kernels give the AVX2 kernels\' bits', { skip: skip || !addonLoad.ok || !addonLoad.addon.cpuHasAvx512() ? 'the CPU has no AVX-512' : false }, () => {
+  const addon = addonLoad.ok ? addonLoad.addon : null;
+  for (const kernel of KERNELS) {
+    test(kernel, () => {
+      try {
+        for (const c of ALL[kernel]!) {
+          assert.equal(addon!.setSimd('avx2'), 'avx2+fma');
+          const a = c.run(nat!);
+          assert.equal(addon!.setSimd(true), 'avx512');
+          const b = c.run(nat!);
+          for (const name of Object.keys(a)) assert.ok(sameBits(a[name]!, b[name]!), `${kernel} ${c.label}: ${name} differs between AVX2 and AVX-512`);
+        }
+      } finally {
+        addon!.setSimd(true);
+      }
+    });
+  }
+});
+
 describe('native backend: argument checks', { skip }, () => {
   test('Float64Array is a TypeError naming the argument', () => {
     const x = new Float64Array(4), o = new Float32Array(4);
@@ -268,6 +320,13 @@ describe('native backend: argument checks', { skip }, () => {
     assert.throws(() => nat!.nllLoss(new Float32Array(1), new Float32Array(4), Int32Array.of(0, 5), 2, 2), (e: unknown) => (e as { code?: string }).code === 'bad_argument');
     const d = cd(1, 1, 4, 4, 1, 3, 3, 1, 0);
     assert.throws(() => nat!.conv2d(new Float32Array(4), new Float32Array(16), new Float32Array(9), null, { ...d, oh: 3 }), /output size/);
+  });
+  test('gatherRows refuses an index that is not a row of x, naming it', () => {
+    const x = new Float32Array(12), o = new Float32Array(8);
+    for (const be of [nat!, ref]) {
+      assert.throws(() => be.gatherRows(o, x, Int32Array.of(1, 3), 4), (e: unknown) => (e as { code?: string }).code === 'bad_argument' && /index\[1\] = 3/.test((e as Error).message));
+      assert.throws(() => be.gatherRows(o, x, Int32Array.of(-1, 0), 4), (e: unknown) => (e as { code?: string }).code === 'bad_argument');
+    }
   });
   test('kernels work on subarray views in place (byteOffset honoured)', () => {
     const big = new Float32Array(10).fill(-1);

@@ -1,5 +1,5 @@
-// the native 3x3 stride-1 convolutions (Winograd F(2x2,3x3) once a layer has 8+ input and output
-// channels) against the reference backend's direct convolution: forward, backward-input and
+// the native 3x3 and 2x2 stride-1 convolutions (Winograd F(2x2,3x3), F(3x3,3x3), F(4x4,3x3), backward F(5x5,3x3), and F(2x2,2x2), once
+// a layer has 8+ input and output channels) against the reference backend's direct convolution: forward, backward-input and
 // backward-weight, on both SIMD paths, on the models' shapes and on edge shapes (batch 1, odd and
 // non-square sizes, 1x1 outputs, padding, channel counts that are not multiples of 8, more tiles
 // than one block of the weight-gradient GEMM); the same inputs give the same bits.
@@ -16,13 +16,16 @@ const loaded = loadNative();
 const addonLoad = loadNativeAddon();
 const skip = loaded.ok ? false : `native addon unavailable: ${loaded.ok ? '' : loaded.reason}`;
 
-function cd(n: number, c: number, h: number, w: number, o: number, pad = 0): ConvDims {
-  return { n, c, h, w, o, kh: 3, kw: 3, stride: 1, pad, oh: convOutSize(h, 3, 1, pad), ow: convOutSize(w, 3, 1, pad) };
+function cd(n: number, c: number, h: number, w: number, o: number, pad = 0, k = 3): ConvDims {
+  return { n, c, h, w, o, kh: k, kw: k, stride: 1, pad, oh: convOutSize(h, k, 1, pad), ow: convOutSize(w, k, 1, pad) };
 }
 
 const SHAPES: ConvDims[] = [
   cd(200, 16, 10, 10, 32), // carparelli conv2 layer 2
-  cd(200, 32, 8, 8, 64), // carparelli conv2 layer 3
+  cd(200, 32, 8, 8, 64), // carparelli conv2 layer 3 (F(3x3,3x3): 6x6 outputs)
+  cd(2, 8, 7, 7, 8), // backward F(5x5,3x3): one tile per image; forward F(3x3,3x3) with half tiles
+  cd(50, 32, 12, 12, 64), // siebert2022 layer 2 (10x10 outputs: backward F(5x5,3x3))
+  cd(2, 9, 10, 10, 12, 1), // backward F(5x5,3x3) with padding
   cd(100, 32, 6, 6, 64), // lenet / carparelli conv1 layer 2
   cd(1, 8, 3, 3, 8), // one 1x1 output
   cd(1, 9, 7, 9, 13), // odd sizes: half tiles on the right and bottom
@@ -32,6 +35,9 @@ const SHAPES: ConvDims[] = [
   cd(40, 24, 10, 10, 10), // 640 tiles: several blocks of the weight-gradient reduction
   cd(5, 70, 6, 6, 40), // channels past one micro-panel
   cd(1, 8, 40, 40, 9), // a larger map
+  cd(200, 64, 3, 3, 128, 0, 2), // 2x2 kernels (F(2x2,2x2)): carparelli conv2 layer 4
+  cd(1, 9, 6, 5, 11, 0, 2), // odd output: half tiles
+  cd(3, 13, 4, 7, 8, 1, 2), // padding 1
 ];
 
 describe('native 3x3 convolutions (Winograd) agree with the direct reference', { skip }, () => {
@@ -40,8 +46,8 @@ describe('native 3x3 convolutions (Winograd) agree with the direct reference', {
   const paths: boolean[] = addon !== null && addon.cpuHasAvx2() ? [true, false] : [false];
   const rng = makeRng(9173);
   for (const d of SHAPES) {
-    const label = `N${d.n} C${d.c} ${d.h}x${d.w} O${d.o} p${d.pad}`;
-    const x = rand32(rng, d.n * d.c * d.h * d.w), w = rand32(rng, d.o * d.c * 9), bias = rand32(rng, d.o);
+    const label = `N${d.n} C${d.c} ${d.h}x${d.w} O${d.o} k${d.kh} p${d.pad}`;
+    const x = rand32(rng, d.n * d.c * d.h * d.w), w = rand32(rng, d.o * d.c * d.kh * d.kw), bias = rand32(rng, d.o);
     const dy = rand32(rng, d.n * d.o * d.oh * d.ow);
     const want = {
       y: new Float32Array(dy.length), ynb: new Float32Array(dy.length), dx: new Float32Array(x.length),

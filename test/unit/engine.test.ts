@@ -245,3 +245,48 @@ test('a reshaped parameter is never recycled with the graph', () => {
   assert.equal(w.data[5], Math.fround(0.01));
   assert.equal(w.grad!.data.length, 64 * 128);
 });
+
+test('a BatchNorm2d followed by a ReLU runs fused, in training and evaluation: the same values and gradients, bit for bit', () => {
+  const rng = new Rng(32);
+  const x = Tensor.from(Array.from({ length: 6 * 3 * 5 * 5 }, () => rng.uniform(-1, 1)), [6, 3, 5, 5]);
+  for (const training of [true, false]) {
+    const fused = new nn.Sequential(new nn.BatchNorm2d(3), new nn.ReLU());
+    const bn = new nn.BatchNorm2d(3);
+    fused.train(training);
+    bn.train(training);
+    const xf = x.detach(); xf.requiresGrad = true;
+    const xp = x.detach(); xp.requiresGrad = true;
+    const yf = fused.forward(xf);
+    const yp = F.relu(bn.forward(xp));
+    assert.equal(yf.node?.op, 'batchNorm', 'one batch norm node, no relu node');
+    assert.deepEqual(Array.from(yf.data), Array.from(yp.data));
+    assert.ok(Array.from(yf.data).some((v) => v === 0), 'the relu clipped some values');
+    // weights that do not vanish where the relu clipped (d sum(y^2)/dy would be 0 there anyway)
+    const w = Tensor.from(Array.from({ length: x.size }, (_, i) => 1 + (i % 7) / 7), x.shape);
+    F.sum(F.mul(yf, w)).backward();
+    F.sum(F.mul(yp, w)).backward();
+    assert.deepEqual(Array.from(xf.grad!.data), Array.from(xp.grad!.data), `dx (${training ? 'train' : 'eval'} mode)`);
+    assert.deepEqual(fused.parameters().flatMap((p) => Array.from(p.grad!.data)), bn.parameters().flatMap((p) => Array.from(p.grad!.data)));
+  }
+});
+
+test('a Linear followed by a ReLU runs fused: one tape node, the same values and gradients, bit for bit', () => {
+  const rng = new Rng(31);
+  const build = (): nn.Sequential => new nn.Sequential(new nn.Linear(20, 16, new Rng(5)), new nn.ReLU(), new nn.Linear(16, 3, new Rng(6)));
+  const x = Tensor.from(Array.from({ length: 8 * 20 }, () => rng.uniform(-1, 1)), [8, 20]);
+  const fused = build();
+  const yFused = fused.forward(x);
+  const hidden = yFused.node!.inputs[0]!;
+  assert.equal(hidden.node?.op, 'linear', 'the hidden layer is one linear node, no relu node');
+  const h = Array.from(hidden.data);
+  assert.ok(h.some((v) => v === 0) && h.every((v) => v >= 0), 'the hidden activations went through the relu');
+  const plain = build();
+  const l1 = plain.layers[0] as nn.Linear, l2 = plain.layers[2] as nn.Linear;
+  const yPlain = l2.forward(F.relu(l1.forward(x)));
+  assert.equal(yPlain.node?.inputs[0]?.node?.op, 'relu');
+  assert.deepEqual(Array.from(yFused.data), Array.from(yPlain.data));
+  F.sum(F.square(yFused)).backward();
+  F.sum(F.square(yPlain)).backward();
+  const grads = (m: nn.Module): number[] => m.parameters().flatMap((p) => Array.from(p.grad!.data));
+  assert.deepEqual(grads(fused), grads(plain));
+});

@@ -82,6 +82,7 @@ test('matmul and linear', () => {
   check('matmul', (a, b) => F.matmul(a!, b!), [rand([3, 5], r), rand([5, 2], r)]);
   check('linear', (x, w, b) => F.linear(x!, w!, b!), [rand([4, 6], r), rand([3, 6], r), rand([3], r)]);
   check('linear no bias', (x, w) => F.linear(x!, w!, null), [rand([2, 6], r), rand([3, 6], r)]);
+  check('linear with fused relu', (x, w, b) => F.linear(x!, w!, b!, { relu: true }), [rand([5, 6], r), rand([4, 6], r), rand([4], r)]);
 });
 
 test('conv2d with stride and padding', () => {

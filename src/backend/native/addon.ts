@@ -22,12 +22,16 @@ type AddonParamsOf<A extends readonly unknown[]> = A extends readonly [infer H, 
 
 export type AddonKernels = { readonly [K in KernelName]: (...args: AddonParamsOf<(typeof KERNELS)[K]['args']>) => void };
 
+export type SimdPath = 'avx512' | 'avx2+fma' | 'scalar';
+
 export interface NativeAddon extends AddonKernels {
   readonly abiVersion: number;
-  simd(): 'avx2+fma' | 'scalar';
-  // switches this thread's addon instance between the AVX2+FMA and the portable kernels (tests, bench)
-  setSimd(enabled: boolean): 'avx2+fma' | 'scalar';
+  simd(): SimdPath;
+  // switches this thread's addon instance between its kernels (tests, bench): true = the fastest the
+  // CPU has (AVX-512 where present), 'avx2' = at most AVX2+FMA, false = the portable ones
+  setSimd(enabled: boolean | 'avx2'): SimdPath;
   cpuHasAvx2(): boolean;
+  cpuHasAvx512(): boolean;
   // one core's fp32 FMA throughput in GFLOP/s over `iters` iterations of 12 independent FMAs
   fmaPeak(iters: number): number;
 }

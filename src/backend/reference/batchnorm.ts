@@ -3,7 +3,7 @@ import type { Buf } from '../backend.js';
 
 // out, x: (N,C,HW), mean, invStd, gamma, beta: (C)
 // mean and biased variance over the N*HW values of each channel (two passes); invStd = 1/sqrt(var + eps)
-export function batchNormTrain(out: Buf, mean: Buf, invStd: Buf, x: Buf, gamma: Buf, beta: Buf, n: number, c: number, hw: number, eps: number): void {
+export function batchNormTrain(out: Buf, mean: Buf, invStd: Buf, x: Buf, gamma: Buf, beta: Buf, n: number, c: number, hw: number, eps: number, relu: boolean): void {
   const count = n * hw;
   for (let ch = 0; ch < c; ch++) {
     let sum = 0;
@@ -27,10 +27,15 @@ export function batchNormTrain(out: Buf, mean: Buf, invStd: Buf, x: Buf, gamma: 
       for (let i = 0; i < hw; i++) out[base + i] = (x[base + i]! - mu) * scale + shift;
     }
   }
+  if (relu) reluInPlace(out, n * c * hw);
+}
+
+function reluInPlace(out: Buf, len: number): void {
+  for (let i = 0; i < len; i++) { const v = out[i]!; out[i] = v > 0 ? v : 0; }
 }
 
 // out, x: (N,C,HW), gamma, beta, runMean, runVar: (C)
-export function batchNormEval(out: Buf, x: Buf, gamma: Buf, beta: Buf, runMean: Buf, runVar: Buf, n: number, c: number, hw: number, eps: number): void {
+export function batchNormEval(out: Buf, x: Buf, gamma: Buf, beta: Buf, runMean: Buf, runVar: Buf, n: number, c: number, hw: number, eps: number, relu: boolean): void {
   for (let ch = 0; ch < c; ch++) {
     const mu = runMean[ch]!;
     const scale = gamma[ch]! / Math.sqrt(runVar[ch]! + eps);
@@ -40,12 +45,15 @@ export function batchNormEval(out: Buf, x: Buf, gamma: Buf, beta: Buf, runMean: 
       for (let i = 0; i < hw; i++) out[base + i] = (x[base + i]! - mu) * scale + shift;
     }
   }
+  if (relu) reluInPlace(out, n * c * hw);
 }
 
 // dx, dy, x: (N,C,HW), dgamma, dbeta, mean, invStd, gamma: (C); train mode (the batch statistics depend on x)
 // with xhat = (x - mean) * invStd and m = N*HW: dbeta = sum dy, dgamma = sum dy * xhat,
 // dx = gamma * invStd / m * (m * dy - dbeta - xhat * dgamma)
-export function batchNormBackward(dx: Buf, dgamma: Buf, dbeta: Buf, dy: Buf, x: Buf, mean: Buf, invStd: Buf, gamma: Buf, n: number, c: number, hw: number): void {
+// y: a relu-fused batch norm's output (or null): dy is masked where y <= 0 first
+export function batchNormBackward(dx: Buf, dgamma: Buf, dbeta: Buf, dyIn: Buf, x: Buf, mean: Buf, invStd: Buf, gamma: Buf, y: Buf | null, n: number, c: number, hw: number): void {
+  const dy = y === null ? dyIn : dyIn.map((g, i) => (y[i]! > 0 ? g : 0));
   const count = n * hw;
   for (let ch = 0; ch < c; ch++) {
     const mu = mean[ch]!;

@@ -1,5 +1,7 @@
 // 2-d convolution (cross-correlation, as PyTorch), square stride and zero padding, with its two gradients
-import type { Buf, ConvDims } from '../backend.js';
+import type { Buf, ConvDims, PoolDims } from '../backend.js';
+import { unary } from './elementwise.js';
+import { maxPool2d } from './pool.js';
 
 // for each kernel offset kk < k: the output positions [lo[kk], hi[kk]) whose input position
 // o*stride - pad + kk lies inside [0, size), so the inner loops need no bounds checks
@@ -113,4 +115,13 @@ export function conv2dBackwardWeight(dw: Buf, db: Buf | null, dy: Buf, x: Buf, d
       db[o] = sum;
     }
   }
+}
+
+// out, argmax: (N,O,PH,PW) = maxPool2d(relu(conv2d(x, w, bias))) with p the pool over the
+// (N,O,OH,OW) activation: the three reference kernels one after the other
+export function conv2dReluMaxPool(out: Buf, argmax: Int32Array, x: Buf, w: Buf, bias: Buf | null, d: ConvDims, p: PoolDims): void {
+  const act = x instanceof Float64Array ? new Float64Array(d.n * d.o * d.oh * d.ow) : new Float32Array(d.n * d.o * d.oh * d.ow);
+  conv2d(act, x, w, bias, d);
+  unary('relu', act, act, 0);
+  maxPool2d(out, argmax, act, p);
 }

@@ -3,14 +3,18 @@ import { PairbenchError } from '../../errors.js';
 import type { Buf } from '../backend.js';
 
 // param, grad, m, v: (n); step counts from 1
+// AdamW (decoupledDecay > 0) first: param *= 1 - lr * decoupledDecay, the factor in param's precision (PyTorch's mul_)
 // g = grad + weightDecay * param; m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
 // param -= (lr / (1 - b1^step)) * m / (sqrt(v) / sqrt(1 - b2^step) + eps), grouped as PyTorch 1.13 does
-export function adamStep(param: Buf, grad: Buf, m: Buf, v: Buf, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void {
+export function adamStep(param: Buf, grad: Buf, m: Buf, v: Buf, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number,
+  decoupledDecay: number, step: number): void {
   if (!(step >= 1)) throw new PairbenchError('bad_argument', `adamStep: step counts from 1, got ${step}`, { op: 'adamStep', step });
   const stepSize = lr / (1 - Math.pow(beta1, step));
   const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
+  const shrink = param instanceof Float32Array ? Math.fround(1 - lr * decoupledDecay) : 1 - lr * decoupledDecay;
   const n = param.length;
   for (let i = 0; i < n; i++) {
+    if (decoupledDecay !== 0) param[i] = param[i]! * shrink;
     const p = param[i]!;
     const g = weightDecay === 0 ? grad[i]! : grad[i]! + weightDecay * p;
     const mi = beta1 * m[i]! + (1 - beta1) * g;

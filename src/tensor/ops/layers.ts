@@ -2,12 +2,12 @@
 import { convOutSize, type Buf, type ConvDims, type PoolDims } from '../../backend/backend.js';
 import { PairbenchError, shapeMismatch } from '../../errors.js';
 import { record, type GradRule } from '../autograd.js';
-import { allocIndex, allocOut } from '../pool.js';
+import { allocIndex, allocOut, releaseBuf } from '../pool.js';
 import type { Rng } from '../random.js';
 import { normDim } from '../shape.js';
 import { backend, sizeOf, Tensor } from '../tensor.js';
 
-export type LayerOp = 'matmul' | 'linear' | 'conv2d' | 'maxPool2d' | 'avgPool2d' | 'batchNorm' | 'softmax' | 'logSoftmax' | 'dropout';
+export type LayerOp = 'matmul' | 'linear' | 'conv2d' | 'conv2dReluMaxPool' | 'maxPool2d' | 'avgPool2d' | 'batchNorm' | 'softmax' | 'logSoftmax' | 'dropout';
 
 // a: (m,k) @ b: (k,n)
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -30,48 +30,85 @@ function matmulGrad(a: Buf, b: Buf, m: number, k: number, n: number): GradRule {
   };
 }
 
+export interface LinearOptions {
+  // relu(x @ w^T + bias) in one op (a Linear followed by a ReLU: nn/layers.ts runLayers)
+  relu?: boolean;
+}
+
 // x: (n, inF), w: (outF, inF), bias: (outF)
-export function linear(x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
+export function linear(x: Tensor, w: Tensor, bias: Tensor | null, opts: LinearOptions = {}): Tensor {
   if (x.ndim !== 2 || w.ndim !== 2 || x.shape[1] !== w.shape[1]) throw shapeMismatch('linear', 'needs x (n, in) and weight (out, in)', { x: x.shape, weight: w.shape });
   const [n, inF] = x.shape as [number, number];
   const outF = w.shape[0]!;
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outF)) throw shapeMismatch('linear', 'bias must be (out)', { weight: w.shape, bias: bias.shape });
+  const relu = opts.relu === true;
   const out = new Tensor(allocOut(n * outF, x.buf), [n, outF]);
-  backend().linear(out.buf, x.buf, w.buf, bias === null ? null : bias.buf, n, inF, outF);
+  backend().linear(out.buf, x.buf, w.buf, bias === null ? null : bias.buf, n, inF, outF, relu);
   const inputs = bias === null ? [x, w] : [x, w, bias];
-  return record(out, 'linear', inputs, linearGrad(x.buf, w.buf, bias !== null, n, inF, outF));
+  return record(out, 'linear', inputs, linearGrad(x.buf, w.buf, relu ? out.buf : null, bias !== null, n, inF, outF));
 }
 
-function linearGrad(x: Buf, w: Buf, hasBias: boolean, n: number, inF: number, outF: number): GradRule {
+// y: the output when relu is fused (its gradient masks dy), else null
+function linearGrad(x: Buf, w: Buf, y: Buf | null, hasBias: boolean, n: number, inF: number, outF: number): GradRule {
   return (dy, needs) => {
     const dx = needs[0] ? allocOut(n * inF, dy) : null;
     const dw = needs[1] ? allocOut(outF * inF, dy) : null;
     const db = hasBias && needs[2] ? allocOut(outF, dy) : null;
-    backend().linearBackward(dx, dw, db, dy, x, w, n, inF, outF);
+    backend().linearBackward(dx, dw, db, dy, x, w, y, n, inF, outF);
     return hasBias ? [dx, dw, db] : [dx, dw];
   };
 }
 
 export interface Conv2dOptions { stride?: number; padding?: number }
 
-// x: (N,C,H,W), w: (O,C,KH,KW), bias: (O)
-export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+// the geometry of conv2d(x, w, bias) (op names the op in errors)
+function convDims(op: string, x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions): ConvDims {
   const stride = opts.stride ?? 1;
   const pad = opts.padding ?? 0;
-  if (x.ndim !== 4 || w.ndim !== 4 || x.shape[1] !== w.shape[1]) throw shapeMismatch('conv2d', 'needs x (N,C,H,W) and weight (O,C,KH,KW) with the same C', { x: x.shape, weight: w.shape });
+  if (x.ndim !== 4 || w.ndim !== 4 || x.shape[1] !== w.shape[1]) throw shapeMismatch(op, 'needs x (N,C,H,W) and weight (O,C,KH,KW) with the same C', { x: x.shape, weight: w.shape });
   const [n, c, h, wd] = x.shape as [number, number, number, number];
   const [o, , kh, kw] = w.shape as [number, number, number, number];
-  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== o)) throw shapeMismatch('conv2d', 'bias must be (O)', { weight: w.shape, bias: bias.shape });
-  if (!(Number.isInteger(stride) && stride >= 1)) throw new PairbenchError('bad_argument', `conv2d: stride must be an integer >= 1, got ${stride}`, { op: 'conv2d', field: 'stride', value: stride });
-  if (!(Number.isInteger(pad) && pad >= 0)) throw new PairbenchError('bad_argument', `conv2d: padding must be an integer >= 0, got ${pad}`, { op: 'conv2d', field: 'padding', value: pad });
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== o)) throw shapeMismatch(op, 'bias must be (O)', { weight: w.shape, bias: bias.shape });
+  if (!(Number.isInteger(stride) && stride >= 1)) throw new PairbenchError('bad_argument', `${op}: stride must be an integer >= 1, got ${stride}`, { op, field: 'stride', value: stride });
+  if (!(Number.isInteger(pad) && pad >= 0)) throw new PairbenchError('bad_argument', `${op}: padding must be an integer >= 0, got ${pad}`, { op, field: 'padding', value: pad });
   const oh = convOutSize(h, kh, stride, pad);
   const ow = convOutSize(wd, kw, stride, pad);
-  if (oh < 1 || ow < 1) throw shapeMismatch('conv2d', `a ${kh}x${kw} kernel does not fit the ${h}x${wd} input`, { x: x.shape, weight: w.shape });
-  const d: ConvDims = { n, c, h, w: wd, o, kh, kw, stride, pad, oh, ow };
-  const out = new Tensor(allocOut(n * o * oh * ow, x.buf), [n, o, oh, ow]);
+  if (oh < 1 || ow < 1) throw shapeMismatch(op, `a ${kh}x${kw} kernel does not fit the ${h}x${wd} input`, { x: x.shape, weight: w.shape });
+  return { n, c, h, w: wd, o, kh, kw, stride, pad, oh, ow };
+}
+
+// x: (N,C,H,W), w: (O,C,KH,KW), bias: (O)
+export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  const d = convDims('conv2d', x, w, bias, opts);
+  const out = new Tensor(allocOut(d.n * d.o * d.oh * d.ow, x.buf), [d.n, d.o, d.oh, d.ow]);
   backend().conv2d(out.buf, x.buf, w.buf, bias === null ? null : bias.buf, d);
   const inputs = bias === null ? [x, w] : [x, w, bias];
   return record(out, 'conv2d', inputs, conv2dGrad(x.buf, w.buf, bias !== null, d));
+}
+
+// maxPool2d(relu(conv2d(x, w, bias)), k, k) in one kernel that never writes the activation out:
+// the same values, argmax and gradients as the three ops one after the other
+export function conv2dReluMaxPool(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions, k: number): Tensor {
+  const d = convDims('conv2dReluMaxPool', x, w, bias, opts);
+  const p = poolDims('conv2dReluMaxPool', [d.n, d.o, d.oh, d.ow], k, k);
+  const out = new Tensor(allocOut(p.n * p.c * p.oh * p.ow, x.buf), [p.n, p.c, p.oh, p.ow]);
+  const argmax = allocIndex(out.size);
+  backend().conv2dReluMaxPool(out.buf, argmax, x.buf, w.buf, bias === null ? null : bias.buf, d, p);
+  const inputs = bias === null ? [x, w] : [x, w, bias];
+  const convGrad = conv2dGrad(x.buf, w.buf, bias !== null, d);
+  const outBuf = out.buf;
+  return record(out, 'conv2dReluMaxPool', inputs, (dy, needs) => {
+    // the pool's gradient where the ReLU passed (out > 0 exactly where the window's maximum did), then the convolution's
+    const be = backend();
+    const dPooled = allocOut(dy.length, dy);
+    be.unaryBackward('relu', dPooled, outBuf, outBuf, dy, 0);
+    const dAct = allocOut(d.n * d.o * d.oh * d.ow, dy);
+    be.maxPool2dBackward(dAct, dPooled, argmax, p);
+    releaseBuf(dPooled);
+    const grads = convGrad(dAct, needs);
+    releaseBuf(dAct);
+    return grads;
+  }, [argmax]);
 }
 
 function conv2dGrad(x: Buf, w: Buf, hasBias: boolean, d: ConvDims): GradRule {
@@ -90,21 +127,21 @@ function conv2dGrad(x: Buf, w: Buf, hasBias: boolean, d: ConvDims): GradRule {
   };
 }
 
-function poolDims(op: string, x: Tensor, k: number, stride: number): PoolDims {
-  if (x.ndim !== 4) throw shapeMismatch(op, 'needs x (N,C,H,W)', { x: x.shape });
-  const [n, c, h, w] = x.shape as [number, number, number, number];
+function poolDims(op: string, shape: readonly number[], k: number, stride: number): PoolDims {
+  if (shape.length !== 4) throw shapeMismatch(op, 'needs x (N,C,H,W)', { x: shape });
+  const [n, c, h, w] = shape as [number, number, number, number];
   const oh = Math.floor((h - k) / stride) + 1;
   const ow = Math.floor((w - k) / stride) + 1;
   for (const [field, v] of [['kernel', k], ['stride', stride]] as const) {
     if (!(Number.isInteger(v) && v >= 1)) throw new PairbenchError('bad_argument', `${op}: ${field} must be an integer >= 1, got ${v}`, { op, field, value: v });
   }
-  if (oh < 1 || ow < 1) throw shapeMismatch(op, `kernel ${k} stride ${stride} does not fit ${h}x${w}`, { x: x.shape });
+  if (oh < 1 || ow < 1) throw shapeMismatch(op, `kernel ${k} stride ${stride} does not fit ${h}x${w}`, { x: shape });
   return { n, c, h, w, k, stride, oh, ow };
 }
 
 // floor mode; on ties the first maximum (row-major) gets the gradient
 export function maxPool2d(x: Tensor, k: number, stride = k): Tensor {
-  const d = poolDims('maxPool2d', x, k, stride);
+  const d = poolDims('maxPool2d', x.shape, k, stride);
   const out = new Tensor(allocOut(d.n * d.c * d.oh * d.ow, x.buf), [d.n, d.c, d.oh, d.ow]);
   const argmax = allocIndex(out.size);
   backend().maxPool2d(out.buf, argmax, x.buf, d);
@@ -120,7 +157,7 @@ function maxPool2dGrad(argmax: Int32Array, inSize: number, d: PoolDims): GradRul
 }
 
 export function avgPool2d(x: Tensor, k: number, stride = k): Tensor {
-  const d = poolDims('avgPool2d', x, k, stride);
+  const d = poolDims('avgPool2d', x.shape, k, stride);
   const out = new Tensor(allocOut(d.n * d.c * d.oh * d.ow, x.buf), [d.n, d.c, d.oh, d.ow]);
   backend().avgPool2d(out.buf, x.buf, d);
   return record(out, 'avgPool2d', [x], avgPool2dGrad(x.size, d));
@@ -134,7 +171,8 @@ function avgPool2dGrad(inSize: number, d: PoolDims): GradRule {
   };
 }
 
-export interface BatchNormOptions { training: boolean; momentum: number; eps: number }
+// relu: relu(batch norm) in one op (a batch norm followed by a ReLU: nn/layers.ts runLayers)
+export interface BatchNormOptions { training: boolean; momentum: number; eps: number; relu?: boolean }
 
 // x: (N,C) or (N,C,H,W); runMean/runVar: (C), updated in place in training mode
 // (normalised with the biased batch variance, running var takes the unbiased one, as PyTorch)
@@ -147,16 +185,17 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runMean: Tenso
     if (t.size !== c) throw shapeMismatch('batchNorm', `${name} must have C = ${c} elements`, { x: x.shape, [name]: t.shape });
   }
   const be = backend();
+  const relu = opts.relu === true;
   const out = new Tensor(allocOut(x.size, x.buf), x.shape);
   if (!opts.training) {
-    be.batchNormEval(out.buf, x.buf, gamma.buf, beta.buf, runMean.buf, runVar.buf, n, c, hw, opts.eps);
-    return record(out, 'batchNorm', [x, gamma, beta], batchNormEvalGrad(x.buf, gamma.buf, runMean.buf, runVar.buf, opts.eps, n, c, hw));
+    be.batchNormEval(out.buf, x.buf, gamma.buf, beta.buf, runMean.buf, runVar.buf, n, c, hw, opts.eps, relu);
+    return record(out, 'batchNorm', [x, gamma, beta], batchNormEvalGrad(x.buf, gamma.buf, runMean.buf, runVar.buf, opts.eps, relu ? out.buf : null, n, c, hw));
   }
   const m = n * hw;
   if (m < 2) throw shapeMismatch('batchNorm', 'training mode needs more than one value per channel', { x: x.shape });
   const mean = allocOut(c, x.buf);
   const invStd = allocOut(c, x.buf);
-  be.batchNormTrain(out.buf, mean, invStd, x.buf, gamma.buf, beta.buf, n, c, hw, opts.eps);
+  be.batchNormTrain(out.buf, mean, invStd, x.buf, gamma.buf, beta.buf, n, c, hw, opts.eps, relu);
   const mom = opts.momentum;
   for (let ch = 0; ch < c; ch++) {
     const inv = invStd[ch]!;
@@ -164,21 +203,23 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runMean: Tenso
     runMean.buf[ch] = (1 - mom) * runMean.buf[ch]! + mom * mean[ch]!;
     runVar.buf[ch] = (1 - mom) * runVar.buf[ch]! + mom * biasedVar * (m / (m - 1));
   }
-  return record(out, 'batchNorm', [x, gamma, beta], batchNormTrainGrad(x.buf, gamma.buf, mean, invStd, n, c, hw));
+  return record(out, 'batchNorm', [x, gamma, beta], batchNormTrainGrad(x.buf, gamma.buf, mean, invStd, relu ? out.buf : null, n, c, hw));
 }
 
-function batchNormTrainGrad(x: Buf, gamma: Buf, mean: Buf, invStd: Buf, n: number, c: number, hw: number): GradRule {
+// y: the output when relu is fused (its gradient masks dy), else null
+function batchNormTrainGrad(x: Buf, gamma: Buf, mean: Buf, invStd: Buf, y: Buf | null, n: number, c: number, hw: number): GradRule {
   return (dy) => {
     const dx = allocOut(x.length, dy);
     const dg = allocOut(c, dy);
     const dbeta = allocOut(c, dy);
-    backend().batchNormBackward(dx, dg, dbeta, dy, x, mean, invStd, gamma, n, c, hw);
+    backend().batchNormBackward(dx, dg, dbeta, dy, x, mean, invStd, gamma, y, n, c, hw);
     return [dx, dg, dbeta];
   };
 }
 
-function batchNormEvalGrad(x: Buf, gamma: Buf, runMean: Buf, runVar: Buf, eps: number, n: number, c: number, hw: number): GradRule {
-  return (dy, needs) => {
+function batchNormEvalGrad(x: Buf, gamma: Buf, runMean: Buf, runVar: Buf, eps: number, y: Buf | null, n: number, c: number, hw: number): GradRule {
+  return (dyIn, needs) => {
+    const dy = y === null ? dyIn : dyIn.map((g, i) => (y[i]! > 0 ? g : 0));
     const dx = needs[0] ? allocOut(x.length, dy) : null;
     const dg = allocOut(c, dy);
     const dbeta = allocOut(c, dy);
