@@ -132,7 +132,7 @@ interface PairNetFields {
 function emitNetwork(g: GraphBuilder, net: PairNetwork, x: Value): { main: Value | null; digits: [Value, Value] | null } {
   if (net instanceof WholeNet) return { main: flat2d(g, emit(g, net.net, x, 'net')), digits: null };
   if (net instanceof OrderPairNet) return emitOrderPairNet(g, net, x);
-  if (!(net instanceof PairNet)) throw exportError(`a ${net.constructor.name} network has no ONNX form (PairNet, WholeNet and OrderPairNet of src/models only)`);
+  if (!(net instanceof PairNet)) throw exportError(`the network ${net.constructor.name} has no ONNX form (PairNet, WholeNet and OrderPairNet of src/models only; an ensemble of networks is not exported)`);
   const p = net as unknown as PairNetFields;
   // channel 0 and channel 1 of x, each (N,1,14,14)
   const [c0, c1, c2] = [g.constInt64('channel_0', [0]), g.constInt64('channel_1', [1]), g.constInt64('channel_2', [2])];
