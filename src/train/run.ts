@@ -132,6 +132,12 @@ export function ttaOf(recipe: Recipe, seed: number, fill: number): TestTimeAugme
   return { views: t.views, augment, seed, fill };
 }
 
+// the test-time augmentation of a run of this seed (its views from the seed's 'tta' stream; outside a
+// transformed image the standardised 0): trainRun's, and evaluate's of a checkpoint
+export function runTta(recipe: Recipe, seed: number, stats: { mean: number; std: number }): TestTimeAugmentation | undefined {
+  return ttaOf(recipe, new Rng(seed).split('tta').nextU32(), (0 - stats.mean) / stats.std);
+}
+
 // the pair as it is and views - 1 transformed copies, probabilities averaged
 function forwardViews(net: PairNetwork, input: Float32Array, n: number, tta: TestTimeAugmentation, rng: Rng): PairOutputs {
   const outs = [net.forwardPair(new Tensor(input, [n, 2, 14, 14]))];
@@ -224,7 +230,7 @@ export function trainRun(opts: RunOptions): RunRecord {
   const augmentRng = rng.split('augment');
   // standardised 0: the background outside an augmented image
   const background = (0 - stats.mean) / stats.std;
-  const tta = ttaOf(recipe, rng.split('tta').nextU32(), background);
+  const tta = runTta(recipe, opts.seed, stats);
   let epoch = 0;
   let best = { acc: -1, epoch: 0 };
   let last: Evaluation | null = null;
