@@ -85,29 +85,25 @@ export function predictPairs(o: PairOutputs, compareInCode: boolean): { pred: Ui
 // one optimizer step on a batch of pairs (the training loop and the benchmarks share it)
 export function pairStep(net: PairNetwork, opt: Optimizer, recipe: Recipe, b: PairBatch, epoch: number, epochs: number): { out: PairOutputs; loss: number; terms: Record<string, number> } {
   const x = new Tensor(b.input, [b.n, 2, 14, 14]);
-  const members = membersOf(net);
-  if (members.length === 1) {
-    const out = net.forwardPair(x);
-    const { total, terms } = pairLoss(recipe, out, b.target, b.classes, epoch, epochs);
-    opt.zeroGrad();
-    total.backward();
-    opt.step();
-    return { out, loss: total.item(), terms };
-  }
-  // an ensemble: the sum of the members' losses (each member's gradient is its own loss's); the
-  // reported loss and terms are the members' means
-  const outs = members.map((m) => m.forwardPair(x));
+  const outs = membersOf(net).map((m) => m.forwardPair(x));
   const parts = outs.map((o) => pairLoss(recipe, o, b.target, b.classes, epoch, epochs));
+  if (outs.length === 1) return { out: outs[0]!, loss: stepOnLosses(opt, [parts[0]!.total]), terms: parts[0]!.terms };
+  // an ensemble: the reported terms are the members' means
   const out = noGrad(() => averageOutputs(outs));
   void out.main?.data; // read before backward() recycles the members' outputs
   void out.digits?.[0].data;
   void out.digits?.[1].data;
-  const total = parts.slice(1).reduce((s, p) => F.add(s, p.total), parts[0]!.total);
-  const terms = meanTerms(parts.map((p) => p.terms));
+  return { out, loss: stepOnLosses(opt, parts.map((p) => p.total)), terms: meanTerms(parts.map((p) => p.terms)) };
+}
+
+// one optimizer step on the sum of an ensemble's member losses (each member's gradient is its own
+// loss's; one member: its loss); returns their mean
+function stepOnLosses(opt: Optimizer, losses: Tensor[]): number {
+  const total = losses.slice(1).reduce((s, l) => F.add(s, l), losses[0]!);
   opt.zeroGrad();
   total.backward();
   opt.step();
-  return { out, loss: total.item() / members.length, terms };
+  return total.item() / losses.length;
 }
 
 function meanTerms(all: Record<string, number>[]): Record<string, number> {
@@ -272,13 +268,8 @@ export function trainRun(opts: RunOptions): RunRecord {
           const memberLogits = membersOf(net).map((m) => m.forwardDigits!(xd));
           const logits = memberLogits.length === 1 ? memberLogits[0]! : noGrad(() => averageLogits(memberLogits));
           void logits.data; // read before backward() recycles the members' outputs
-          const losses = memberLogits.map((l) => digitLoss(l, b.classes, recipe.auxLoss?.onSigmoid ?? false, recipe.labelSmoothing));
-          const loss = losses.slice(1).reduce((s, l) => F.add(s, l), losses[0]!);
-          opt.zeroGrad();
-          loss.backward();
-          opt.step();
+          const v = stepOnLosses(opt, memberLogits.map((l) => digitLoss(l, b.classes, recipe.auxLoss?.onSigmoid ?? false, recipe.labelSmoothing)));
           scheduler?.step();
-          const v = loss.item() / losses.length;
           sums['digits'] = (sums['digits'] ?? 0) + v;
           total += v;
           batches++;
