@@ -5,7 +5,7 @@
 // e.g. node scripts/pairbench-pilot.mjs pairbench/digits '{"ensemble":3,"epochs":40}' 4
 import { getModel } from '../dist/src/models/registry.js';
 import { generatePairSets, randomSplitPairs, standardise, loadMnist, trainStats } from '../dist/src/data/index.js';
-import { evaluate, trainRun, ttaOf } from '../dist/src/train/run.js';
+import { evaluate, runTta, trainRun } from '../dist/src/train/run.js';
 import { Rng } from '../dist/src/tensor/random.js';
 
 const id = process.argv[2] ?? 'pairbench/binary';
@@ -28,7 +28,7 @@ for (let s = 0; s < seeds; s++) {
   const r = trainRun({ model: spec, seed, data: ds, train: fit, validation, testPairs: 1 });
   const curve = r.metrics.filter((_, i) => (i + 1) % 5 === 0 || i === r.metrics.length - 1).map((m) => (m.validationAccuracy * 100).toFixed(1));
   // the digits of the validation pairs, as trainRun evaluated them (same test-time augmentation)
-  const digits = evaluate(net, validation, false, ttaOf(spec.recipe, new Rng(seed).split('tta').nextU32(), -stats.mean / stats.std)).digitAccuracy;
+  const digits = evaluate(net, validation, false, runTta(spec.recipe, seed, stats)).digitAccuracy;
   accs.push(r.validationAccuracy);
   digitAccs.push(digits);
   console.log(`seed ${seed}: validation ${(r.validationAccuracy * 100).toFixed(2)}%  digits ${(digits * 100).toFixed(2)}%  train acc ${(r.metrics.at(-1).trainAccuracy * 100).toFixed(1)}%  ${r.trainSeconds.toFixed(0)} s  curve ${curve.join(' ')}`);

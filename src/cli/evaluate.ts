@@ -3,7 +3,7 @@ import { loadCheckpoint } from '../artifacts/checkpoint.js';
 import { loadMnist } from '../data/mnist.js';
 import { samplePairs, standardise } from '../data/pairs.js';
 import { Rng } from '../tensor/random.js';
-import { evaluate, ttaOf } from '../train/run.js';
+import { evaluate, runTta } from '../train/run.js';
 import { columns, percent, plural } from './format.js';
 
 export interface EvaluateFlags { pairs: number; seed: number; json?: boolean; mnistDir?: string }
@@ -14,8 +14,7 @@ export function evaluateCommand(file: string, o: EvaluateFlags): void {
   const drawn = samplePairs(o.pairs, new Rng(o.seed).split('evaluate'), ds.test, 'test');
   const set = standardise(drawn, { ...ck.meta.standardisation, pixels: 0, source: `the checkpoint's standardisation (${file})` });
   // the recipe's test-time augmentation, as the run's final evaluation (views drawn from --seed)
-  const background = -ck.meta.standardisation.mean / ck.meta.standardisation.std;
-  const e = evaluate(ck.network, set, ck.meta.recipe.compareInCode, ttaOf(ck.meta.recipe, new Rng(o.seed).split('tta').nextU32(), background));
+  const e = evaluate(ck.network, set, ck.meta.recipe.compareInCode, runTta(ck.meta.recipe, o.seed, ck.meta.standardisation));
   if (o.json) {
     process.stdout.write(JSON.stringify({
       model: ck.meta.model, checkpoint: file, pairs: o.pairs, seed: o.seed,

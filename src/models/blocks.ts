@@ -1,7 +1,7 @@
 // building blocks of the zoo: named stacks, per-image branches, the generic pair network
 import { PairbenchError } from '../errors.js';
 import { Module } from '../nn/module.js';
-import { BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, fusesWithRelu, Linear, MaxPool2d, ReLU } from '../nn/layers.js';
+import { BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, runLayers } from '../nn/layers.js';
 import * as F from '../tensor/ops/index.js';
 import { isGradEnabled } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -15,24 +15,20 @@ export class Stack extends Module {
     this.names = Object.keys(layers);
     Object.assign(this, layers);
   }
+  // conv blocks (convBlockAt) as one or two kernels; the layers between them by runLayers (its Linear or
+  // batch norm + ReLU fusion)
   forward(x: Tensor): Tensor {
     const layers = this.names.map((n) => (this as unknown as Record<string, Module>)[n]!);
     let y = x;
+    let start = 0;
     for (let i = 0; i < layers.length; i++) {
       const block = convBlockAt(layers, i);
-      if (block !== null) {
-        y = block.run(y);
-        i = block.last;
-        continue;
-      }
-      const l = layers[i]!;
-      // a Linear or batch norm followed by a ReLU: one op (nn/layers.ts)
-      if (fusesWithRelu(l, layers[i + 1])) {
-        y = l.forwardRelu(y);
-        i++;
-      } else y = l.forward(y);
+      if (block === null) continue;
+      y = block.run(runLayers(i - start, (k) => layers[start + k]!, y));
+      start = block.last + 1;
+      i = block.last;
     }
-    return y;
+    return runLayers(layers.length - start, (k) => layers[start + k]!, y);
   }
 }
 

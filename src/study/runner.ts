@@ -54,7 +54,8 @@ export interface StudyDirState {
 }
 
 // read-only checks before anything is written: the directory is usable and holds no other study
-export function checkStudyDir(dir: string, kind: StudyKind, config: StudyConfig, force: boolean): StudyDirState {
+// (runsFile: a shard's own file, checked beside runs.jsonl)
+export function checkStudyDir(dir: string, kind: StudyKind, config: StudyConfig, force: boolean, runsFile?: string): StudyDirState {
   const abs = resolve(dir);
   if (existsSync(abs)) {
     let st;
@@ -71,8 +72,10 @@ export function checkStudyDir(dir: string, kind: StudyKind, config: StudyConfig,
     }
     const meta = readMetaIfPresent(abs);
     if (meta === null) {
-      if (existsSync(join(abs, RUNS_FILE)) && !force) {
-        throw new PairbenchError('study_conflict', `${abs} holds a ${RUNS_FILE} but no ${STUDY_FILE}: not a study this command can resume; use another --out, or --force to replace it`, { path: abs });
+      for (const file of [RUNS_FILE, ...(runsFile !== undefined && runsFile !== RUNS_FILE ? [runsFile] : [])]) {
+        if (existsSync(join(abs, file)) && !force) {
+          throw new PairbenchError('study_conflict', `${abs} holds a ${file} but no ${STUDY_FILE}: not a study this command can resume; use another --out, or --force to replace it`, { path: abs });
+        }
       }
       return { dir: abs, existing: null };
     }
@@ -199,7 +202,7 @@ function mergePlanned(a: readonly PlannedRun[], b: readonly PlannedRun[]): Plann
 // runs every planned job not yet in runs.jsonl; returns when all are done, or when stopped by a signal
 export async function runStage(req: StudyRequest): Promise<StageResult> {
   const log = req.log ?? ((s: string) => process.stdout.write(s + '\n'));
-  const state = checkStudyDir(req.dir, req.kind, req.config, req.force);
+  const state = checkStudyDir(req.dir, req.kind, req.config, req.force, req.runsFile);
   const dir = state.dir;
   // the data first: a bad MNIST directory fails before anything is written. Runs trained elsewhere
   // (--queue) need it here only to measure a model's cost for the estimate.
@@ -213,9 +216,6 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   // an existing study is locked before its runs are read: the plan counts what is really left
   // (a shard's own file included), and no other process appends meanwhile
   if (state.existing !== null) await holdStudyLock(dir, lockName);
-  else if (!req.force && req.runsFile !== undefined && existsSync(join(dir, req.runsFile))) {
-    throw new PairbenchError('study_conflict', `${dir} holds a ${req.runsFile} but no ${STUDY_FILE}: not a study this command can resume; use another --out, or --force to replace it`, { path: dir });
-  }
   const finished = state.existing !== null ? readFinishedRuns(dir, req.runsFile) : { records: [], files: [] };
   const records = finished.records;
   const mine = req.only === undefined ? req.jobs : req.jobs.filter(req.only);

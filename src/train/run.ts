@@ -85,29 +85,25 @@ export function predictPairs(o: PairOutputs, compareInCode: boolean): { pred: Ui
 // one optimizer step on a batch of pairs (the training loop and the benchmarks share it)
 export function pairStep(net: PairNetwork, opt: Optimizer, recipe: Recipe, b: PairBatch, epoch: number, epochs: number): { out: PairOutputs; loss: number; terms: Record<string, number> } {
   const x = new Tensor(b.input, [b.n, 2, 14, 14]);
-  const members = membersOf(net);
-  if (members.length === 1) {
-    const out = net.forwardPair(x);
-    const { total, terms } = pairLoss(recipe, out, b.target, b.classes, epoch, epochs);
-    opt.zeroGrad();
-    total.backward();
-    opt.step();
-    return { out, loss: total.item(), terms };
-  }
-  // an ensemble: the sum of the members' losses (each member's gradient is its own loss's); the
-  // reported loss and terms are the members' means
-  const outs = members.map((m) => m.forwardPair(x));
+  const outs = membersOf(net).map((m) => m.forwardPair(x));
   const parts = outs.map((o) => pairLoss(recipe, o, b.target, b.classes, epoch, epochs));
+  if (outs.length === 1) return { out: outs[0]!, loss: stepOnLosses(opt, [parts[0]!.total]), terms: parts[0]!.terms };
+  // an ensemble: the reported terms are the members' means
   const out = noGrad(() => averageOutputs(outs));
   void out.main?.data; // read before backward() recycles the members' outputs
   void out.digits?.[0].data;
   void out.digits?.[1].data;
-  const total = parts.slice(1).reduce((s, p) => F.add(s, p.total), parts[0]!.total);
-  const terms = meanTerms(parts.map((p) => p.terms));
+  return { out, loss: stepOnLosses(opt, parts.map((p) => p.total)), terms: meanTerms(parts.map((p) => p.terms)) };
+}
+
+// one optimizer step on the sum of an ensemble's member losses (each member's gradient is its own
+// loss's; one member: its loss); returns their mean
+function stepOnLosses(opt: Optimizer, losses: Tensor[]): number {
+  const total = losses.slice(1).reduce((s, l) => F.add(s, l), losses[0]!);
   opt.zeroGrad();
   total.backward();
   opt.step();
-  return { out, loss: total.item() / members.length, terms };
+  return total.item() / losses.length;
 }
 
 function meanTerms(all: Record<string, number>[]): Record<string, number> {
@@ -130,6 +126,12 @@ export function ttaOf(recipe: Recipe, seed: number, fill: number): TestTimeAugme
   const augment = t.augment ?? recipe.augment;
   if (augment === undefined) throw new PairbenchError('bad_config', 'tta: the recipe has no augment to draw the views from (give tta.augment)', { field: 'tta.augment' });
   return { views: t.views, augment, seed, fill };
+}
+
+// the test-time augmentation of a run of this seed (its views from the seed's 'tta' stream; outside a
+// transformed image the standardised 0): trainRun's, and evaluate's of a checkpoint
+export function runTta(recipe: Recipe, seed: number, stats: { mean: number; std: number }): TestTimeAugmentation | undefined {
+  return ttaOf(recipe, new Rng(seed).split('tta').nextU32(), (0 - stats.mean) / stats.std);
 }
 
 // the pair as it is and views - 1 transformed copies, probabilities averaged
@@ -224,7 +226,7 @@ export function trainRun(opts: RunOptions): RunRecord {
   const augmentRng = rng.split('augment');
   // standardised 0: the background outside an augmented image
   const background = (0 - stats.mean) / stats.std;
-  const tta = ttaOf(recipe, rng.split('tta').nextU32(), background);
+  const tta = runTta(recipe, opts.seed, stats);
   let epoch = 0;
   let best = { acc: -1, epoch: 0 };
   let last: Evaluation | null = null;
@@ -266,13 +268,8 @@ export function trainRun(opts: RunOptions): RunRecord {
           const memberLogits = membersOf(net).map((m) => m.forwardDigits!(xd));
           const logits = memberLogits.length === 1 ? memberLogits[0]! : noGrad(() => averageLogits(memberLogits));
           void logits.data; // read before backward() recycles the members' outputs
-          const losses = memberLogits.map((l) => digitLoss(l, b.classes, recipe.auxLoss?.onSigmoid ?? false, recipe.labelSmoothing));
-          const loss = losses.slice(1).reduce((s, l) => F.add(s, l), losses[0]!);
-          opt.zeroGrad();
-          loss.backward();
-          opt.step();
+          const v = stepOnLosses(opt, memberLogits.map((l) => digitLoss(l, b.classes, recipe.auxLoss?.onSigmoid ?? false, recipe.labelSmoothing)));
           scheduler?.step();
-          const v = loss.item() / losses.length;
           sums['digits'] = (sums['digits'] ?? 0) + v;
           total += v;
           batches++;
