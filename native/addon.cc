@@ -173,6 +173,15 @@ void run(Ctx& ctx, Call&, const GemmArgs& a) {
   const long m = a.m, n = a.n, k = a.k;
   gemmStrided(ctx, m, n, k, a.a, a.transA ? 1 : k, a.transA ? m : 1, a.b, a.transB ? 1 : n, a.transB ? k : 1, a.out, n, static_cast<float>(a.beta));
 }
+// the gradient reaching a ReLU-fused op's own output: dy where its output y (a ReLU's) is > 0, else 0
+// (the mask y > 0 is x > 0 of the ReLU's input), in ctx.aux; dy itself when y is null (no ReLU)
+const float* reluMasked(Ctx& ctx, const float* dy, const float* y, long len) {
+  if (!y) return dy;
+  float* masked = ctx.aux.get(static_cast<size_t>(len));
+  if (masked == nullptr) throw std::bad_alloc();
+  unaryBackward(UnOp::Relu, masked, y, nullptr, dy, len, 0.0f);
+  return masked;
+}
 void run(Ctx& ctx, Call&, const LinearArgs& a) {
   const long n = a.n, inF = a.inF, outF = a.outF;
   if (a.bias)
@@ -182,14 +191,7 @@ void run(Ctx& ctx, Call&, const LinearArgs& a) {
 }
 void run(Ctx& ctx, Call&, const LinearBackwardArgs& a) {
   const long n = a.n, inF = a.inF, outF = a.outF;
-  const float* dy = a.dy;
-  if (a.y) {
-    // relu's gradient first (the mask y > 0 is x > 0 of the relu's input)
-    float* masked = ctx.aux.get(static_cast<size_t>(n * outF));
-    if (masked == nullptr) throw std::bad_alloc();
-    unaryBackward(UnOp::Relu, masked, a.y, nullptr, a.dy, n * outF, 0.0f);
-    dy = masked;
-  }
+  const float* dy = reluMasked(ctx, a.dy, a.y, n * outF);
   if (a.dx) gemmStrided(ctx, n, inF, outF, dy, outF, 1, a.w, inF, 1, a.dx, inF, 0.0f);
   if (a.dw) gemmStrided(ctx, outF, inF, n, dy, 1, outF, a.x, inF, 1, a.dw, inF, 0.0f);
   if (a.db) {
@@ -232,14 +234,7 @@ void run(Ctx&, Call&, const BatchNormEvalArgs& a) {
   if (a.relu) unary(UnOp::Relu, a.out, a.out, a.n * a.c * a.hw, 0.0f);
 }
 void run(Ctx& ctx, Call&, const BatchNormBackwardArgs& a) {
-  const float* dy = a.dy;
-  if (a.y) {
-    // relu's gradient first (the mask y > 0 is x > 0 of the relu's input)
-    float* masked = ctx.aux.get(static_cast<size_t>(a.n * a.c * a.hw));
-    if (masked == nullptr) throw std::bad_alloc();
-    unaryBackward(UnOp::Relu, masked, a.y, nullptr, a.dy, a.n * a.c * a.hw, 0.0f);
-    dy = masked;
-  }
+  const float* dy = reluMasked(ctx, a.dy, a.y, a.n * a.c * a.hw);
   batchNormBackward(a.dx, a.dgamma, a.dbeta, dy, a.x, a.mean, a.invStd, a.gamma, a.n, a.c, a.hw);
 }
 void run(Ctx&, Call&, const SoftmaxArgs& a) { softmax(a.out, a.x, a.rows, a.cols); }

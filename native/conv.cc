@@ -321,7 +321,7 @@ void conv2dReluMaxPool(Ctx& ctx, float* out, int32_t* argmax, const float* x, co
     ConvDims dc = d;
     dc.n = nc;
     conv2dForward(ctx, act, x + n0 * CHW, w, bias, dc);
-    for (long i = 0; i < nc * act1; ++i) act[i] = act[i] > 0.0f ? act[i] : 0.0f;
+    unary(UnOp::Relu, act, act, nc * act1, 0.0f);
     PoolDims pc = p;
     pc.n = nc;
     int32_t* am = argmax + n0 * pool1;
