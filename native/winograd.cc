@@ -599,30 +599,33 @@ int winogradTile(const ConvDims& d) {
   return f2 <= f3 && f2 <= f4 ? 2 : f3 <= f4 ? 3 : 4;
 }
 
+namespace {
+// calls f(W()) with the tile transform W for d: F22 for 2x2 kernels, else winogradTile's. backward:
+// 5x5 tiles where they tile the map exactly (siebert2022's 10x10), in the backward passes only: in
+// the forward pass their rounding (about twice F4's) moved a few of siebert2022/caux's ReLU
+// decisions and so its weight gradients past the PyTorch parity tolerance
+template <class Fn>
+void withTransform(const ConvDims& d, bool backward, Fn f) {
+  if (d.kh == 2) f(F22());
+  else if (backward && d.kh == 3 && d.oh % 5 == 0 && d.ow % 5 == 0) f(F5());
+  else switch (winogradTile(d)) {
+    case 4: f(F4()); break;
+    case 3: f(F3()); break;
+    default: f(F2());
+  }
+}
+} // namespace
+
 void winogradForward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d) {
-  if (d.kh == 2) forward<F22>(ctx, out, x, w, bias, d);
-  else if (winogradTile(d) == 4) forward<F4>(ctx, out, x, w, bias, d);
-  else if (winogradTile(d) == 3) forward<F3>(ctx, out, x, w, bias, d);
-  else forward<F2>(ctx, out, x, w, bias, d);
+  withTransform(d, false, [&](auto t) { forward<decltype(t)>(ctx, out, x, w, bias, d); });
 }
 
 void winogradBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d) {
-  // 5x5 tiles where they tile the map exactly (siebert2022's 10x10), in the backward passes only: in
-  // the forward pass their rounding (about twice F4's) moved a few of siebert2022/caux's ReLU
-  // decisions and so its weight gradients past the PyTorch parity tolerance
-  if (d.kh == 3 && d.oh % 5 == 0 && d.ow % 5 == 0) backwardInput<F5>(ctx, dx, dy, w, d);
-  else if (d.kh == 2) backwardInput<F22>(ctx, dx, dy, w, d);
-  else if (winogradTile(d) == 4) backwardInput<F4>(ctx, dx, dy, w, d);
-  else if (winogradTile(d) == 3) backwardInput<F3>(ctx, dx, dy, w, d);
-  else backwardInput<F2>(ctx, dx, dy, w, d);
+  withTransform(d, true, [&](auto t) { backwardInput<decltype(t)>(ctx, dx, dy, w, d); });
 }
 
 void winogradBackwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x, const ConvDims& d) {
-  if (d.kh == 2) backwardWeight<F22>(ctx, dw, dy, x, d);
-  else if (d.kh == 3 && d.oh % 5 == 0 && d.ow % 5 == 0) backwardWeight<F5>(ctx, dw, dy, x, d);
-  else if (winogradTile(d) == 4) backwardWeight<F4>(ctx, dw, dy, x, d);
-  else if (winogradTile(d) == 3) backwardWeight<F3>(ctx, dw, dy, x, d);
-  else backwardWeight<F2>(ctx, dw, dy, x, d);
+  withTransform(d, true, [&](auto t) { backwardWeight<decltype(t)>(ctx, dw, dy, x, d); });
 }
 
 } // namespace pb
