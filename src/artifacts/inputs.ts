@@ -92,8 +92,13 @@ export function toMnist28(grey: Float64Array, width: number, height: number, fil
 
 // one pair from two PNG files: (1, 2, 14, 14) raw pooled pixels
 export function pairFromPngs(first: string, second: string): Float32Array {
-  const images = [first, second].map((f) => {
-    const { grey, width, height } = pngToGrey(readBytes(f, 'image'), f);
+  return pairFromPngBytes([first, readBytes(first, 'image')], [second, readBytes(second, 'image')]);
+}
+
+// the same from bytes already read, each with its file name for errors
+export function pairFromPngBytes(...files: [[string, Uint8Array], [string, Uint8Array]]): Float32Array {
+  const images = files.map(([f, bytes]) => {
+    const { grey, width, height } = pngToGrey(bytes, f);
     return toMnist28(grey, width, height, f);
   });
   const both = new Uint8Array(2 * 784);
@@ -104,7 +109,12 @@ export function pairFromPngs(first: string, second: string): Float32Array {
 
 // an idx file of uint8 image pairs, N x 2 x 28 x 28 (pooled here) or N x 2 x 14 x 14 (already pooled)
 export function pairsFromIdx(path: string): { pairs: Float32Array; n: number; side: number } {
-  let bytes: Uint8Array = readBytes(path, 'idx file');
+  return pairsFromIdxBytes(readBytes(path, 'idx file'), path);
+}
+
+// the same from bytes already read (path names the file in errors)
+export function pairsFromIdxBytes(fileBytes: Uint8Array, path: string): { pairs: Float32Array; n: number; side: number } {
+  let bytes = fileBytes;
   const bad = (problem: string): PairbenchError => new PairbenchError('bad_idx_file', `idx file ${path}: ${problem}`, { file: path, problem });
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try { bytes = gunzipSync(bytes); } catch (e) { throw bad(`looks gzip-compressed but does not decompress (${(e as Error).message})`); }

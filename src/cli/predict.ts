@@ -1,7 +1,7 @@
 // pairbench predict <checkpoint> <input...>: two PNG images (one pair) or an idx file of pairs
 import { loadCheckpoint } from '../artifacts/checkpoint.js';
 import { predictRaw } from '../artifacts/inference.js';
-import { isPng, pairFromPngs, pairsFromIdx } from '../artifacts/inputs.js';
+import { isPng, pairFromPngBytes, pairsFromIdxBytes } from '../artifacts/inputs.js';
 import { readBytes } from '../artifacts/read-bytes.js';
 import { PairbenchError } from '../errors.js';
 
@@ -9,19 +9,21 @@ export function predictCommand(file: string, inputs: string[], o: { json?: boole
   const ck = loadCheckpoint(file);
   let pairs: Float32Array;
   if (inputs.length === 2) {
-    for (const f of inputs) {
+    const read = inputs.map((f): [string, Uint8Array] => {
       const b = readBytes(f, 'image');
       // an idx file (plain or gzipped) given beside another input
       if (!isPng(b) && b.length >= 2 && ((b[0] === 0 && b[1] === 0) || (b[0] === 0x1f && b[1] === 0x8b))) {
         throw new PairbenchError('bad_input', `${f}: an idx file, not a PNG image: two inputs are the two images of one pair; an idx file of pairs goes alone (predict <checkpoint> pairs.idx)`, { file: f });
       }
-    }
-    pairs = pairFromPngs(inputs[0]!, inputs[1]!);
+      return [f, b];
+    });
+    pairs = pairFromPngBytes(read[0]!, read[1]!);
   } else if (inputs.length === 1) {
-    if (isPng(readBytes(inputs[0]!, 'input'))) {
+    const bytes = readBytes(inputs[0]!, 'input');
+    if (isPng(bytes)) {
       throw new PairbenchError('bad_input', `${inputs[0]}: one PNG is half a pair; give two (predict <checkpoint> first.png second.png) or an idx file of pairs`, { file: inputs[0] });
     }
-    pairs = pairsFromIdx(inputs[0]!).pairs;
+    pairs = pairsFromIdxBytes(bytes, inputs[0]!).pairs;
   } else {
     throw new PairbenchError('bad_argument', `predict takes two PNG images or one idx file after the checkpoint, got ${inputs.length} inputs`, { inputs });
   }
