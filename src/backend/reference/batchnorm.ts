@@ -1,5 +1,6 @@
 // batch normalisation over (N, HW) per channel, PyTorch semantics
 import type { Buf } from '../backend.js';
+import { reluInPlace, reluMasked } from './elementwise.js';
 
 // out, x: (N,C,HW), mean, invStd, gamma, beta: (C)
 // mean and biased variance over the N*HW values of each channel (two passes); invStd = 1/sqrt(var + eps)
@@ -30,10 +31,6 @@ export function batchNormTrain(out: Buf, mean: Buf, invStd: Buf, x: Buf, gamma: 
   if (relu) reluInPlace(out, n * c * hw);
 }
 
-function reluInPlace(out: Buf, len: number): void {
-  for (let i = 0; i < len; i++) { const v = out[i]!; out[i] = v > 0 ? v : 0; }
-}
-
 // out, x: (N,C,HW), gamma, beta, runMean, runVar: (C)
 export function batchNormEval(out: Buf, x: Buf, gamma: Buf, beta: Buf, runMean: Buf, runVar: Buf, n: number, c: number, hw: number, eps: number, relu: boolean): void {
   for (let ch = 0; ch < c; ch++) {
@@ -53,7 +50,7 @@ export function batchNormEval(out: Buf, x: Buf, gamma: Buf, beta: Buf, runMean: 
 // dx = gamma * invStd / m * (m * dy - dbeta - xhat * dgamma)
 // y: a relu-fused batch norm's output (or null): dy is masked where y <= 0 first
 export function batchNormBackward(dx: Buf, dgamma: Buf, dbeta: Buf, dyIn: Buf, x: Buf, mean: Buf, invStd: Buf, gamma: Buf, y: Buf | null, n: number, c: number, hw: number): void {
-  const dy = y === null ? dyIn : dyIn.map((g, i) => (y[i]! > 0 ? g : 0));
+  const dy = reluMasked(dyIn, y);
   const count = n * hw;
   for (let ch = 0; ch < c; ch++) {
     const mu = mean[ch]!;

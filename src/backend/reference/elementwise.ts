@@ -67,6 +67,20 @@ export function unary(op: UnaryOp, out: Buf, x: Buf, alpha: number): void {
   }
 }
 
+// the first len values of out through ReLU, in place (the fused layers' activation)
+export function reluInPlace(out: Buf, len: number): void {
+  const v = out.subarray(0, len);
+  unary('relu', v, v, 0);
+}
+
+// dy masked where a fused ReLU's output y <= 0 (dy itself when there is no fused ReLU)
+export function reluMasked(dy: Buf, y: Buf | null): Buf {
+  if (y === null) return dy;
+  const masked = dy.slice();
+  unaryBackward('relu', masked, y, y, masked, 0);
+  return masked;
+}
+
 // dx, x, y, dy: (n); dx = dy * op'(x)
 export function unaryBackward(op: UnaryOp, dx: Buf, x: Buf, y: Buf, dy: Buf, alpha: number): void {
   const n = dy.length;

@@ -1,5 +1,6 @@
 // fully connected layer, PyTorch layout: w is (out, in)
 import type { Buf } from '../backend.js';
+import { reluInPlace, reluMasked } from './elementwise.js';
 import { gemm } from './gemm.js';
 
 // out: (n, outF), x: (n, inF), w: (outF, inF), bias: (outF) or null
@@ -11,13 +12,13 @@ export function linear(out: Buf, x: Buf, w: Buf, bias: Buf | null, n: number, in
       for (let j = 0; j < outF; j++) out[row + j] = out[row + j]! + bias[j]!;
     }
   }
-  if (relu) for (let i = 0; i < n * outF; i++) { const v = out[i]!; out[i] = v > 0 ? v : 0; }
+  if (relu) reluInPlace(out, n * outF);
 }
 
 // dx: (n, inF), dw: (outF, inF), db: (outF), dy: (n, outF), x: (n, inF), w: (outF, inF)
 // y: a relu-fused linear's output (or null): dy is masked where y <= 0 first
 export function linearBackward(dx: Buf | null, dw: Buf | null, db: Buf | null, dyIn: Buf, x: Buf, w: Buf, y: Buf | null, n: number, inF: number, outF: number): void {
-  const dy = y === null ? dyIn : dyIn.map((g, i) => (y[i]! > 0 ? g : 0));
+  const dy = reluMasked(dyIn, y);
   if (dx !== null) gemm(dx, dy, w, n, inF, outF, false, false, 0);
   if (dw !== null) gemm(dw, dy, x, outF, inF, n, true, false, 0);
   if (db !== null) {
