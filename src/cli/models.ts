@@ -1,6 +1,6 @@
 // pairbench models [report] [--describe]
 import { PairbenchError } from '../errors.js';
-import { allModels, getModel, GROUPS } from '../models/registry.js';
+import { allModels, getModel, REPORTS } from '../models/registry.js';
 import type { HyperParam, ModelSpec } from '../models/types.js';
 import { Rng } from '../tensor/random.js';
 import { usesBatchNorm } from '../train/run.js';
@@ -20,8 +20,8 @@ export function modelsCommand(report: string | undefined, o: { describe?: boolea
     list = [getModel(report)];
     o = { ...o, describe: true };
   } else if (report !== undefined) {
-    if (!GROUPS.includes(report)) {
-      throw new PairbenchError('bad_argument', `unknown report '${report}'; one of: ${GROUPS.join(', ')}`, { field: 'report', value: report });
+    if (!REPORTS.includes(report)) {
+      throw new PairbenchError('bad_argument', `unknown report '${report}'; one of: ${REPORTS.join(', ')}`, { field: 'report', value: report });
     }
     list = list.filter((m) => m.report === report);
   }

@@ -31,8 +31,6 @@ export function startReport(): ReportDescriptor & { start: NonNullable<ReportDes
 export function gridReports(): (ReportDescriptor & { grid: NonNullable<ReportDescriptor['grid']> })[] {
   return REPORT_DESCRIPTORS.filter((d): d is ReportDescriptor & { grid: NonNullable<ReportDescriptor['grid']> } => d.grid !== undefined);
 }
-// the five reports and pairbench's own models (src/models/pairbench.ts)
-export const GROUPS: readonly string[] = REPORTS;
 
 let all: ModelSpec[] | null = null;
 
