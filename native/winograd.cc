@@ -185,6 +185,66 @@ struct F5 {
   }
 };
 
+// F(6,3), points 0, 1, -1, 2, -2, 1/2, -1/2, inf (NNPACK's fp32 choice):
+//   B^T = [1 0 -21/4 0 21/4 0 -1 0; 0 1 1 -17/4 -17/4 1 1 0; 0 -1 1 17/4 -17/4 -1 1 0; 0 1/2 1/4 -5/2 -5/4 2 1 0;
+//          0 -1/2 1/4 5/2 -5/4 -2 1 0; 0 2 4 -5/2 -5 1/2 1 0; 0 -2 4 5/2 -5 -1/2 1 0; 0 -1 0 21/4 0 -21/4 0 1]
+//   G = [1 0 0; -2/9 -2/9 -2/9; -2/9 2/9 -2/9; 1/90 1/45 2/45; 1/90 -1/45 2/45; 32/45 16/45 8/45; 32/45 -16/45 8/45; 0 0 1]
+//   A^T = [1 1 1 1 1 1 1 0; 0 1 -1 2 -2 1/2 -1/2 0; 0 1 1 4 4 1/4 1/4 0; 0 1 -1 8 -8 1/8 -1/8 0;
+//          0 1 1 16 16 1/16 1/16 0; 0 1 -1 32 -32 1/32 -1/32 1]
+struct F6 {
+  static constexpr long M = 6, A = 8, P = 64, R = 3;
+  template <class T> static void bt(const T* d, T* v) {
+    v[0] = (d[0] - d[6]) + 5.25f * (d[4] - d[2]);
+    v[7] = (d[7] - d[1]) + 5.25f * (d[3] - d[5]);
+    const T t1 = (d[2] + d[6]) - 4.25f * d[4], t2 = (d[1] + d[5]) - 4.25f * d[3];
+    v[1] = t1 + t2; v[2] = t1 - t2;
+    const T t3 = (d[6] + 0.25f * d[2]) - 1.25f * d[4], t4 = 2.0f * ((d[5] + 0.25f * d[1]) - 1.25f * d[3]);
+    v[3] = t3 + t4; v[4] = t3 - t4;
+    const T t5 = (d[6] - 5.0f * d[4]) + 4.0f * d[2], t6 = 2.0f * ((d[1] + 0.25f * d[5]) - 1.25f * d[3]);
+    v[5] = t5 + t6; v[6] = t5 - t6;
+  }
+  template <class T> static void g(const T* g, T* u) {
+    const T e = g[0] + g[2], p = g[0] + 4.0f * g[2], q = 4.0f * g[0] + g[2], g1 = 2.0f * g[1];
+    u[0] = g[0];
+    u[1] = (-2.0f / 9.0f) * (e + g[1]); u[2] = (-2.0f / 9.0f) * (e - g[1]);
+    u[3] = (1.0f / 90.0f) * (p + g1); u[4] = (1.0f / 90.0f) * (p - g1);
+    u[5] = (8.0f / 45.0f) * (q + g1); u[6] = (8.0f / 45.0f) * (q - g1);
+    u[7] = g[2];
+  }
+  template <class T> static void at(const T* m, T* y) {
+    const T p1 = m[1] + m[2], n1 = m[1] - m[2], p2 = m[3] + m[4], n2 = m[3] - m[4], p3 = m[5] + m[6], n3 = m[5] - m[6];
+    y[0] = (m[0] + p1) + (p2 + p3);
+    y[1] = (n1 + 2.0f * n2) + 0.5f * n3;
+    y[2] = (p1 + 4.0f * p2) + 0.25f * p3;
+    y[3] = (n1 + 8.0f * n2) + 0.125f * n3;
+    y[4] = (p1 + 16.0f * p2) + 0.0625f * p3;
+    y[5] = ((n1 + 32.0f * n2) + 0.03125f * n3) + m[7];
+  }
+  template <class T> static void a(const T* y, T* u) {
+    const T e1 = (y[0] + y[2]) + y[4], o1 = (y[1] + y[3]) + y[5];
+    const T e2 = (y[0] + 4.0f * y[2]) + 16.0f * y[4], o2 = (2.0f * y[1] + 8.0f * y[3]) + 32.0f * y[5];
+    const T e3 = (y[0] + 0.25f * y[2]) + 0.0625f * y[4], o3 = (0.5f * y[1] + 0.125f * y[3]) + 0.03125f * y[5];
+    u[0] = y[0]; u[1] = e1 + o1; u[2] = e1 - o1; u[3] = e2 + o2; u[4] = e2 - o2; u[5] = e3 + o3; u[6] = e3 - o3; u[7] = y[5];
+  }
+  template <class T> static void b(const T* x, T* d) {
+    const T s1 = x[1] + x[2], n1 = x[1] - x[2], s3 = x[3] + x[4], n3 = x[3] - x[4], s5 = x[5] + x[6], n5 = x[5] - x[6];
+    d[0] = x[0];
+    d[1] = ((n1 + 0.5f * n3) + 2.0f * n5) - x[7];
+    d[2] = ((s1 + 0.25f * s3) + 4.0f * s5) - 5.25f * x[0];
+    d[3] = (5.25f * x[7] - 4.25f * n1) - 2.5f * (n3 + n5);
+    d[4] = 5.25f * x[0] - ((4.25f * s1 + 1.25f * s3) + 5.0f * s5);
+    d[5] = ((n1 + 2.0f * n3) + 0.5f * n5) - 5.25f * x[7];
+    d[6] = ((s1 + s3) + s5) - x[0];
+    d[7] = x[7];
+  }
+  template <class T> static void gt(const T* m, T* k) {
+    const T p1 = m[1] + m[2], n1 = m[1] - m[2], p2 = m[3] + m[4], n2 = m[3] - m[4], p3 = m[5] + m[6], n3 = m[5] - m[6];
+    k[0] = ((m[0] - (2.0f / 9.0f) * p1) + (1.0f / 90.0f) * p2) + (32.0f / 45.0f) * p3;
+    k[1] = ((1.0f / 45.0f) * n2 - (2.0f / 9.0f) * n1) + (16.0f / 45.0f) * n3;
+    k[2] = (((2.0f / 45.0f) * p2 - (2.0f / 9.0f) * p1) + (8.0f / 45.0f) * p3) + m[7];
+  }
+};
+
 // F(2,2) for 2x2 kernels: B^T = [1 -1 0; 0 1 0; 0 -1 1]  G = [1 0; 1 1; 0 1]  A^T = [1 1 0; 0 1 1]
 struct F22 {
   static constexpr long M = 2, A = 3, P = 9, R = 2;
@@ -271,8 +331,9 @@ Padded padInput(Arena& scratch, const float* x, long planes, long h, long w, lon
   return {dst, hp, wp};
 }
 
-// d[A*A][L]: lane l's A x A patch at src[l] (rows w apart; nullptr: zeros). Columns 0-3 four lanes
-// at a time: each patch row's first 4 floats are one load and a 4x4 transpose turns four lanes' rows into positions
+// d[A*A][L]: lane l's A x A patch at src[l] (rows w apart; nullptr: zeros), four lanes at a time: each
+// patch row read as 4-float loads (the last one ending at column A-1, overlapping the one before) and
+// a 4x4 transpose turns four lanes' rows into positions
 template <long A>
 void gatherPatches(const float* const src[L], long w, float d[A * A][L]) {
   if constexpr (A < 4) {  // a 4-float row load would read past the patch
@@ -284,17 +345,18 @@ void gatherPatches(const float* const src[L], long w, float d[A * A][L]) {
   const __m128 zero = _mm_setzero_ps();
   for (long l0 = 0; l0 < L; l0 += 4) {
     for (long i = 0; i < A; ++i) {
-      __m128 r0 = src[l0] ? _mm_loadu_ps(src[l0] + i * w) : zero;
-      __m128 r1 = src[l0 + 1] ? _mm_loadu_ps(src[l0 + 1] + i * w) : zero;
-      __m128 r2 = src[l0 + 2] ? _mm_loadu_ps(src[l0 + 2] + i * w) : zero;
-      __m128 r3 = src[l0 + 3] ? _mm_loadu_ps(src[l0 + 3] + i * w) : zero;
-      _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-      _mm_storeu_ps(d[i * A] + l0, r0);
-      _mm_storeu_ps(d[i * A + 1] + l0, r1);
-      _mm_storeu_ps(d[i * A + 2] + l0, r2);
-      _mm_storeu_ps(d[i * A + 3] + l0, r3);
-      for (long j = 4; j < A; ++j)
-        for (long l = l0; l < l0 + 4; ++l) d[i * A + j][l] = src[l] ? src[l][i * w + j] : 0.0f;
+      for (long j0 = 0; j0 < A; j0 += 4) {
+        const long j = std::min(j0, A - 4);
+        __m128 r0 = src[l0] ? _mm_loadu_ps(src[l0] + i * w + j) : zero;
+        __m128 r1 = src[l0 + 1] ? _mm_loadu_ps(src[l0 + 1] + i * w + j) : zero;
+        __m128 r2 = src[l0 + 2] ? _mm_loadu_ps(src[l0 + 2] + i * w + j) : zero;
+        __m128 r3 = src[l0 + 3] ? _mm_loadu_ps(src[l0 + 3] + i * w + j) : zero;
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        _mm_storeu_ps(d[i * A + j] + l0, r0);
+        _mm_storeu_ps(d[i * A + j + 1] + l0, r1);
+        _mm_storeu_ps(d[i * A + j + 2] + l0, r2);
+        _mm_storeu_ps(d[i * A + j + 3] + l0, r3);
+      }
     }
   }
 }
@@ -303,7 +365,7 @@ void gatherPatches(const float* const src[L], long w, float d[A * A][L]) {
 // g(oo, cc) = w[oo*so + cc*sc + i*si + j*sj]; 16 kernels (lanes) transformed at a time
 template <class W>
 void packKernels(Ctx& ctx, const float* w, long o, long c, long so, long sc, long si, long sj, float* U) {
-  const long Opad = roundUp(o, MR), Q = o * c, Qpad = roundUp(Q, L);
+  const long Opad = roundUp(o, MR), Q = o * c, Qpad = skew(roundUp(Q, L));
   float* tmp = ctx.aux.get(static_cast<size_t>(W::P * Qpad));
   if (!tmp) throw std::bad_alloc();
   constexpr long R = W::R;
@@ -322,26 +384,28 @@ void packKernels(Ctx& ctx, const float* w, long o, long c, long so, long sc, lon
 }
 
 // g[M*M][N] = the M x M output-gradient tiles at q[l] (row stride w; nullptr: zeros), zero past rows[l] / cols[l]
-// (4x4 tiles wholly inside: four lanes at a time, each tile row one 4-float load, a 4x4 transpose
-// turning four lanes' rows into positions)
+// (tiles of side 4+ wholly inside: four lanes at a time, each tile row as 4-float loads (the last one
+// ending at column M-1), a 4x4 transpose turning four lanes' rows into positions)
 template <class W, long N>
 inline void gatherOutputTiles(const float* const q[N], long w, const long rows[N], const long cols[N], float g[W::M * W::M][N]) {
   constexpr long M = W::M;
   long l0 = 0;
-  if constexpr (M == 4 && N % 4 == 0) {
+  if constexpr (M >= 4 && N % 4 == 0) {
     for (; l0 < N; l0 += 4) {
       bool whole = true;
       for (long l = l0; l < l0 + 4; ++l) whole = whole && q[l] && rows[l] == M && cols[l] == M;
       if (!whole) break;
-      for (long i = 0; i < M; ++i) {
-        __m128 r0 = _mm_loadu_ps(q[l0] + i * w), r1 = _mm_loadu_ps(q[l0 + 1] + i * w);
-        __m128 r2 = _mm_loadu_ps(q[l0 + 2] + i * w), r3 = _mm_loadu_ps(q[l0 + 3] + i * w);
-        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-        _mm_storeu_ps(g[i * M] + l0, r0);
-        _mm_storeu_ps(g[i * M + 1] + l0, r1);
-        _mm_storeu_ps(g[i * M + 2] + l0, r2);
-        _mm_storeu_ps(g[i * M + 3] + l0, r3);
-      }
+      for (long i = 0; i < M; ++i)
+        for (long j0 = 0; j0 < M; j0 += 4) {
+          const long j = std::min(j0, M - 4), at = i * w + j;
+          __m128 r0 = _mm_loadu_ps(q[l0] + at), r1 = _mm_loadu_ps(q[l0 + 1] + at);
+          __m128 r2 = _mm_loadu_ps(q[l0 + 2] + at), r3 = _mm_loadu_ps(q[l0 + 3] + at);
+          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+          _mm_storeu_ps(g[i * M + j] + l0, r0);
+          _mm_storeu_ps(g[i * M + j + 1] + l0, r1);
+          _mm_storeu_ps(g[i * M + j + 2] + l0, r2);
+          _mm_storeu_ps(g[i * M + j + 3] + l0, r3);
+        }
     }
   }
   for (long l = l0; l < N; ++l)
@@ -405,18 +469,20 @@ void winogradCore(Ctx& ctx, float* out, const float* x, const float* U, const fl
             _mm_storeh_pi(reinterpret_cast<__m64*>(dst + ow), *lanes[u]);
           }
         }
-      } else if (all && M == 4) {
-        // per tile row: four lanes' rows transposed out of y, each one 4-float store
+      } else if (all && M >= 4) {
+        // per tile row: four lanes' rows transposed out of y, as 4-float stores (the last one ending at column M-1)
         for (long l = 0; l < L; l += 4)
-          for (long i = 0; i < M; ++i) {
-            __m128 r0 = _mm_add_ps(_mm_loadu_ps(y[i * M] + l), bv), r1 = _mm_add_ps(_mm_loadu_ps(y[i * M + 1] + l), bv);
-            __m128 r2 = _mm_add_ps(_mm_loadu_ps(y[i * M + 2] + l), bv), r3 = _mm_add_ps(_mm_loadu_ps(y[i * M + 3] + l), bv);
-            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-            _mm_storeu_ps(plane + yoff[l] + i * ow, r0);
-            _mm_storeu_ps(plane + yoff[l + 1] + i * ow, r1);
-            _mm_storeu_ps(plane + yoff[l + 2] + i * ow, r2);
-            _mm_storeu_ps(plane + yoff[l + 3] + i * ow, r3);
-          }
+          for (long i = 0; i < M; ++i)
+            for (long j0 = 0; j0 < M; j0 += 4) {
+              const long j = std::min(j0, M - 4), at = i * ow + j;
+              __m128 r0 = _mm_add_ps(_mm_loadu_ps(y[i * M + j] + l), bv), r1 = _mm_add_ps(_mm_loadu_ps(y[i * M + j + 1] + l), bv);
+              __m128 r2 = _mm_add_ps(_mm_loadu_ps(y[i * M + j + 2] + l), bv), r3 = _mm_add_ps(_mm_loadu_ps(y[i * M + j + 3] + l), bv);
+              _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+              _mm_storeu_ps(plane + yoff[l] + at, r0);
+              _mm_storeu_ps(plane + yoff[l + 1] + at, r1);
+              _mm_storeu_ps(plane + yoff[l + 2] + at, r2);
+              _mm_storeu_ps(plane + yoff[l + 3] + at, r3);
+            }
       } else {
         for (long l = 0; l < nt; ++l) {
           float* dst = plane + yoff[l];
@@ -478,22 +544,24 @@ void backwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const C
       transform2d<A, A, L>(Mp + ci * L, mStride, m[0], L, [](const auto* x, auto* y) { W::b(x, y); });
       float* plane = acc + ci * PHW;
       // lane by lane (neighbouring patches overlap: each element's sum in lane order); a lane's
-      // patch rows transposed out of m four lanes at a time, columns 0-3 added as one vector
+      // patch rows transposed out of m four lanes at a time, each 4 columns added as one vector
+      constexpr long A4 = A / 4 * 4;
       long l = 0;
       for (; A >= 4 && l + 4 <= nt; l += 4) {
-        __m128 rows4[A][4];
-        for (long i = 0; i < A; ++i) {
-          __m128 r0 = _mm_loadu_ps(m[i * A] + l), r1 = _mm_loadu_ps(m[i * A + 1] + l);
-          __m128 r2 = _mm_loadu_ps(m[i * A + 2] + l), r3 = _mm_loadu_ps(m[i * A + 3] + l);
-          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-          rows4[i][0] = r0; rows4[i][1] = r1; rows4[i][2] = r2; rows4[i][3] = r3;
-        }
+        __m128 rows4[A][A / 4 > 0 ? A / 4 : 1][4];
+        for (long i = 0; i < A; ++i)
+          for (long j = 0; j < A4; j += 4) {
+            __m128 r0 = _mm_loadu_ps(m[i * A + j] + l), r1 = _mm_loadu_ps(m[i * A + j + 1] + l);
+            __m128 r2 = _mm_loadu_ps(m[i * A + j + 2] + l), r3 = _mm_loadu_ps(m[i * A + j + 3] + l);
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            rows4[i][j / 4][0] = r0; rows4[i][j / 4][1] = r1; rows4[i][j / 4][2] = r2; rows4[i][j / 4][3] = r3;
+          }
         for (long u = 0; u < 4; ++u) {
           float* dst = plane + off[l + u];
           for (long i = 0; i < A; ++i) {
             float* row = dst + i * wp;
-            _mm_storeu_ps(row, _mm_add_ps(_mm_loadu_ps(row), rows4[i][u]));
-            for (long j = 4; j < A; ++j) row[j] += m[i * A + j][l + u];
+            for (long j = 0; j < A4; j += 4) _mm_storeu_ps(row + j, _mm_add_ps(_mm_loadu_ps(row + j), rows4[i][j / 4][u]));
+            for (long j = A4; j < A; ++j) row[j] += m[i * A + j][l + u];
           }
         }
       }
@@ -595,8 +663,8 @@ int winogradTile(const ConvDims& d) {
   if (d.kh == 2) return 2;
   // the tiling with the fewest multiplies per image, the tiles past the map's edge included (ties: the smaller tile)
   const auto cost = [&](long m, long p) { return ((d.oh + m - 1) / m) * ((d.ow + m - 1) / m) * p; };
-  const long f2 = cost(2, F2::P), f3 = cost(3, F3::P), f4 = cost(4, F4::P);
-  return f2 <= f3 && f2 <= f4 ? 2 : f3 <= f4 ? 3 : 4;
+  const long f2 = cost(2, F2::P), f3 = cost(3, F3::P), f4 = cost(4, F4::P), f6 = cost(6, F6::P);
+  return f2 <= f3 && f2 <= f4 && f2 <= f6 ? 2 : f3 <= f4 && f3 <= f6 ? 3 : f4 <= f6 ? 4 : 6;
 }
 
 namespace {
@@ -609,6 +677,7 @@ void withTransform(const ConvDims& d, bool backward, Fn f) {
   if (d.kh == 2) f(F22());
   else if (backward && d.kh == 3 && d.oh % 5 == 0 && d.ow % 5 == 0) f(F5());
   else switch (winogradTile(d)) {
+    case 6: f(F6()); break;
     case 4: f(F4()); break;
     case 3: f(F3()); break;
     default: f(F2());
