@@ -569,7 +569,8 @@ void backwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x, const 
   const long aStride = skew(Opad * kc), bStride = skew(Cpad * kc);
   float* Ap = ctx.packA.get(static_cast<size_t>(P * aStride));
   float* Bp = ctx.packB.get(static_cast<size_t>(P * bStride));
-  float* Mt = ctx.tmpC.get(static_cast<size_t>(P * O * Cpad));
+  const long mStride = skew(O * Cpad);
+  float* Mt = ctx.tmpC.get(static_cast<size_t>(P * mStride));
   if (!Ap || !Bp || !Mt) throw std::bad_alloc();
   const Ukr ukr = ctx.ukr;
   const Padded px = padInput<W>(ctx.aux, x, d.n * C, d.h, d.w, d.pad, tl);
@@ -611,23 +612,20 @@ void backwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x, const 
     for (long p = 0; p < P; ++p)
       for (long o0 = 0; o0 < O; o0 += MR)
         for (long c0 = 0; c0 < C; c0 += L)
-          ukr(tc, Ap + p * aStride + o0 * tc, Bp + p * bStride + c0 * tc, Mt + (p * O + o0) * Cpad + c0, Cpad, beta,
+          ukr(tc, Ap + p * aStride + o0 * tc, Bp + p * bStride + c0 * tc, Mt + p * mStride + o0 * Cpad + c0, Cpad, beta,
               std::min(MR, O - o0), std::min(L, C - c0));
   }
-  // dw = G^T M G per (o, c)
+  // dw = G^T M G per (o, c), 16 input channels (lanes) at a time (the lanes past C are not stored)
+  constexpr long R = W::R;
   for (long oi = 0; oi < O; ++oi)
-    for (long ci = 0; ci < C; ++ci) {
-      constexpr long R = W::R;
-      float m[P], t[R][A];
-      for (long p = 0; p < P; ++p) m[p] = Mt[(p * O + oi) * Cpad + ci];
-      for (long j = 0; j < A; ++j) {
-        float x[A], k[R];
-        for (long i = 0; i < A; ++i) x[i] = m[i * A + j];
-        W::gt(x, k);
-        for (long i = 0; i < R; ++i) t[i][j] = k[i];
+    for (long c0 = 0; c0 < C; c0 += L) {
+      alignas(64) float g[R * R][L];
+      transform2d<A, R, L>(Mt + oi * Cpad + c0, mStride, g[0], L, [](const auto* x, auto* y) { W::gt(x, y); });
+      const long nc = std::min(L, C - c0);
+      for (long l = 0; l < nc; ++l) {
+        float* k = dw + (oi * C + c0 + l) * R * R;
+        for (long r = 0; r < R * R; ++r) k[r] = g[r][l];
       }
-      float* g = dw + (oi * C + ci) * R * R;
-      for (long i = 0; i < R; ++i) W::gt(t[i], g + i * R);
     }
 }
 
