@@ -602,7 +602,9 @@ void backwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x, const 
       for (long t = 0; t < tc; ++t) {
         const float* q[N8];
         long rr[N8], cc[N8];
-        for (long r = 0; r < N8; ++r) { q[r] = r < MR && o0 + r < O ? dy + (o0 + r) * d.oh * d.ow + yoff[t] : nullptr; rr[r] = rows[t]; cc[r] = cols[t]; }
+        // the lanes past the panel or past O read channel o0 (their values are never used: each lane is
+        // its own; rows past O are not stored by the micro-kernel) so that whole tiles take the vector gather
+        for (long r = 0; r < N8; ++r) { q[r] = dy + (r < MR && o0 + r < O ? o0 + r : o0) * d.oh * d.ow + yoff[t]; rr[r] = rows[t]; cc[r] = cols[t]; }
         alignas(32) float g[M * M][N8];
         gatherOutputTiles<W, N8>(q, d.ow, rr, cc, g);
         transform2d<M, A, N8>(g[0], N8, panel + t * MR, aStride, [](const auto* x, auto* y) { W::a(x, y); });
