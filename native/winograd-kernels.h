@@ -306,9 +306,59 @@ Padded padInput(Arena& scratch, const float* x, long planes, long h, long w, lon
   return {dst, hp, wp};
 }
 
+// lanes gathered per transpose: G lanes' 4-float rows become 4 vectors of G lanes (the widest the
+// instruction set has, so that transform2d's vector loads read what one store wrote)
+template <long N> constexpr long gatherWidth() { return WG_VEC >= 16 && N % 16 == 0 ? 16 : WG_VEC >= 8 && N % 8 == 0 ? 8 : 4; }
+alignas(16) constexpr float kZeros[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+
+// dst[k * ds + l] = p[l][k] for k < 4, l < G (p[l] nullptr: zeros): the 4x4 transpose of _MM_TRANSPOSE4_PS
+// on every 128-bit block, block b holding lanes 4b..4b+3
+template <long G>
+inline void transposeRows4(const float* const p[G], float* dst, long ds) {
+  const auto at = [&](long l) { return p[l] ? p[l] : kZeros; };
+  if constexpr (G == 4) {
+    __m128 r0 = _mm_loadu_ps(at(0)), r1 = _mm_loadu_ps(at(1)), r2 = _mm_loadu_ps(at(2)), r3 = _mm_loadu_ps(at(3));
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+    _mm_storeu_ps(dst, r0); _mm_storeu_ps(dst + ds, r1); _mm_storeu_ps(dst + 2 * ds, r2); _mm_storeu_ps(dst + 3 * ds, r3);
+  }
+#if WG_VEC >= 8
+  if constexpr (G == 8) {
+    __m256 r[4];
+    for (long k = 0; k < 4; ++k) r[k] = _mm256_loadu2_m128(at(4 + k), at(k));
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    _mm256_storeu_ps(dst, _mm256_shuffle_ps(t0, t2, 0x44));
+    _mm256_storeu_ps(dst + ds, _mm256_shuffle_ps(t0, t2, 0xEE));
+    _mm256_storeu_ps(dst + 2 * ds, _mm256_shuffle_ps(t1, t3, 0x44));
+    _mm256_storeu_ps(dst + 3 * ds, _mm256_shuffle_ps(t1, t3, 0xEE));
+  }
+#endif
+#if WG_VEC >= 16
+  if constexpr (G == 16) {
+    __m512 r[4];
+    for (long k = 0; k < 4; ++k) {
+      r[k] = _mm512_castps128_ps512(_mm_loadu_ps(at(k)));
+      r[k] = _mm512_insertf32x4(r[k], _mm_loadu_ps(at(4 + k)), 1);
+      r[k] = _mm512_insertf32x4(r[k], _mm_loadu_ps(at(8 + k)), 2);
+      r[k] = _mm512_insertf32x4(r[k], _mm_loadu_ps(at(12 + k)), 3);
+    }
+    // _mm512_unpacklo/hi_ps, spelled as shuffles (GCC 12's intrinsics warn about their undefined pass-through)
+#define WG_UNPACKLO(a, b) __builtin_shufflevector(a, b, 0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29)
+#define WG_UNPACKHI(a, b) __builtin_shufflevector(a, b, 2, 18, 3, 19, 6, 22, 7, 23, 10, 26, 11, 27, 14, 30, 15, 31)
+    const __m512 t0 = WG_UNPACKLO(r[0], r[1]), t1 = WG_UNPACKHI(r[0], r[1]), t2 = WG_UNPACKLO(r[2], r[3]), t3 = WG_UNPACKHI(r[2], r[3]);
+#undef WG_UNPACKLO
+#undef WG_UNPACKHI
+    _mm512_storeu_ps(dst, _mm512_shuffle_ps(t0, t2, 0x44));
+    _mm512_storeu_ps(dst + ds, _mm512_shuffle_ps(t0, t2, 0xEE));
+    _mm512_storeu_ps(dst + 2 * ds, _mm512_shuffle_ps(t1, t3, 0x44));
+    _mm512_storeu_ps(dst + 3 * ds, _mm512_shuffle_ps(t1, t3, 0xEE));
+  }
+#endif
+}
+
 // d[A*A][L]: lane l's A x A patch at src[l] (rows w apart; nullptr: zeros), four lanes at a time: each
 // patch row read as 4-float loads (the last one ending at column A-1, overlapping the one before) and
-// a 4x4 transpose turns four lanes' rows into positions
+// a 4x4 transpose turns four lanes' rows into positions (wider gathers measured slower here)
 template <long A>
 void gatherPatches(const float* const src[L], long w, float d[A * A][L]) {
   if constexpr (A < 4) {  // a 4-float row load would read past the patch
@@ -359,27 +409,24 @@ void packKernels(Ctx& ctx, const float* w, long o, long c, long so, long sc, lon
 }
 
 // g[M*M][N] = the M x M output-gradient tiles at q[l] (row stride w; nullptr: zeros), zero past rows[l] / cols[l]
-// (tiles of side 4+ wholly inside: four lanes at a time, each tile row as 4-float loads (the last one
-// ending at column M-1), a 4x4 transpose turning four lanes' rows into positions)
+// (tiles of side 4+ wholly inside: each tile row as 4-float loads (the last one ending at column M-1),
+// transposed into positions)
 template <class W, long N>
 inline void gatherOutputTiles(const float* const q[N], long w, const long rows[N], const long cols[N], float g[W::M * W::M][N]) {
   constexpr long M = W::M;
   long l0 = 0;
   if constexpr (M >= 4 && N % 4 == 0) {
-    for (; l0 < N; l0 += 4) {
+    constexpr long G = gatherWidth<N>();
+    for (; l0 < N; l0 += G) {
       bool whole = true;
-      for (long l = l0; l < l0 + 4; ++l) whole = whole && q[l] && rows[l] == M && cols[l] == M;
+      for (long l = l0; l < l0 + G; ++l) whole = whole && q[l] && rows[l] == M && cols[l] == M;
       if (!whole) break;
       for (long i = 0; i < M; ++i)
         for (long j0 = 0; j0 < M; j0 += 4) {
-          const long j = std::min(j0, M - 4), at = i * w + j;
-          __m128 r0 = _mm_loadu_ps(q[l0] + at), r1 = _mm_loadu_ps(q[l0 + 1] + at);
-          __m128 r2 = _mm_loadu_ps(q[l0 + 2] + at), r3 = _mm_loadu_ps(q[l0 + 3] + at);
-          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-          _mm_storeu_ps(g[i * M + j] + l0, r0);
-          _mm_storeu_ps(g[i * M + j + 1] + l0, r1);
-          _mm_storeu_ps(g[i * M + j + 2] + l0, r2);
-          _mm_storeu_ps(g[i * M + j + 3] + l0, r3);
+          const long j = std::min(j0, M - 4);
+          const float* p[G];
+          for (long l = 0; l < G; ++l) p[l] = q[l0 + l] + i * w + j;
+          transposeRows4<G>(p, g[i * M + j] + l0, N);
         }
     }
   }

@@ -13,7 +13,7 @@
 //       A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 //   F3, F5, F6: see their structs in winograd-kernels.h (the kernels, compiled here once per instruction set)
 #include "winograd.h"
-#include <xmmintrin.h>
+#include <immintrin.h>
 #include <algorithm>
 #include <type_traits>
 
