@@ -274,16 +274,26 @@ inline void transform2d(const float* src, long ss, float* dst, long ds, Fn f) {
 // the tile grid of a 3x3 stride-1 convolution: tile t = (n, th, tw) covers outputs M th.. M th+M-1, M tw.. M tw+M-1
 template <class W>
 struct Tiles {
-  long th, tw, per, total;
-  Tiles(long n, long oh, long ow) : th((oh + W::M - 1) / W::M), tw((ow + W::M - 1) / W::M), per(th * tw), total(n * th * tw) {}
+  long th, tw, per, total, oh, ow;
+  bool shiftH, shiftW;
+  // shift (the forward pass): a last tile that would cross the map's edge moves back inside it,
+  // overlapping its neighbour (whose outputs there it overwrites), where the map is a tile wide or more
+  Tiles(long n, long oh_, long ow_, bool shift = false)
+      : th((oh_ + W::M - 1) / W::M), tw((ow_ + W::M - 1) / W::M), per(th * tw), total(n * th * tw), oh(oh_), ow(ow_),
+        shiftH(shift && oh_ >= W::M), shiftW(shift && ow_ >= W::M) {}
+  long rowOf(long k) const { return shiftH ? std::min(W::M * k, oh - W::M) : W::M * k; }
+  long colOf(long k) const { return shiftW ? std::min(W::M * k, ow - W::M) : W::M * k; }
+  // the input extent the patches read (pad included)
+  long spanH() const { return (shiftH ? oh : W::M * th) + W::R - 1; }
+  long spanW() const { return (shiftW ? ow : W::M * tw) + W::R - 1; }
   // offset of tile t's patch from its channel plane's start
   long patchOffset(long imageStride, long w, long t) const {
     const long n = t / per, r = t % per;
-    return n * imageStride + W::M * (r / tw) * w + W::M * (r % tw);
+    return n * imageStride + rowOf(r / tw) * w + colOf(r % tw);
   }
   // tile t's output: offset of its top-left in (N, O, OH, OW) and its rows and columns inside the map
-  void outputOf(long t, long o, long oh, long ow, long& yoff, long& rows, long& cols) const {
-    const long n = t / per, r = t % per, y0 = W::M * (r / tw), x0 = W::M * (r % tw);
+  void outputOf(long t, long o, long& yoff, long& rows, long& cols) const {
+    const long n = t / per, r = t % per, y0 = rowOf(r / tw), x0 = colOf(r % tw);
     yoff = n * o * oh * ow + y0 * ow + x0;
     rows = std::min(W::M, oh - y0); cols = std::min(W::M, ow - x0);
   }
@@ -294,7 +304,7 @@ struct Tiles {
 struct Padded { const float* x; long hp, wp; };
 template <class W>
 Padded padInput(Arena& scratch, const float* x, long planes, long h, long w, long pad, const Tiles<W>& tl) {
-  const long hp = W::M * tl.th + W::R - 1, wp = W::M * tl.tw + W::R - 1;
+  const long hp = tl.spanH(), wp = tl.spanW();
   if (pad == 0 && hp == h && wp == w) return {x, h, w};
   float* dst = scratch.get(static_cast<size_t>(planes * hp * wp));
   if (!dst) throw std::bad_alloc();
@@ -441,7 +451,7 @@ template <class W>
 void winogradCore(Ctx& ctx, float* out, const float* x, const float* U, const float* bias,
                   long n, long c, long h, long w, long o, long pad, long oh, long ow) {
   constexpr long M = W::M, A = W::A, P = W::P;
-  const Tiles<W> tl(n, oh, ow);
+  const Tiles<W> tl(n, oh, ow, true);
   const long Opad = roundUp(o, MR), OP = oh * ow;
   const long vStride = skew(c * L), mStride = skew(Opad * L);
   float* Vp = ctx.packB.get(static_cast<size_t>(P * vStride));
@@ -469,7 +479,7 @@ void winogradCore(Ctx& ctx, float* out, const float* x, const float* U, const fl
     long yoff[L], rows[L], cols[L];
     bool all = nt == L;
     for (long l = 0; l < nt; ++l) {
-      tl.outputOf(t0 + l, o, oh, ow, yoff[l], rows[l], cols[l]);
+      tl.outputOf(t0 + l, o, yoff[l], rows[l], cols[l]);
       all = all && rows[l] == M && cols[l] == M;
     }
     for (long oi = 0; oi < o; ++oi) {
@@ -492,10 +502,12 @@ void winogradCore(Ctx& ctx, float* out, const float* x, const float* U, const fl
           }
         }
       } else if (all && M >= 4) {
-        // per tile row: four lanes' rows transposed out of y, as 4-float stores (the last one ending at column M-1)
+        // per tile row: four lanes' rows transposed out of y, as 4-float stores (the last one ending at
+        // column M-1). Rows and blocks last to first: where shifted tiles overlap, the later tile's
+        // stores come last whatever the lanes' grouping, so an output never depends on its image's place in the batch
         for (long l = 0; l < L; l += 4)
-          for (long i = 0; i < M; ++i)
-            for (long j0 = 0; j0 < M; j0 += 4) {
+          for (long i = M - 1; i >= 0; --i)
+            for (long j0 = (M - 1) / 4 * 4; j0 >= 0; j0 -= 4) {
               const long j = std::min(j0, M - 4), at = i * ow + j;
               __m128 r0 = _mm_add_ps(_mm_loadu_ps(y[i * M + j] + l), bv), r1 = _mm_add_ps(_mm_loadu_ps(y[i * M + j + 1] + l), bv);
               __m128 r2 = _mm_add_ps(_mm_loadu_ps(y[i * M + j + 2] + l), bv), r3 = _mm_add_ps(_mm_loadu_ps(y[i * M + j + 3] + l), bv);
@@ -537,7 +549,7 @@ void backwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const C
   float* Mp = ctx.tmpC.get(static_cast<size_t>(P * mStride));
   if (!U || !Dp || !Mp) throw std::bad_alloc();
   packKernels<W>(ctx, w, C, O, W::R * W::R, C * W::R * W::R, W::R, 1, U);  // rows c, reduction over o
-  const long hp = M * tl.th + W::R - 1, wp = M * tl.tw + W::R - 1, PHW = hp * wp;
+  const long hp = tl.spanH(), wp = tl.spanW(), PHW = hp * wp;
   const bool inPlace = d.pad == 0 && hp == d.h && wp == d.w;
   float* acc = inPlace ? dx : ctx.aux.get(static_cast<size_t>(d.n * C * PHW));
   if (!acc) throw std::bad_alloc();
@@ -547,7 +559,7 @@ void backwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const C
     const long nt = std::min(L, tl.total - t0);
     long off[L], yoff[L], rows[L], cols[L];
     for (long l = 0; l < L; ++l) {
-      if (l < nt) { off[l] = tl.patchOffset(C * PHW, wp, t0 + l); tl.outputOf(t0 + l, O, d.oh, d.ow, yoff[l], rows[l], cols[l]); }
+      if (l < nt) { off[l] = tl.patchOffset(C * PHW, wp, t0 + l); tl.outputOf(t0 + l, O, yoff[l], rows[l], cols[l]); }
       else { off[l] = -1; yoff[l] = 0; rows[l] = cols[l] = 0; }
     }
     for (long oi = 0; oi < O; ++oi) {
@@ -639,7 +651,7 @@ void backwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x, const 
       }
     }
     // A_p(o, t) = (A dY A^T)_p of tile t, channel o: MR-row panels [t][r]
-    for (long t = 0; t < tc; ++t) tl.outputOf(t0 + t, O, d.oh, d.ow, yoff[t], rows[t], cols[t]);
+    for (long t = 0; t < tc; ++t) tl.outputOf(t0 + t, O, yoff[t], rows[t], cols[t]);
     for (long o0 = 0; o0 < Opad; o0 += MR) {
       float* panel = Ap + o0 * tc;
       // 8 lanes for whole vectors: lanes 6 and 7 spill into the next tile's (or past the panel, into

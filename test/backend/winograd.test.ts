@@ -105,3 +105,39 @@ describe('native 3x3 convolutions (Winograd) agree with the direct reference', {
     }
   }
 });
+
+// the forward pass's last tile of a row or column moves back inside the map (overlapping its neighbour) where the map is
+// not a whole number of tiles: each output still comes from one fixed tile, whatever the image's place in the batch
+describe('native Winograd forward: an image\'s output does not depend on its place in the batch', { skip }, () => {
+  const nat = loaded.ok ? loaded.backend : null;
+  const addon = addonLoad.ok ? addonLoad.addon : null;
+  const paths: (boolean | 'avx2')[] = addon === null || !addon.cpuHasAvx2() ? [false] : [true, false];
+  // 10x16 outputs: F(6x6,3x3), 2x3 tiles an image (rows and columns shifted); 7x7: F(4x4,3x3), 2x2 tiles
+  for (const d of [cd(5, 9, 12, 18, 10), cd(7, 8, 9, 9, 9)]) {
+    const rng = makeRng(4411);
+    const x = rand32(rng, d.n * d.c * d.h * d.w), w = rand32(rng, d.o * d.c * d.kh * d.kw), bias = rand32(rng, d.o);
+    const one = { ...d, n: 1 }, img = d.c * d.h * d.w, out1 = d.o * d.oh * d.ow;
+    for (const simd of paths) {
+      test(`N${d.n} C${d.c} ${d.h}x${d.w} O${d.o} ${simd === false ? 'scalar' : 'fastest'}: each image alone gives its bits in the batch`, () => {
+        addon!.setSimd(simd);
+        try {
+          const y = new Float32Array(d.n * out1);
+          nat!.conv2d(y, x, w, bias, d);
+          const want = new Float32Array(d.n * out1);
+          ref.conv2d(want, x, w, bias, d);
+          assertRel(y, want, TOL, 'batch');
+          for (let i = 0; i < d.n; i++) {
+            const yi = new Float32Array(out1);
+            nat!.conv2d(yi, x.subarray(i * img, (i + 1) * img), w, bias, one);
+            const a = new Uint32Array(yi.buffer), b = new Uint32Array(y.buffer, i * out1 * 4, out1);
+            const bad = a.findIndex((v, k) => v !== b[k]);
+            assert.equal(bad, -1, `image ${i}: output ${bad} alone ${yi[bad]} vs in the batch ${y[i * out1 + bad]}`);
+          }
+        } finally {
+          addon!.setSimd(true);
+        }
+      });
+    }
+  }
+});
+
