@@ -5,6 +5,14 @@
 // (no include guard: included once per instruction set)
 
 constexpr long L = NR;  // tiles per micro-panel (lanes)
+// 16-column B panels per micro-kernel call: 2 with AVX-512 (its 6x32 kernel keeps 12 FMA chains in flight: the same bits)
+#if WG_VEC >= 16
+constexpr long kPair = 2;
+constexpr auto ukrPair = ukrPairAvx512;
+#else
+constexpr long kPair = 1;
+inline void ukrPair(long, const float*, const float*, const float*, float*, long, float, long, long) {}
+#endif
 
 inline long roundUp(long x, long m) { return (x + m - 1) / m * m; }
 // the per-position blocks are this far apart: one cache line past the block, so that they do
@@ -672,9 +680,14 @@ void backwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x, const 
     const float beta = t0 == 0 ? 0.0f : 1.0f;
     for (long p = 0; p < P; ++p)
       for (long o0 = 0; o0 < O; o0 += MR)
-        for (long c0 = 0; c0 < C; c0 += L)
-          ukr(tc, Ap + p * aStride + o0 * tc, Bp + p * bStride + c0 * tc, Mt + p * mStride + o0 * Cpad + c0, Cpad, beta,
-              std::min(MR, O - o0), std::min(L, C - c0));
+        for (long c0 = 0; c0 < C; c0 += kPair * L) {
+          const float* a = Ap + p * aStride + o0 * tc;
+          const float* b = Bp + p * bStride + c0 * tc;
+          float* m = Mt + p * mStride + o0 * Cpad + c0;
+          const long mr = std::min(MR, O - o0), nr = std::min(kPair * L, C - c0);
+          if (kPair == 2 && nr > L) ukrPair(tc, a, b, b + L * tc, m, Cpad, beta, mr, nr);
+          else ukr(tc, a, b, m, Cpad, beta, mr, std::min(L, nr));
+        }
   }
   // dw = G^T M G per (o, c), 16 input channels (lanes) at a time (the lanes past C are not stored)
   constexpr long R = W::R;
