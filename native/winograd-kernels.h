@@ -460,76 +460,88 @@ void winogradCore(Ctx& ctx, float* out, const float* x, const float* U, const fl
                   long n, long c, long h, long w, long o, long pad, long oh, long ow) {
   constexpr long M = W::M, A = W::A, P = W::P;
   const Tiles<W> tl(n, oh, ow, true);
+  constexpr long LW = kPair * L;  // tiles per step: kPair groups of L, one GEMM
   const long Opad = roundUp(o, MR), OP = oh * ow;
-  const long vStride = skew(c * L), mStride = skew(Opad * L);
-  float* Vp = ctx.packB.get(static_cast<size_t>(P * vStride));
+  const long vStride = skew(c * L), vGroup = P * vStride, mStride = skew(Opad * LW);
+  float* Vp = ctx.packB.get(static_cast<size_t>(kPair * vGroup));
   float* Mp = ctx.tmpC.get(static_cast<size_t>(P * mStride));
   if (!Vp || !Mp) throw std::bad_alloc();
   const Ukr ukr = ctx.ukr;
   const Padded px = padInput<W>(ctx.aux, x, n * c, h, w, pad, tl);
   const long PHW = px.hp * px.wp;
   alignas(64) float d[P][L];
-  for (long t0 = 0; t0 < tl.total; t0 += L) {
-    const long nt = std::min(L, tl.total - t0);
-    long off[L];
-    for (long l = 0; l < L; ++l) off[l] = l < nt ? tl.patchOffset(c * PHW, px.wp, t0 + l) : -1;
-    for (long ci = 0; ci < c; ++ci) {
-      const float* plane = px.x + ci * PHW;
-      const float* src[L];
-      for (long l = 0; l < L; ++l) src[l] = off[l] < 0 ? nullptr : plane + off[l];
-      gatherPatches<A>(src, px.wp, d);
-      transform2d<A, A, L>(d[0], L, Vp + ci * L, vStride, [](const auto* x, auto* y) { W::bt(x, y); });
+  for (long s0 = 0; s0 < tl.total; s0 += LW) {
+    const long ns = std::min(LW, tl.total - s0);
+    for (long g = 0; g * L < ns; ++g) {
+      const long t0 = s0 + g * L, nt = std::min(L, tl.total - t0);
+      float* V = Vp + g * vGroup;
+      long off[L];
+      for (long l = 0; l < L; ++l) off[l] = l < nt ? tl.patchOffset(c * PHW, px.wp, t0 + l) : -1;
+      for (long ci = 0; ci < c; ++ci) {
+        const float* plane = px.x + ci * PHW;
+        const float* src[L];
+        for (long l = 0; l < L; ++l) src[l] = off[l] < 0 ? nullptr : plane + off[l];
+        gatherPatches<A>(src, px.wp, d);
+        transform2d<A, A, L>(d[0], L, V + ci * L, vStride, [](const auto* x, auto* y) { W::bt(x, y); });
+      }
     }
     for (long p = 0; p < P; ++p)
-      for (long o0 = 0; o0 < o; o0 += MR)
-        ukr(c, U + p * Opad * c + o0 * c, Vp + p * vStride, Mp + p * mStride + o0 * L, L, 0.0f, std::min(MR, o - o0), L);
-    // Y = A^T M A (+ bias), written where the tile lies inside the output
-    long yoff[L], rows[L], cols[L];
-    bool all = nt == L;
-    for (long l = 0; l < nt; ++l) {
-      tl.outputOf(t0 + l, o, yoff[l], rows[l], cols[l]);
-      all = all && rows[l] == M && cols[l] == M;
-    }
-    for (long oi = 0; oi < o; ++oi) {
-      alignas(64) float y[M * M][L];
-      transform2d<A, M, L>(Mp + oi * L, mStride, y[0], L, [](const auto* x, auto* y) { W::at(x, y); });
-      const float b = bias ? bias[oi] : 0.0f;
-      float* plane = out + oi * OP;
-      const __m128 bv = _mm_set1_ps(b);
-      if (all && M == 2) {
-        // four lanes' 2x2 tiles transposed out of y, each tile row one 2-float store
-        for (long l = 0; l < L; l += 4) {
-          __m128 r0 = _mm_add_ps(_mm_loadu_ps(y[0] + l), bv), r1 = _mm_add_ps(_mm_loadu_ps(y[1] + l), bv);
-          __m128 r2 = _mm_add_ps(_mm_loadu_ps(y[2] + l), bv), r3 = _mm_add_ps(_mm_loadu_ps(y[3] + l), bv);
-          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-          const __m128* lanes[4] = {&r0, &r1, &r2, &r3};
-          for (int u = 0; u < 4; ++u) {
-            float* dst = plane + yoff[l + u];
-            _mm_storel_pi(reinterpret_cast<__m64*>(dst), *lanes[u]);
-            _mm_storeh_pi(reinterpret_cast<__m64*>(dst + ow), *lanes[u]);
-          }
-        }
-      } else if (all && M >= 4) {
-        // per tile row: four lanes' rows transposed out of y, as 4-float stores (the last one ending at
-        // column M-1). Rows and blocks last to first: where shifted tiles overlap, the later tile's
-        // stores come last whatever the lanes' grouping, so an output never depends on its image's place in the batch
-        for (long l = 0; l < L; l += 4)
-          for (long i = M - 1; i >= 0; --i)
-            for (long j0 = (M - 1) / 4 * 4; j0 >= 0; j0 -= 4) {
-              const long j = std::min(j0, M - 4), at = i * ow + j;
-              __m128 r0 = _mm_add_ps(_mm_loadu_ps(y[i * M + j] + l), bv), r1 = _mm_add_ps(_mm_loadu_ps(y[i * M + j + 1] + l), bv);
-              __m128 r2 = _mm_add_ps(_mm_loadu_ps(y[i * M + j + 2] + l), bv), r3 = _mm_add_ps(_mm_loadu_ps(y[i * M + j + 3] + l), bv);
-              _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-              _mm_storeu_ps(plane + yoff[l] + at, r0);
-              _mm_storeu_ps(plane + yoff[l + 1] + at, r1);
-              _mm_storeu_ps(plane + yoff[l + 2] + at, r2);
-              _mm_storeu_ps(plane + yoff[l + 3] + at, r3);
+      for (long o0 = 0; o0 < o; o0 += MR) {
+        const float* u = U + p * Opad * c + o0 * c;
+        float* m = Mp + p * mStride + o0 * LW;
+        if (kPair == 2 && ns > L) ukrPair(c, u, Vp + p * vStride, Vp + vGroup + p * vStride, m, LW, 0.0f, std::min(MR, o - o0), LW);
+        else ukr(c, u, Vp + p * vStride, m, LW, 0.0f, std::min(MR, o - o0), L);
+      }
+    for (long g = 0; g * L < ns; ++g) {
+      const long t0 = s0 + g * L, nt = std::min(L, tl.total - t0);
+      // Y = A^T M A (+ bias), written where the tile lies inside the output
+      long yoff[L], rows[L], cols[L];
+      bool all = nt == L;
+      for (long l = 0; l < nt; ++l) {
+        tl.outputOf(t0 + l, o, yoff[l], rows[l], cols[l]);
+        all = all && rows[l] == M && cols[l] == M;
+      }
+      for (long oi = 0; oi < o; ++oi) {
+        alignas(64) float y[M * M][L];
+        transform2d<A, M, L>(Mp + oi * LW + g * L, mStride, y[0], L, [](const auto* x, auto* y) { W::at(x, y); });
+        const float b = bias ? bias[oi] : 0.0f;
+        float* plane = out + oi * OP;
+        const __m128 bv = _mm_set1_ps(b);
+        if (all && M == 2) {
+          // four lanes' 2x2 tiles transposed out of y, each tile row one 2-float store
+          for (long l = 0; l < L; l += 4) {
+            __m128 r0 = _mm_add_ps(_mm_loadu_ps(y[0] + l), bv), r1 = _mm_add_ps(_mm_loadu_ps(y[1] + l), bv);
+            __m128 r2 = _mm_add_ps(_mm_loadu_ps(y[2] + l), bv), r3 = _mm_add_ps(_mm_loadu_ps(y[3] + l), bv);
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            const __m128* lanes[4] = {&r0, &r1, &r2, &r3};
+            for (int u = 0; u < 4; ++u) {
+              float* dst = plane + yoff[l + u];
+              _mm_storel_pi(reinterpret_cast<__m64*>(dst), *lanes[u]);
+              _mm_storeh_pi(reinterpret_cast<__m64*>(dst + ow), *lanes[u]);
             }
-      } else {
-        for (long l = 0; l < nt; ++l) {
-          float* dst = plane + yoff[l];
-          for (long i = 0; i < rows[l]; ++i)
-            for (long j = 0; j < cols[l]; ++j) dst[i * ow + j] = y[i * M + j][l] + b;
+          }
+        } else if (all && M >= 4) {
+          // per tile row: four lanes' rows transposed out of y, as 4-float stores (the last one ending at
+          // column M-1). Rows and blocks last to first: where shifted tiles overlap, the later tile's
+          // stores come last whatever the lanes' grouping, so an output never depends on its image's place in the batch
+          for (long l = 0; l < L; l += 4)
+            for (long i = M - 1; i >= 0; --i)
+              for (long j0 = (M - 1) / 4 * 4; j0 >= 0; j0 -= 4) {
+                const long j = std::min(j0, M - 4), at = i * ow + j;
+                __m128 r0 = _mm_add_ps(_mm_loadu_ps(y[i * M + j] + l), bv), r1 = _mm_add_ps(_mm_loadu_ps(y[i * M + j + 1] + l), bv);
+                __m128 r2 = _mm_add_ps(_mm_loadu_ps(y[i * M + j + 2] + l), bv), r3 = _mm_add_ps(_mm_loadu_ps(y[i * M + j + 3] + l), bv);
+                _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+                _mm_storeu_ps(plane + yoff[l] + at, r0);
+                _mm_storeu_ps(plane + yoff[l + 1] + at, r1);
+                _mm_storeu_ps(plane + yoff[l + 2] + at, r2);
+                _mm_storeu_ps(plane + yoff[l + 3] + at, r3);
+              }
+        } else {
+          for (long l = 0; l < nt; ++l) {
+            float* dst = plane + yoff[l];
+            for (long i = 0; i < rows[l]; ++i)
+              for (long j = 0; j < cols[l]; ++j) dst[i * ow + j] = y[i * M + j][l] + b;
+          }
         }
       }
     }
