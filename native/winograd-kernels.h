@@ -564,8 +564,9 @@ void backwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const C
   const long C = d.c, O = d.o, Cpad = roundUp(C, MR), OP = d.oh * d.ow;
   const Tiles<W> tl(d.n, d.oh, d.ow);
   float* U = ctx.packA.get(static_cast<size_t>(P * Cpad * O));
-  const long dStride = skew(O * L), mStride = skew(Cpad * L);
-  float* Dp = ctx.packB.get(static_cast<size_t>(P * dStride));
+  constexpr long LW = kPair * L;  // tiles per step: kPair groups of L, one GEMM
+  const long dStride = skew(O * L), dGroup = P * dStride, mStride = skew(Cpad * LW);
+  float* Dp = ctx.packB.get(static_cast<size_t>(kPair * dGroup));
   float* Mp = ctx.tmpC.get(static_cast<size_t>(P * mStride));
   if (!U || !Dp || !Mp) throw std::bad_alloc();
   packKernels<W>(ctx, w, C, O, W::R * W::R, C * W::R * W::R, W::R, 1, U);  // rows c, reduction over o
@@ -575,54 +576,67 @@ void backwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const C
   if (!acc) throw std::bad_alloc();
   std::memset(acc, 0, sizeof(float) * static_cast<size_t>(d.n * C * PHW));
   const Ukr ukr = ctx.ukr;
-  for (long t0 = 0; t0 < tl.total; t0 += L) {
-    const long nt = std::min(L, tl.total - t0);
-    long off[L], yoff[L], rows[L], cols[L];
-    for (long l = 0; l < L; ++l) {
-      if (l < nt) { off[l] = tl.patchOffset(C * PHW, wp, t0 + l); tl.outputOf(t0 + l, O, yoff[l], rows[l], cols[l]); }
-      else { off[l] = -1; yoff[l] = 0; rows[l] = cols[l] = 0; }
-    }
-    for (long oi = 0; oi < O; ++oi) {
-      const float* plane = dy + oi * OP;
-      const float* q[L];
-      for (long l = 0; l < L; ++l) q[l] = l < nt ? plane + yoff[l] : nullptr;
-      alignas(64) float g[M * M][L];
-      gatherOutputTiles<W, L>(q, d.ow, rows, cols, g);
-      transform2d<M, A, L>(g[0], L, Dp + oi * L, dStride, [](const auto* x, auto* y) { W::a(x, y); });
+  for (long s0 = 0; s0 < tl.total; s0 += LW) {
+    const long ns = std::min(LW, tl.total - s0);
+    long offs[kPair][L];
+    for (long g = 0; g * L < ns; ++g) {
+      const long t0 = s0 + g * L, nt = std::min(L, tl.total - t0);
+      long* off = offs[g];
+      long yoff[L], rows[L], cols[L];
+      for (long l = 0; l < L; ++l) {
+        if (l < nt) { off[l] = tl.patchOffset(C * PHW, wp, t0 + l); tl.outputOf(t0 + l, O, yoff[l], rows[l], cols[l]); }
+        else { off[l] = -1; yoff[l] = 0; rows[l] = cols[l] = 0; }
+      }
+      for (long oi = 0; oi < O; ++oi) {
+        const float* plane = dy + oi * OP;
+        const float* q[L];
+        for (long l = 0; l < L; ++l) q[l] = l < nt ? plane + yoff[l] : nullptr;
+        alignas(64) float gy[M * M][L];
+        gatherOutputTiles<W, L>(q, d.ow, rows, cols, gy);
+        transform2d<M, A, L>(gy[0], L, Dp + g * dGroup + oi * L, dStride, [](const auto* x, auto* y) { W::a(x, y); });
+      }
     }
     for (long p = 0; p < P; ++p)
-      for (long c0 = 0; c0 < C; c0 += MR)
-        ukr(O, U + p * Cpad * O + c0 * O, Dp + p * dStride, Mp + p * mStride + c0 * L, L, 0.0f, std::min(MR, C - c0), L);
-    for (long ci = 0; ci < C; ++ci) {
-      alignas(64) float m[P][L];
-      transform2d<A, A, L>(Mp + ci * L, mStride, m[0], L, [](const auto* x, auto* y) { W::b(x, y); });
-      float* plane = acc + ci * PHW;
-      // lane by lane (neighbouring patches overlap: each element's sum in lane order); a lane's
-      // patch rows transposed out of m four lanes at a time, each 4 columns added as one vector
-      constexpr long A4 = A / 4 * 4;
-      long l = 0;
-      for (; A >= 4 && l + 4 <= nt; l += 4) {
-        __m128 rows4[A][A / 4 > 0 ? A / 4 : 1][4];
-        for (long i = 0; i < A; ++i)
-          for (long j = 0; j < A4; j += 4) {
-            __m128 r0 = _mm_loadu_ps(m[i * A + j] + l), r1 = _mm_loadu_ps(m[i * A + j + 1] + l);
-            __m128 r2 = _mm_loadu_ps(m[i * A + j + 2] + l), r3 = _mm_loadu_ps(m[i * A + j + 3] + l);
-            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-            rows4[i][j / 4][0] = r0; rows4[i][j / 4][1] = r1; rows4[i][j / 4][2] = r2; rows4[i][j / 4][3] = r3;
-          }
-        for (long u = 0; u < 4; ++u) {
-          float* dst = plane + off[l + u];
-          for (long i = 0; i < A; ++i) {
-            float* row = dst + i * wp;
-            for (long j = 0; j < A4; j += 4) _mm_storeu_ps(row + j, _mm_add_ps(_mm_loadu_ps(row + j), rows4[i][j / 4][u]));
-            for (long j = A4; j < A; ++j) row[j] += m[i * A + j][l + u];
+      for (long c0 = 0; c0 < C; c0 += MR) {
+        const float* u = U + p * Cpad * O + c0 * O;
+        float* m = Mp + p * mStride + c0 * LW;
+        if (kPair == 2 && ns > L) ukrPair(O, u, Dp + p * dStride, Dp + dGroup + p * dStride, m, LW, 0.0f, std::min(MR, C - c0), LW);
+        else ukr(O, u, Dp + p * dStride, m, LW, 0.0f, std::min(MR, C - c0), L);
+      }
+    for (long g = 0; g * L < ns; ++g) {
+      const long nt = std::min(L, tl.total - (s0 + g * L));
+      const long* off = offs[g];
+      for (long ci = 0; ci < C; ++ci) {
+        alignas(64) float m[P][L];
+        transform2d<A, A, L>(Mp + ci * LW + g * L, mStride, m[0], L, [](const auto* x, auto* y) { W::b(x, y); });
+        float* plane = acc + ci * PHW;
+        // lane by lane (neighbouring patches overlap: each element's sum in lane order); a lane's
+        // patch rows transposed out of m four lanes at a time, each 4 columns added as one vector
+        constexpr long A4 = A / 4 * 4;
+        long l = 0;
+        for (; A >= 4 && l + 4 <= nt; l += 4) {
+          __m128 rows4[A][A / 4 > 0 ? A / 4 : 1][4];
+          for (long i = 0; i < A; ++i)
+            for (long j = 0; j < A4; j += 4) {
+              __m128 r0 = _mm_loadu_ps(m[i * A + j] + l), r1 = _mm_loadu_ps(m[i * A + j + 1] + l);
+              __m128 r2 = _mm_loadu_ps(m[i * A + j + 2] + l), r3 = _mm_loadu_ps(m[i * A + j + 3] + l);
+              _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+              rows4[i][j / 4][0] = r0; rows4[i][j / 4][1] = r1; rows4[i][j / 4][2] = r2; rows4[i][j / 4][3] = r3;
+            }
+          for (long u = 0; u < 4; ++u) {
+            float* dst = plane + off[l + u];
+            for (long i = 0; i < A; ++i) {
+              float* row = dst + i * wp;
+              for (long j = 0; j < A4; j += 4) _mm_storeu_ps(row + j, _mm_add_ps(_mm_loadu_ps(row + j), rows4[i][j / 4][u]));
+              for (long j = A4; j < A; ++j) row[j] += m[i * A + j][l + u];
+            }
           }
         }
-      }
-      for (; l < nt; ++l) {
-        float* dst = plane + off[l];
-        for (long i = 0; i < A; ++i)
-          for (long j = 0; j < A; ++j) dst[i * wp + j] += m[i * A + j][l];
+        for (; l < nt; ++l) {
+          float* dst = plane + off[l];
+          for (long i = 0; i < A; ++i)
+            for (long j = 0; j < A; ++j) dst[i * wp + j] += m[i * A + j][l];
+        }
       }
     }
   }
