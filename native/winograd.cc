@@ -1,8 +1,8 @@
-// Winograd F(2x2,3x3), F(3x3,3x3), F(4x4,3x3) (and F(5x5,3x3) for the backward passes) for 3x3 stride-1
-// convolutions, F(2x2,2x2) for 2x2 ones (Lavin & Gray 2016): forward,
+// Winograd F(2x2,3x3), F(3x3,3x3), F(4x4,3x3), F(6x6,3x3) (and F(5x5,3x3) for the backward passes) for
+// 3x3 stride-1 convolutions, F(2x2,2x2) for 2x2 ones (Lavin & Gray 2016): forward,
 // backward-input (the forward's adjoint over the same tiles) and backward-weight. An m x m output
 // tile costs (m+2)^2 multiply-adds per channel pair instead of 9 m^2 (F2: 16 for 4 outputs, F3: 25
-// for 9, F4: 36 for 16). The (m+2)^2 transform positions are independent GEMMs run by the same micro-kernel as
+// for 9, F4: 36 for 16, F6: 64 for 36). The (m+2)^2 transform positions are independent GEMMs run by the same micro-kernel as
 // the direct path; transforms work on 16 tiles at a time (one micro-panel), lane-parallel. Fixed
 // operation order: same inputs, same bits. Per tile:  Y = A^T [(G g G^T) . (B^T d B)] A
 //   F2: B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
