@@ -380,6 +380,16 @@ inline void transposeRows4(const float* const p[G], float* dst, long ds) {
 template <long A>
 void gatherPatches(const float* const src[L], long w, float d[A * A][L]) {
   if constexpr (A < 4) {  // a 4-float row load would read past the patch
+    if (w == A) {  // the patch is A*A contiguous floats (a map of its size): 4-float blocks of it, the last one ending at its end
+      for (long l0 = 0; l0 < L; l0 += 4)
+        for (long j0 = 0; j0 < A * A; j0 += 4) {
+          const long j = std::min(j0, A * A - 4);
+          const float* p[4] = {src[l0] ? src[l0] + j : nullptr, src[l0 + 1] ? src[l0 + 1] + j : nullptr,
+                               src[l0 + 2] ? src[l0 + 2] + j : nullptr, src[l0 + 3] ? src[l0 + 3] + j : nullptr};
+          transposeRows4<4>(p, d[j] + l0, L);
+        }
+      return;
+    }
     for (long l = 0; l < L; ++l)
       for (long i = 0; i < A; ++i)
         for (long j = 0; j < A; ++j) d[i * A + j][l] = src[l] ? src[l][i * w + j] : 0.0f;
@@ -433,6 +443,15 @@ template <class W, long N>
 inline void gatherOutputTiles(const float* const q[N], long w, const long rows[N], const long cols[N], float g[W::M * W::M][N]) {
   constexpr long M = W::M;
   long l0 = 0;
+  if constexpr (M == 2 && N % 4 == 0) {
+    // 2x2 tiles of a 2-wide map: 4 contiguous floats, four lanes a transpose
+    for (; w == 2 && l0 < N; l0 += 4) {
+      bool whole = true;
+      for (long l = l0; l < l0 + 4; ++l) whole = whole && q[l] && rows[l] == M && cols[l] == M;
+      if (!whole) break;
+      transposeRows4<4>(q + l0, g[0] + l0, N);
+    }
+  }
   if constexpr (M >= 4 && N % 4 == 0) {
     constexpr long G = gatherWidth<N>();
     for (; l0 < N; l0 += G) {
