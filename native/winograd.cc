@@ -28,6 +28,9 @@ namespace wgBase {
 #undef WG_VEC
 } // namespace wgBase
 
+// clang has no `#pragma GCC target` (it would reject the wider intrinsics): it builds the SSE kernels only
+#if !defined(__clang__)
+#define WG_WIDE 1
 #pragma GCC push_options
 #pragma GCC target("avx2")
 namespace wgAvx2 {
@@ -45,6 +48,7 @@ namespace wgAvx512 {
 #undef WG_VEC
 } // namespace wgAvx512
 #pragma GCC pop_options
+#endif
 
 } // namespace
 
@@ -78,23 +82,29 @@ Kind kindOf(const ConvDims& d, bool backward) {
 // the kernels of the widest instruction set the context allows (the same bits on each)
 void winogradForward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d) {
   const Kind k = kindOf(d, false);
-  if (ctx.avx512) wgAvx512::forwardOf(k, ctx, out, x, w, bias, d);
-  else if (ctx.avx2) wgAvx2::forwardOf(k, ctx, out, x, w, bias, d);
-  else wgBase::forwardOf(k, ctx, out, x, w, bias, d);
+#ifdef WG_WIDE
+  if (ctx.avx512) return wgAvx512::forwardOf(k, ctx, out, x, w, bias, d);
+  if (ctx.avx2) return wgAvx2::forwardOf(k, ctx, out, x, w, bias, d);
+#endif
+  wgBase::forwardOf(k, ctx, out, x, w, bias, d);
 }
 
 void winogradBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d) {
   const Kind k = kindOf(d, true);
-  if (ctx.avx512) wgAvx512::backwardInputOf(k, ctx, dx, dy, w, d);
-  else if (ctx.avx2) wgAvx2::backwardInputOf(k, ctx, dx, dy, w, d);
-  else wgBase::backwardInputOf(k, ctx, dx, dy, w, d);
+#ifdef WG_WIDE
+  if (ctx.avx512) return wgAvx512::backwardInputOf(k, ctx, dx, dy, w, d);
+  if (ctx.avx2) return wgAvx2::backwardInputOf(k, ctx, dx, dy, w, d);
+#endif
+  wgBase::backwardInputOf(k, ctx, dx, dy, w, d);
 }
 
 void winogradBackwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x, const ConvDims& d) {
   const Kind k = kindOf(d, true);
-  if (ctx.avx512) wgAvx512::backwardWeightOf(k, ctx, dw, dy, x, d);
-  else if (ctx.avx2) wgAvx2::backwardWeightOf(k, ctx, dw, dy, x, d);
-  else wgBase::backwardWeightOf(k, ctx, dw, dy, x, d);
+#ifdef WG_WIDE
+  if (ctx.avx512) return wgAvx512::backwardWeightOf(k, ctx, dw, dy, x, d);
+  if (ctx.avx2) return wgAvx2::backwardWeightOf(k, ctx, dw, dy, x, d);
+#endif
+  wgBase::backwardWeightOf(k, ctx, dw, dy, x, d);
 }
 
 } // namespace pb
