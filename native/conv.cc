@@ -89,6 +89,7 @@ void conv2dForward(Ctx& ctx, float* out, const float* x, const float* w, const f
   const long K = d.c * d.kh * d.kw, P = d.oh * d.ow, NP = d.n * P, O = d.o, CHW = d.c * d.h * d.w;
   if (NP == 0 || O == 0) return;
   if (winogradFits(d)) { winogradForward(ctx, out, x, w, bias, d); return; }
+  if (directConv1Fits(ctx, d)) { directConv1Forward(ctx, out, x, w, bias, d, false); return; }
   if (K == 0) {
     for (long n = 0; n < d.n; ++n)
       for (long o = 0; o < O; ++o)
@@ -256,6 +257,7 @@ void conv2dBackwardWeight(Ctx& ctx, float* dw, float* db, const float* dy, const
   if (O == 0 || K == 0) return;
   if (NP == 0) { std::memset(dw, 0, sizeof(float) * static_cast<size_t>(O * K)); return; }
   if (winogradFits(d)) { winogradBackwardWeight(ctx, dw, dy, x, d); return; }
+  if (directConv1Fits(ctx, d)) { directConv1Weight(ctx, dw, dy, x, d); return; }
   const long Opad = roundUp(O, MR), Kpad = roundUp(K, NR);
   if (P >= 64) {
     // large images: per image, dy's rows are read in place by the micro-kernel (no packing of dy);

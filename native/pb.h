@@ -81,6 +81,10 @@ struct PoolDims { long n, c, h, w, k, stride, oh, ow; };
 void conv2dForward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d);
 void conv2dBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d);
 void conv2dBackwardWeight(Ctx& ctx, float* dw, float* db, const float* dy, const float* x, const ConvDims& d);
+// one input channel, stride 1, no padding, 3x3 or 5x5, AVX-512 (conv_direct.cc): the same bits as the GEMM path
+bool directConv1Fits(const Ctx& ctx, const ConvDims& d);
+void directConv1Forward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d, bool relu);
+void directConv1Weight(Ctx& ctx, float* dw, const float* dy, const float* x, const ConvDims& d);
 // maxPool2d(relu(conv2d)) with p the pool over the activation (p.n = d.n, p.c = d.o, p.h = d.oh, p.w = d.ow)
 void conv2dReluMaxPool(Ctx& ctx, float* out, int32_t* argmax, const float* x, const float* w, const float* bias, const ConvDims& d, const PoolDims& p);
 
