@@ -2,7 +2,8 @@
 // models' first layers) against the reference direct convolution, and bit for bit against the AVX2
 // GEMM path they replace (the same FMA chains); forward with and without bias, weight and bias
 // gradients, on the models' shapes and on edge shapes (batch 1, odd and non-square maps, 1x1 outputs,
-// channel counts that are not multiples of 16, maps of more than 256 positions, maps under 64)
+// channel counts that are not multiples of 16, maps of more than 256 positions, maps under 64); the
+// fused conv + ReLU + max-pool, whose ReLU the direct kernel applies as it stores
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConvDims } from '../../src/backend/backend.js';
@@ -52,7 +53,10 @@ describe('native one-input-channel convolutions (direct AVX-512) agree with the 
           nat!.conv2d(got.y, x, w, bias, d);
           nat!.conv2d(got.ynb, x, w, null, d);
           nat!.conv2dBackwardWeight(got.dw, got.db, dy, x, d);
-          return got;
+          const p = { n: d.n, c: d.o, h: d.oh, w: d.ow, k: 2, stride: 2, oh: d.oh >> 1, ow: d.ow >> 1 };
+          const pooled = new Float32Array(d.n * d.o * p.oh * p.ow).fill(NaN), argmax = new Int32Array(pooled.length);
+          if (pooled.length > 0) nat!.conv2dReluMaxPool(pooled, argmax, x, w, bias, d, p);
+          return { ...got, pooled, argmax: new Float32Array(argmax.buffer) };
         } finally {
           addon!.setSimd(true);
         }
@@ -62,6 +66,7 @@ describe('native one-input-channel convolutions (direct AVX-512) agree with the 
       ref.conv2d(want.y, x, w, bias, d);
       ref.conv2d(want.ynb, x, w, null, d);
       ref.conv2dBackwardWeight(want.dw, want.db, dy, x, d);
+      for (const k of ['pooled', 'argmax']) assert.deepEqual(bits(direct[k]!), bits(gemm[k]!), `${label} ${k}: conv + ReLU + max-pool differs between the AVX-512 and AVX2 paths`);
       for (const k of ['y', 'ynb', 'dw', 'db'] as const) {
         const got = direct[k]!;
         assertRel(got.subarray(0, want[k].length), want[k], TOL, `${label} ${k}`);
