@@ -79,6 +79,35 @@ PB512 void directConv1Forward(Ctx& ctx, float* out, const float* x, const float*
   }
 }
 
+// r[i] lane j -> r[j] lane i (GCC 12's headers build these shuffles on _mm512_undefined_ps: a false warning)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+PB512 static inline void transpose16(__m512* r) {
+  __m512 t[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // u[4i + e], 128-bit lane k: element 4k + e of rows 4i..4i+3
+  __m512 u[16];
+  for (int i = 0; i < 4; ++i) {
+    u[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+    u[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+    u[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+    u[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+  }
+  // per e, a 4x4 transpose of 128-bit lanes
+  for (int e = 0; e < 4; ++e) {
+    const __m512 v0 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0x88), v1 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0xDD);
+    const __m512 v2 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0x88), v3 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0xDD);
+    r[e] = _mm512_shuffle_f32x4(v0, v2, 0x88);
+    r[8 + e] = _mm512_shuffle_f32x4(v0, v2, 0xDD);
+    r[4 + e] = _mm512_shuffle_f32x4(v1, v3, 0x88);
+    r[12 + e] = _mm512_shuffle_f32x4(v1, v3, 0xDD);
+  }
+}
+#pragma GCC diagnostic pop
+
 // dw^T (K taps x 16 channels o0..) over one block of positions r in [r0, r0 + rc) (r = n*P + q), each tap's
 // chain from zero; total = chain (first block) or chain + total, as the GEMM path merges its blocks
 template <int S>
@@ -112,14 +141,25 @@ PB512 static void directConv1WeightS(Ctx& ctx, float* dw, const float* dy, const
     __m512 total[K];
     bool first = true;
     // the GEMM path's blocks: per image in KC-position blocks when P >= 64, else KC columns across images
-    auto block = [&](long r0, long rc) {
+    auto block = [&](long r0, long rc) PB512 {
       long n = r0 / P, q = r0 % P;
-      for (long t = 0; t < rc; ++t) {
+      for (long t = 0; t < rc;) {
         const float* src = dy + (n * O + o0) * P + q;
+        if (t + 16 <= rc && q + 16 <= P) {
+          // 16 positions of one image: the channels' rows transposed in registers
+          __m512 r[16];
+          for (long o = 0; o < 16; ++o) r[o] = o < oc ? _mm512_loadu_ps(src + o * P) : _mm512_setzero_ps();
+          transpose16(r);
+          for (long j = 0; j < 16; ++j) _mm512_storeu_ps(dyT + (t + j) * ldT, r[j]);
+          t += 16;
+          if ((q += 16) == P) { q = 0; ++n; }
+          continue;
+        }
         float* dst = dyT + t * ldT;
         long o = 0;
         for (; o < oc; ++o) dst[o] = src[o * P];
         for (; o < 16; ++o) dst[o] = 0.0f;
+        ++t;
         if (++q == P) { q = 0; ++n; }
       }
       weightBlock<S>(total, first, dyT, x, d, r0, rc, ldT);
