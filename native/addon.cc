@@ -204,6 +204,7 @@ void run(Ctx& ctx, Call&, const LinearBackwardArgs& a) {
   }
 }
 void run(Ctx& ctx, Call&, const Conv2dArgs& a) { conv2dForward(ctx, a.out, a.x, a.w, a.bias, a.d); }
+void run(Ctx& ctx, Call&, const Conv2dReluArgs& a) { conv2dRelu(ctx, a.out, a.x, a.w, a.bias, a.d); }
 void run(Ctx& ctx, Call&, const Conv2dBackwardInputArgs& a) { conv2dBackwardInput(ctx, a.dx, a.dy, a.w, a.d); }
 void run(Ctx& ctx, Call&, const Conv2dBackwardWeightArgs& a) { conv2dBackwardWeight(ctx, a.dw, a.db, a.dy, a.x, a.d); }
 void run(Ctx& ctx, Call& c, const Conv2dReluMaxPoolArgs& a) {

@@ -140,6 +140,12 @@ void conv2dForward(Ctx& ctx, float* out, const float* x, const float* w, const f
   }
 }
 
+void conv2dRelu(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d) {
+  if (directConv1Fits(ctx, d)) { directConv1Forward(ctx, out, x, w, bias, d, true); return; }
+  conv2dForward(ctx, out, x, w, bias, d);
+  unary(UnOp::Relu, out, out, d.n * d.o * d.oh * d.ow, 0.0f);
+}
+
 void conv2dBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d) {
   const long K = d.c * d.kh * d.kw, P = d.oh * d.ow, NP = d.n * P, O = d.o, HW = d.h * d.w, CHW = d.c * HW;
   if (NP > 0 && winogradFits(d)) { winogradBackwardInput(ctx, dx, dy, w, d); return; }

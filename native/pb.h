@@ -79,6 +79,8 @@ struct ConvDims { long n, c, h, w, o, kh, kw, stride, pad, oh, ow; };
 struct PoolDims { long n, c, h, w, k, stride, oh, ow; };
 
 void conv2dForward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d);
+// relu(conv2d): the direct first-layer kernel applies the ReLU as it stores, the others in a pass after
+void conv2dRelu(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d);
 void conv2dBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d);
 void conv2dBackwardWeight(Ctx& ctx, float* dw, float* db, const float* dy, const float* x, const ConvDims& d);
 // one input channel, stride 1, no padding, 3x3 or 5x5, AVX-512 (conv_direct.cc): the same bits as the GEMM path
