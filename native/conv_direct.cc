@@ -6,6 +6,7 @@
 #include "pb.h"
 #include <immintrin.h>
 #include <algorithm>
+#include <vector>
 
 namespace pb {
 
@@ -16,8 +17,6 @@ bool directConv1Fits(const Ctx& ctx, const ConvDims& d) {
 #if defined(__x86_64__) || defined(__i386__)
 #define PB512 __attribute__((target("avx512f,avx2,fma")))
 
-// G output channels o0.. of one image over 16 "wide" positions j0.. (j = oh*W + ow, ow < W; lanes with
-// ow >= OW are computed and dropped): B row p is x shifted by tap p's offset, read in place
 // G output channels o0.. of one image over 16 "wide" positions j0.. (j = oh*W + ow, ow < W; lanes with
 // ow >= OW are computed and dropped): B row p is x shifted by tap p's offset, read in place; wt: the
 // weights tap-major (wt[p*O + o]), so one pointer serves every channel
@@ -49,8 +48,8 @@ PB512 void directConv1Forward(Ctx& ctx, float* out, const float* x, const float*
   long off[25];
   for (long p = 0; p < K; ++p) off[p] = (p / d.kw) * d.w + p % d.kw;
   float* wt = ctx.aux.get(static_cast<size_t>(K * O));
-  long* panel = static_cast<long*>(static_cast<void*>(ctx.tmpC.get(static_cast<size_t>(2 * 3 * panels))));
-  if (!wt || !panel) throw std::bad_alloc();
+  if (!wt) throw std::bad_alloc();
+  std::vector<long> panel(static_cast<size_t>(3 * panels));
   for (long o = 0; o < O; ++o)
     for (long p = 0; p < K; ++p) wt[p * O + o] = w[o * K + p];
   // per panel (the same for every image): lanes to load, lanes to keep, where the kept ones go
