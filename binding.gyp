@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "pairbench_native",
-      "sources": ["native/addon.cc", "native/gemm.cc", "native/conv.cc", "native/ops.cc", "native/winograd.cc"],
+      "sources": ["native/addon.cc", "native/gemm.cc", "native/conv.cc", "native/conv_direct.cc", "native/ops.cc", "native/winograd.cc"],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all"],
       "defines": ["NAPI_VERSION=8"],
       "cflags!": ["-O2", "-O0", "-fno-exceptions"],

@@ -204,6 +204,7 @@ void run(Ctx& ctx, Call&, const LinearBackwardArgs& a) {
   }
 }
 void run(Ctx& ctx, Call&, const Conv2dArgs& a) { conv2dForward(ctx, a.out, a.x, a.w, a.bias, a.d); }
+void run(Ctx& ctx, Call&, const Conv2dReluArgs& a) { conv2dRelu(ctx, a.out, a.x, a.w, a.bias, a.d); }
 void run(Ctx& ctx, Call&, const Conv2dBackwardInputArgs& a) { conv2dBackwardInput(ctx, a.dx, a.dy, a.w, a.d); }
 void run(Ctx& ctx, Call&, const Conv2dBackwardWeightArgs& a) { conv2dBackwardWeight(ctx, a.dw, a.db, a.dy, a.x, a.d); }
 void run(Ctx& ctx, Call& c, const Conv2dReluMaxPoolArgs& a) {
@@ -225,7 +226,8 @@ void run(Ctx&, Call& c, const MaxPool2dBackwardArgs& a) {
 }
 void run(Ctx&, Call&, const AvgPool2dArgs& a) { avgPool2d(a.out, a.x, a.d); }
 void run(Ctx&, Call&, const AvgPool2dBackwardArgs& a) { avgPool2dBackward(a.dx, a.dy, a.d); }
-void run(Ctx&, Call&, const BatchNormTrainArgs& a) {
+void run(Ctx& ctx, Call&, const BatchNormTrainArgs& a) {
+  if (batchNormFused(a.n, a.hw, ctx.avx2)) { batchNormTrainFused(a.out, a.mean, a.invStd, a.x, a.gamma, a.beta, a.n, a.c, a.hw, a.eps, a.relu); return; }
   batchNormTrain(a.out, a.mean, a.invStd, a.x, a.gamma, a.beta, a.n, a.c, a.hw, a.eps);
   if (a.relu) unary(UnOp::Relu, a.out, a.out, a.n * a.c * a.hw, 0.0f);
 }
@@ -234,6 +236,10 @@ void run(Ctx&, Call&, const BatchNormEvalArgs& a) {
   if (a.relu) unary(UnOp::Relu, a.out, a.out, a.n * a.c * a.hw, 0.0f);
 }
 void run(Ctx& ctx, Call&, const BatchNormBackwardArgs& a) {
+  if (batchNormFused(a.n, a.hw, ctx.avx2)) {
+    batchNormBackwardFused(a.dx, a.dgamma, a.dbeta, a.dy, a.x, a.mean, a.invStd, a.gamma, a.y, a.n, a.c, a.hw);
+    return;
+  }
   const float* dy = reluMasked(ctx, a.dy, a.y, a.n * a.c * a.hw);
   batchNormBackward(a.dx, a.dgamma, a.dbeta, dy, a.x, a.mean, a.invStd, a.gamma, a.n, a.c, a.hw);
 }

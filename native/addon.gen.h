@@ -252,6 +252,31 @@ inline Conv2dArgs readConv2dArgs(Call& call) {
   return Conv2dArgs{out, outLen, x, xLen, w, wLen, bias, biasLen, d};
 }
 
+// conv2dRelu(out, x, w, bias, d): out: (N,O,OH,OW) = relu(conv2d(x, w, bias)), as the relu kernel; the ReLU applied as the convolution stores where it can
+struct Conv2dReluArgs {
+  float* out;
+  size_t outLen;
+  const float* x;
+  size_t xLen;
+  const float* w;
+  size_t wLen;
+  const float* bias;
+  size_t biasLen;
+  ConvDims d;
+};
+inline Conv2dReluArgs readConv2dReluArgs(Call& call) {
+  const size_t outLen = call.len(0);
+  const size_t xLen = call.len(1);
+  const size_t wLen = call.len(2);
+  const size_t biasLen = call.len(3);
+  const ConvDims d = convDims(call, 4);
+  float* const out = call.f32(0, "out", static_cast<size_t>(d.n * d.o * d.oh * d.ow));
+  const float* const x = call.f32(1, "x", static_cast<size_t>(d.n * d.c * d.h * d.w));
+  const float* const w = call.f32(2, "w", static_cast<size_t>(d.o * d.c * d.kh * d.kw));
+  const float* const bias = call.f32Opt(3, "bias", static_cast<size_t>(d.o));
+  return Conv2dReluArgs{out, outLen, x, xLen, w, wLen, bias, biasLen, d};
+}
+
 // conv2dBackwardInput(dx, dy, w, d): dx: (N,C,H,W) from dy: (N,O,OH,OW), w: (O,C,KH,KW)
 struct Conv2dBackwardInputArgs {
   float* dx;
@@ -901,6 +926,7 @@ inline SgdStepArgs readSgdStepArgs(Call& call) {
   X(linear, Linear, 8) \
   X(linearBackward, LinearBackward, 10) \
   X(conv2d, Conv2d, 15) \
+  X(conv2dRelu, Conv2dRelu, 15) \
   X(conv2dBackwardInput, Conv2dBackwardInput, 14) \
   X(conv2dBackwardWeight, Conv2dBackwardWeight, 15) \
   X(conv2dReluMaxPool, Conv2dReluMaxPool, 24) \

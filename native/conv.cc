@@ -89,6 +89,7 @@ void conv2dForward(Ctx& ctx, float* out, const float* x, const float* w, const f
   const long K = d.c * d.kh * d.kw, P = d.oh * d.ow, NP = d.n * P, O = d.o, CHW = d.c * d.h * d.w;
   if (NP == 0 || O == 0) return;
   if (winogradFits(d)) { winogradForward(ctx, out, x, w, bias, d); return; }
+  if (directConv1Fits(ctx, d)) { directConv1Forward(ctx, out, x, w, bias, d, false); return; }
   if (K == 0) {
     for (long n = 0; n < d.n; ++n)
       for (long o = 0; o < O; ++o)
@@ -137,6 +138,12 @@ void conv2dForward(Ctx& ctx, float* out, const float* x, const float* w, const f
       }
     }
   }
+}
+
+void conv2dRelu(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d) {
+  if (directConv1Fits(ctx, d)) { directConv1Forward(ctx, out, x, w, bias, d, true); return; }
+  conv2dForward(ctx, out, x, w, bias, d);
+  unary(UnOp::Relu, out, out, d.n * d.o * d.oh * d.ow, 0.0f);
 }
 
 void conv2dBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d) {
@@ -256,6 +263,7 @@ void conv2dBackwardWeight(Ctx& ctx, float* dw, float* db, const float* dy, const
   if (O == 0 || K == 0) return;
   if (NP == 0) { std::memset(dw, 0, sizeof(float) * static_cast<size_t>(O * K)); return; }
   if (winogradFits(d)) { winogradBackwardWeight(ctx, dw, dy, x, d); return; }
+  if (directConv1Fits(ctx, d)) { directConv1Weight(ctx, dw, dy, x, d); return; }
   const long Opad = roundUp(O, MR), Kpad = roundUp(K, NR);
   if (P >= 64) {
     // large images: per image, dy's rows are read in place by the micro-kernel (no packing of dy);
@@ -320,8 +328,11 @@ void conv2dReluMaxPool(Ctx& ctx, float* out, int32_t* argmax, const float* x, co
     const long nc = std::min(chunk, d.n - n0);
     ConvDims dc = d;
     dc.n = nc;
-    conv2dForward(ctx, act, x + n0 * CHW, w, bias, dc);
-    unary(UnOp::Relu, act, act, nc * act1, 0.0f);
+    if (directConv1Fits(ctx, dc)) directConv1Forward(ctx, act, x + n0 * CHW, w, bias, dc, true);
+    else {
+      conv2dForward(ctx, act, x + n0 * CHW, w, bias, dc);
+      unary(UnOp::Relu, act, act, nc * act1, 0.0f);
+    }
     PoolDims pc = p;
     pc.n = nc;
     int32_t* am = argmax + n0 * pool1;

@@ -360,6 +360,157 @@ static void channelAffine(float* out, const float* x, const float* sub, const fl
     }
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+// BatchNorm2d in float lanes as above, 8 lanes a vector, with the ReLU folded in: the same lanes, the
+// same operations in the same order (no FMA), so the same bits as channelSumsBlocked/channelAffine and
+// the separate relu passes; the training forward in 3 passes over x, the backward in 2 over dy
+#define PB_AVX2 __attribute__((target("avx2")))
+PB_AVX2 static inline __m256 firstLanes(long r) {  // lanes 0..r-1 all ones, the rest zero
+  return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(r)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+}
+PB_AVX2 static inline double laneTotal(__m256 s) {
+  alignas(32) float v[8];
+  _mm256_store_ps(v, s);
+  return static_cast<double>(((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])));
+}
+// the part past the last full vector, zeros beyond (masked lanes are never read)
+PB_AVX2 static inline __m256 loadTail(const float* p, __m256 lanes) { return _mm256_maskload_ps(p, _mm256_castps_si256(lanes)); }
+
+PB_AVX2 static void batchNormTrainAvx2(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps, bool relu) {
+  const double M = static_cast<double>(n * hw);
+  const long full = hw / 8 * 8;
+  const __m256 tail = firstLanes(hw - full);
+  std::vector<double> sums(static_cast<size_t>(c), 0.0), vars(static_cast<size_t>(c), 0.0);
+  std::vector<float> muf(static_cast<size_t>(c)), scale(static_cast<size_t>(c));
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) {
+      const float* src = x + (i * c + ch) * hw;
+      __m256 s = _mm256_setzero_ps();
+      for (long t = 0; t < full; t += 8) s = _mm256_add_ps(s, _mm256_loadu_ps(src + t));
+      if (full < hw) s = _mm256_add_ps(s, loadTail(src + full, tail));
+      sums[ch] += laneTotal(s);
+    }
+  for (long ch = 0; ch < c; ++ch) muf[ch] = static_cast<float>(sums[ch] / M);
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) {
+      const float* src = x + (i * c + ch) * hw;
+      const __m256 m = _mm256_set1_ps(muf[ch]);
+      __m256 s = _mm256_setzero_ps();
+      for (long t = 0; t < full; t += 8) { const __m256 dl = _mm256_sub_ps(_mm256_loadu_ps(src + t), m); s = _mm256_add_ps(s, _mm256_mul_ps(dl, dl)); }
+      if (full < hw) { const __m256 dl = _mm256_sub_ps(loadTail(src + full, tail), m); s = _mm256_add_ps(s, _mm256_and_ps(_mm256_mul_ps(dl, dl), tail)); }
+      vars[ch] += laneTotal(s);
+    }
+  for (long ch = 0; ch < c; ++ch) {
+    const double is = 1.0 / std::sqrt(vars[ch] / M + eps);
+    mean[ch] = muf[ch];
+    invStd[ch] = static_cast<float>(is);
+    scale[ch] = static_cast<float>(gamma[ch] * is);
+  }
+  const __m256 zero = _mm256_setzero_ps();
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) {
+      const float* src = x + (i * c + ch) * hw;
+      float* dst = out + (i * c + ch) * hw;
+      const float mf = muf[ch], kf = scale[ch], bf = beta[ch];
+      const __m256 m = _mm256_set1_ps(mf), k = _mm256_set1_ps(kf), b = _mm256_set1_ps(bf);
+      long t = 0;
+      for (; t < full; t += 8) {
+        __m256 v = _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(src + t), m), k), b);
+        if (relu) v = _mm256_max_ps(v, zero);  // v > 0 ? v : 0 (max returns its second operand for NaN and -0)
+        _mm256_storeu_ps(dst + t, v);
+      }
+      for (; t < hw; ++t) {
+        const float v = (src[t] - mf) * kf + bf;
+        dst[t] = relu ? (v > 0.0f ? v : 0.0f) : v;
+      }
+    }
+}
+
+// y: the output of a batch norm with relu, or null: dy counts only where y > 0
+PB_AVX2 static void batchNormBackwardAvx2(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd,
+                                          const float* gamma, const float* y, long n, long c, long hw) {
+  const double M = static_cast<double>(n * hw);
+  const long full = hw / 8 * 8;
+  const __m256 tail = firstLanes(hw - full), zero = _mm256_setzero_ps();
+  std::vector<double> sdy(static_cast<size_t>(c), 0.0), sdyx(static_cast<size_t>(c), 0.0);
+  auto grad = [&](const float* g, const float* yp) PB_AVX2 {
+    const __m256 v = _mm256_loadu_ps(g);
+    return yp ? _mm256_and_ps(v, _mm256_cmp_ps(_mm256_loadu_ps(yp), zero, _CMP_GT_OQ)) : v;
+  };
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) {
+      const long base = (i * c + ch) * hw;
+      const float* g = dy + base;
+      const float* src = x + base;
+      const float* yp = y ? y + base : nullptr;
+      const __m256 mu = _mm256_set1_ps(mean[ch]), is = _mm256_set1_ps(invStd[ch]);
+      __m256 s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps();
+      for (long t = 0; t < full; t += 8) {
+        const __m256 gv = grad(g + t, yp ? yp + t : nullptr);
+        s1 = _mm256_add_ps(s1, gv);
+        s2 = _mm256_add_ps(s2, _mm256_mul_ps(gv, _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(src + t), mu), is)));
+      }
+      if (full < hw) {
+        __m256 gv = loadTail(g + full, tail);
+        if (yp) gv = _mm256_and_ps(gv, _mm256_cmp_ps(loadTail(yp + full, tail), zero, _CMP_GT_OQ));
+        s1 = _mm256_add_ps(s1, gv);
+        s2 = _mm256_add_ps(s2, _mm256_and_ps(_mm256_mul_ps(gv, _mm256_mul_ps(_mm256_sub_ps(loadTail(src + full, tail), mu), is)), tail));
+      }
+      sdy[ch] += laneTotal(s1);
+      sdyx[ch] += laneTotal(s2);
+    }
+  std::vector<float> a(static_cast<size_t>(c)), b(static_cast<size_t>(c)), e(static_cast<size_t>(c));
+  for (long ch = 0; ch < c; ++ch) {
+    dgamma[ch] = static_cast<float>(sdyx[ch]);
+    dbeta[ch] = static_cast<float>(sdy[ch]);
+    const double is = invStd[ch], k = gamma[ch] * is / M;
+    a[ch] = static_cast<float>(k * M); b[ch] = static_cast<float>(-k * sdyx[ch] * is); e[ch] = static_cast<float>(-k * sdy[ch]);
+  }
+  for (long i = 0; i < n; ++i)
+    for (long ch = 0; ch < c; ++ch) {
+      const long base = (i * c + ch) * hw;
+      const float* g = dy + base;
+      const float* src = x + base;
+      const float* yp = y ? y + base : nullptr;
+      float* dst = dx + base;
+      const float ac = a[ch], bc = b[ch], ec = e[ch], muf = mean[ch];
+      const __m256 av = _mm256_set1_ps(ac), bv = _mm256_set1_ps(bc), ev = _mm256_set1_ps(ec), mv = _mm256_set1_ps(muf);
+      long t = 0;
+      for (; t < full; t += 8) {
+        const __m256 gv = grad(g + t, yp ? yp + t : nullptr);
+        _mm256_storeu_ps(dst + t, _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(av, gv), _mm256_mul_ps(bv, _mm256_sub_ps(_mm256_loadu_ps(src + t), mv))), ev));
+      }
+      for (; t < hw; ++t) {
+        const float gt = yp && !(yp[t] > 0.0f) ? 0.0f : g[t];
+        dst[t] = (ac * gt + bc * (src[t] - muf)) + ec;
+      }
+    }
+}
+#undef PB_AVX2
+#endif
+
+bool batchNormFused(long n, long hw, bool avx2) {
+#if defined(__x86_64__) || defined(__i386__)
+  return avx2 && hw > 1 && n * hw >= BN_FLOAT_MIN;
+#else
+  (void)n; (void)hw; (void)avx2;
+  return false;
+#endif
+}
+
+void batchNormTrainFused(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps, bool relu) {
+#if defined(__x86_64__) || defined(__i386__)
+  batchNormTrainAvx2(out, mean, invStd, x, gamma, beta, n, c, hw, eps, relu);
+#endif
+}
+
+void batchNormBackwardFused(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd, const float* gamma,
+                            const float* y, long n, long c, long hw) {
+#if defined(__x86_64__) || defined(__i386__)
+  batchNormBackwardAvx2(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, y, n, c, hw);
+#endif
+}
+
 void batchNormTrain(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps) {
   if (hw == 1) { batchNormTrainRows(out, mean, invStd, x, gamma, beta, n, c, eps); return; }
   const double M = static_cast<double>(n * hw);

@@ -81,8 +81,14 @@ struct ConvDims { long n, c, h, w, o, kh, kw, stride, pad, oh, ow; };
 struct PoolDims { long n, c, h, w, k, stride, oh, ow; };
 
 void conv2dForward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d);
+// relu(conv2d): the direct first-layer kernel applies the ReLU as it stores, the others in a pass after
+void conv2dRelu(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d);
 void conv2dBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d);
 void conv2dBackwardWeight(Ctx& ctx, float* dw, float* db, const float* dy, const float* x, const ConvDims& d);
+// one input channel, stride 1, no padding, 3x3 or 5x5, AVX-512 (conv_direct.cc): the same bits as the GEMM path
+bool directConv1Fits(const Ctx& ctx, const ConvDims& d);
+void directConv1Forward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d, bool relu);
+void directConv1Weight(Ctx& ctx, float* dw, const float* dy, const float* x, const ConvDims& d);
 // maxPool2d(relu(conv2d)) with p the pool over the activation (p.n = d.n, p.c = d.o, p.h = d.oh, p.w = d.ow)
 void conv2dReluMaxPool(Ctx& ctx, float* out, int32_t* argmax, const float* x, const float* w, const float* bias, const ConvDims& d, const PoolDims& p);
 
@@ -109,6 +115,11 @@ void avgPool2dBackward(float* dx, const float* dy, const PoolDims& d);
 void batchNormTrain(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps);
 void batchNormEval(float* out, const float* x, const float* gamma, const float* beta, const float* rm, const float* rv, long n, long c, long hw, double eps);
 void batchNormBackward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd, const float* gamma, long n, long c, long hw);
+// AVX2 BatchNorm2d with the ReLU folded in (relu / y: the batch norm + ReLU's output), where batchNormFused says: the same bits as the two above plus the relu passes
+bool batchNormFused(long n, long hw, bool avx2);
+void batchNormTrainFused(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps, bool relu);
+void batchNormBackwardFused(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd, const float* gamma,
+                            const float* y, long n, long c, long hw);
 
 void softmax(float* out, const float* x, long rows, long cols);
 void logSoftmax(float* out, const float* x, long rows, long cols);

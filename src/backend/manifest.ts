@@ -109,6 +109,11 @@ export const KERNELS = {
     args: [f32('out', 'out', { len: CONV_Y }), f32('x', 'in', { len: CONV_X }), f32('w', 'in', { len: CONV_W }), f32('bias', 'in', { len: 'd.o', ...opt }),
       { kind: 'conv', name: 'd' }],
   },
+  conv2dRelu: {
+    doc: 'out: (N,O,OH,OW) = relu(conv2d(x, w, bias)), as the relu kernel; the ReLU applied as the convolution stores where it can',
+    args: [f32('out', 'out', { len: CONV_Y }), f32('x', 'in', { len: CONV_X }), f32('w', 'in', { len: CONV_W }), f32('bias', 'in', { len: 'd.o', ...opt }),
+      { kind: 'conv', name: 'd' }],
+  },
   conv2dBackwardInput: {
     doc: 'dx: (N,C,H,W) from dy: (N,O,OH,OW), w: (O,C,KH,KW)',
     args: [f32('dx', 'out', { len: CONV_X }), f32('dy', 'in', { len: CONV_Y }), f32('w', 'in', { len: CONV_W }), { kind: 'conv', name: 'd' }],

@@ -32,10 +32,10 @@ export class Stack extends Module {
   }
 }
 
-// Conv2d [BatchNorm2d] ReLU [Dropout] [MaxPool2d] at layers[i] run as one or two kernels:
-// conv + ReLU + max-pool fused (the same values and gradients as the layers one by one); without a
-// tape, a batch norm in evaluation mode folded into the convolution's weights and bias, and a
-// dropout in evaluation mode (the identity) skipped. null: no such block, or nothing to gain
+// Conv2d [BatchNorm2d] ReLU [Dropout] [MaxPool2d] at layers[i] run as one kernel: conv + ReLU
+// [+ max-pool] fused (the same values and gradients as the layers one by one); without a tape, a
+// batch norm in evaluation mode folded into the convolution's weights and bias, and a dropout in
+// evaluation mode (the identity) skipped. null: no such block
 function convBlockAt(layers: readonly Module[], i: number): { run: (x: Tensor) => Tensor; last: number } | null {
   const conv = layers[i];
   if (!(conv instanceof Conv2d)) return null;
@@ -54,13 +54,12 @@ function convBlockAt(layers: readonly Module[], i: number): { run: (x: Tensor) =
   if (drop instanceof Dropout && (!drop.training || drop.p === 0)) j++;
   const pool = layers[j + 1];
   const k = pool instanceof MaxPool2d && pool.stride === pool.kernelSize ? pool.kernelSize : 0;
-  if (k === 0 && bn === null) return null;
   const opts = { stride: conv.stride, padding: conv.padding };
   return {
     last: k > 0 ? j + 1 : relu,
     run: (x) => {
       const { w, b } = bn === null ? { w: conv.weight, b: conv.bias } : foldBatchNorm(conv, bn);
-      return k > 0 ? F.conv2dReluMaxPool(x, w, b, opts, k) : F.relu(F.conv2d(x, w, b, opts));
+      return k > 0 ? F.conv2dReluMaxPool(x, w, b, opts, k) : F.conv2d(x, w, b, { ...opts, relu: true });
     },
   };
 }

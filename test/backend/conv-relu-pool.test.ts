@@ -125,6 +125,45 @@ describe('conv2dReluMaxPool is conv2d, relu and maxPool2d to the bit, forward an
       });
     }
   }
+  // conv2d with relu: true (a Conv2d followed by a ReLU without a pool) against relu(conv2d)
+  const reluCases: [string, ConvDims][] = [
+    ['first layer 3x3', dims(6, 1, 14, 14, 8, 3, 0, 2)[0]], ['first layer 5x5', dims(3, 1, 14, 14, 17, 5, 0, 2)[0]],
+    ['Winograd layer', dims(5, 16, 8, 8, 12, 3, 0, 2)[0]], ['odd sizes, padding', dims(2, 3, 9, 8, 5, 3, 1, 3)[0]],
+  ];
+  for (const name of backends) {
+    for (const [label, d] of reluCases) {
+      test(`${name}: conv2d with relu is relu(conv2d) to the bit, forward and backward: ${label}`, () => {
+        const prev = getBackend().name as BackendName;
+        setBackend(name);
+        try {
+          const rng = makeRng(91 + d.c + d.kh);
+          const x0 = rand32(rng, d.n * d.c * d.h * d.w), w0 = rand32(rng, d.o * d.c * d.kh * d.kw), b0 = rand32(rng, d.o);
+          const run = (fused: boolean): Float32Array[] => {
+            const x = new Tensor(x0.slice(), [d.n, d.c, d.h, d.w], true), w = new Tensor(w0.slice(), [d.o, d.c, d.kh, d.kw], true), b = new Tensor(b0.slice(), [d.o], true);
+            const y = fused ? F.conv2d(x, w, b, { padding: d.pad, relu: true }) : F.relu(F.conv2d(x, w, b, { padding: d.pad }));
+            const out = Float32Array.from(y.data);
+            F.sum(F.mul(y, new Tensor(Float32Array.from({ length: y.size }, (_, i) => Math.sin(i + 1)), y.shape))).backward();
+            return [out, Float32Array.from(x.grad!.data), Float32Array.from(w.grad!.data), Float32Array.from(b.grad!.data)];
+          };
+          const fused = run(true), chain = run(false);
+          assert.ok(fused[0]!.some((v) => v === 0) && fused[0]!.some((v) => v > 0), 'the ReLU cuts some outputs and passes others');
+          ['out', 'dx', 'dw', 'db'].forEach((what, i) => {
+            assert.deepEqual(new Uint32Array(fused[i]!.buffer), new Uint32Array(chain[i]!.buffer), `${name} ${label} ${what} differs from relu(conv2d)`);
+          });
+        } finally {
+          setBackend(prev);
+        }
+      });
+    }
+  }
+  test('a Stack of Conv2d, ReLU (no pool) runs one fused op and computes what its layers compute one by one', () => {
+    const net = new Stack({ conv1: new Conv2d(1, 4, 5, new Rng(3)), relu1: new ReLU() });
+    const x = new Tensor(rand32(makeRng(6), 2 * 196), [2, 1, 14, 14], true);
+    const y = net.forward(x);
+    assert.equal(y.node?.op, 'conv2d', 'one conv2d node, no relu node');
+    const byLayer = new ReLU().forward((net as unknown as { conv1: Conv2d }).conv1.forward(x));
+    assert.deepEqual(Array.from(y.data), Array.from(byLayer.data));
+  });
   test('a Stack of Conv2d, ReLU, MaxPool2d computes what its layers compute one by one', () => {
     const net = new Stack({ conv1: new Conv2d(1, 4, 3, new Rng(3)), relu1: new ReLU(), pool1: new MaxPool2d(2) });
     const x = new Tensor(rand32(makeRng(5), 2 * 196), [2, 1, 14, 14]);

@@ -1074,6 +1074,11 @@ describe('cross-backend: every kernel against the reference', () => {
     run: (b: Backend) => { const out = nan32(d.n * d.o * d.oh * d.ow); b.conv2d(out, x, w, bb, d); return { out }; },
   }))));
 
+  crossTest('conv2dRelu', (rng) => convCases(rng).flatMap(({ d, x, w, bias }) => (small(d) ? [bias, null] : [bias]).map((bb) => ({
+    label: `${convLabel(d)} bias=${bb !== null}`,
+    run: (b: Backend) => { const out = nan32(d.n * d.o * d.oh * d.ow); b.conv2dRelu(out, x, w, bb, d); return { out }; },
+  }))));
+
   crossTest('conv2dBackwardInput', (rng) => convCases(rng).map(({ d, w, dy }) => ({
     label: convLabel(d),
     run: (b: Backend) => { const dx = nan32(d.n * d.c * d.h * d.w); b.conv2dBackwardInput(dx, dy, w, d); return { dx }; },

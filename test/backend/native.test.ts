@@ -146,6 +146,8 @@ function cases(rng: () => number): Record<string, Case[]> {
     const label = `N${d.n} C${d.c} ${d.h}x${d.w} O${d.o} k${d.kh}x${d.kw} s${d.stride} p${d.pad}`;
     add('conv2d', { label, run: (b) => { const o = nan(dy.length); b.conv2d(o, x, w, bias, d); return { o }; } });
     add('conv2d', { label: label + ' nobias', run: (b) => { const o = nan(dy.length); b.conv2d(o, x, w, null, d); return { o }; } });
+    add('conv2dRelu', { label, run: (b) => { const o = nan(dy.length); b.conv2dRelu(o, x, w, bias, d); return { o }; } });
+    add('conv2dRelu', { label: label + ' nobias', run: (b) => { const o = nan(dy.length); b.conv2dRelu(o, x, w, null, d); return { o }; } });
     add('conv2dBackwardInput', { label, run: (b) => { const dx = nan(x.length); b.conv2dBackwardInput(dx, dy, w, d); return { dx }; } });
     add('conv2dBackwardWeight', { label, run: (b) => { const dw = nan(w.length), db = nan(d.o); b.conv2dBackwardWeight(dw, db, dy, x, d); return { dw, db }; } });
     // the fused conv + ReLU + 2x2 max-pool: values (its argmax is checked in conv-relu-pool.test.ts,

@@ -117,6 +117,12 @@ export function conv2dBackwardWeight(dw: Buf, db: Buf | null, dy: Buf, x: Buf, d
   }
 }
 
+// out = relu(conv2d(x, w, bias)): the two reference kernels one after the other
+export function conv2dRelu(out: Buf, x: Buf, w: Buf, bias: Buf | null, d: ConvDims): void {
+  conv2d(out, x, w, bias, d);
+  unary('relu', out, out, 0);
+}
+
 // out, argmax: (N,O,PH,PW) = maxPool2d(relu(conv2d(x, w, bias))) with p the pool over the
 // (N,O,OH,OW) activation: the three reference kernels one after the other
 export function conv2dReluMaxPool(out: Buf, argmax: Int32Array, x: Buf, w: Buf, bias: Buf | null, d: ConvDims, p: PoolDims): void {

@@ -3,7 +3,7 @@
 // and each result is rounded once when stored into the output's precision.
 import type { Backend } from '../backend.js';
 import { batchNormBackward, batchNormEval, batchNormTrain } from './batchnorm.js';
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dReluMaxPool } from './conv2d.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dRelu, conv2dReluMaxPool } from './conv2d.js';
 import { copyBlock, gatherRows } from './copy.js';
 import { binary, fill, unary, unaryBackward } from './elementwise.js';
 import { gemm } from './gemm.js';
@@ -20,7 +20,7 @@ export const referenceBackend: Backend = {
   fill, binary, unary, unaryBackward,
   reduceToShape, sumAxis,
   gemm, linear, linearBackward,
-  conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dReluMaxPool,
+  conv2d, conv2dRelu, conv2dBackwardInput, conv2dBackwardWeight, conv2dReluMaxPool,
   maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
   batchNormTrain, batchNormEval, batchNormBackward,
   softmax, logSoftmax, softmaxBackward, logSoftmaxBackward,

@@ -59,7 +59,12 @@ function linearGrad(x: Buf, w: Buf, y: Buf | null, hasBias: boolean, n: number, 
   };
 }
 
-export interface Conv2dOptions { stride?: number; padding?: number }
+export interface Conv2dOptions {
+  stride?: number;
+  padding?: number;
+  // relu(conv2d(...)) in one op (a Conv2d followed by a ReLU: models/blocks.ts convBlockAt)
+  relu?: boolean;
+}
 
 // the geometry of conv2d(x, w, bias) (op names the op in errors)
 function convDims(op: string, x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions): ConvDims {
@@ -81,9 +86,22 @@ function convDims(op: string, x: Tensor, w: Tensor, bias: Tensor | null, opts: C
 export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions = {}): Tensor {
   const d = convDims('conv2d', x, w, bias, opts);
   const out = new Tensor(allocOut(d.n * d.o * d.oh * d.ow, x.buf), [d.n, d.o, d.oh, d.ow]);
-  backend().conv2d(out.buf, x.buf, w.buf, bias === null ? null : bias.buf, d);
   const inputs = bias === null ? [x, w] : [x, w, bias];
-  return record(out, 'conv2d', inputs, conv2dGrad(x.buf, w.buf, bias !== null, d));
+  if (opts.relu !== true) {
+    backend().conv2d(out.buf, x.buf, w.buf, bias === null ? null : bias.buf, d);
+    return record(out, 'conv2d', inputs, conv2dGrad(x.buf, w.buf, bias !== null, d));
+  }
+  backend().conv2dRelu(out.buf, x.buf, w.buf, bias === null ? null : bias.buf, d);
+  const convGrad = conv2dGrad(x.buf, w.buf, bias !== null, d);
+  const outBuf = out.buf;
+  return record(out, 'conv2d', inputs, (dy, needs) => {
+    // relu's gradient (out > 0 exactly where the convolution's output was), then the convolution's
+    const masked = allocOut(dy.length, dy);
+    backend().unaryBackward('relu', masked, outBuf, outBuf, dy, 0);
+    const grads = convGrad(masked, needs);
+    releaseBuf(masked);
+    return grads;
+  });
 }
 
 // maxPool2d(relu(conv2d(x, w, bias)), k, k) in one kernel that never writes the activation out:
