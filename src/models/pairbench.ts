@@ -95,6 +95,8 @@ const SPACE: readonly HyperParam[] = [
   { key: 'rotate', kind: 'number', min: 0, max: 180, about: 'augmentation: rotation uniform in ±rotate degrees' },
   { key: 'shift', kind: 'number', min: 0, max: 14, about: 'augmentation: shift uniform in ±shift pixels on each axis' },
   { key: 'scale', kind: 'number', min: 0, max: 0.99, about: 'augmentation: zoom uniform in [1 - scale, 1 + scale]' },
+  { key: 'elastic', kind: 'number', min: 0, max: 100, about: 'augmentation: elastic distortion strength alpha (Simard et al. 2003; 0 = none), training only' },
+  { key: 'elasticSigma', kind: 'number', min: 0, max: 16, about: 'augmentation: sd in pixels of the Gaussian smoothing the elastic displacement field' },
   { key: 'schedule', kind: 'enum', values: ['one-cycle', 'cosine', 'none'], about: 'learning-rate schedule, stepped per batch (one-cycle: lr is its peak)' },
   { key: 'ensemble', kind: 'integer', min: 1, max: 16, about: 'networks trained side by side from their own initialisation, probabilities averaged' },
   { key: 'tta', kind: 'integer', min: 1, max: 64, about: 'test-time augmentation: views averaged per evaluated pair (1 = none)' },
@@ -106,7 +108,7 @@ const ROUNDS = 10;
 
 const COMMON: HyperValues = {
   head: 'order', width: 16, dropout: 0.2, labelSmoothing: 0.05,
-  augment: true, rotate: 12, shift: 1.5, scale: 0.1, schedule: 'one-cycle', ensemble: 1, tta: 1,
+  augment: true, rotate: 12, shift: 1.5, scale: 0.1, elastic: 0, elasticSigma: 2, schedule: 'one-cycle', ensemble: 1, tta: 1,
 };
 export const BINARY_DEFAULTS: HyperValues = { ...COMMON, tta: 8 };
 export const DIGITS_DEFAULTS: HyperValues = { ...COMMON, ensemble: 3, tta: 8, auxWeight: 1 };
@@ -114,6 +116,9 @@ export const DIGITS_DEFAULTS: HyperValues = { ...COMMON, ensemble: 3, tta: 8, au
 function pairbenchRecipe(h: HyperValues): Recipe {
   const schedule = h['schedule'] as 'one-cycle' | 'cosine' | 'none';
   const augment = { rotate: h['rotate'] as number, shift: h['shift'] as number, scale: h['scale'] as number };
+  const elastic = h['elastic'] as number;
+  // the test-time views are affine only
+  const trainAugment = elastic > 0 ? { ...augment, elastic: { alpha: elastic, sigma: h['elasticSigma'] as number } } : augment;
   const labelSmoothing = h['labelSmoothing'] as number;
   const tta = h['tta'] as number;
   return recipe({
@@ -124,7 +129,7 @@ function pairbenchRecipe(h: HyperValues): Recipe {
     rounds: ROUNDS,
     mainLoss: 'ce',
     ...(labelSmoothing > 0 ? { labelSmoothing } : {}),
-    ...(h['augment'] === true ? { augment } : {}),
+    ...(h['augment'] === true ? { augment: trainAugment } : {}),
     ...(tta > 1 ? { tta: { views: tta, augment } } : {}),
     auxLoss: h['auxWeight'] !== undefined ? { weight: { kind: 'constant', value: h['auxWeight'] as number }, onSigmoid: false } : null,
   });

@@ -99,3 +99,15 @@ test('pairbench reproduce pairbench: the two models beside every report\'s best 
   assert.equal(short.shortened, true);
   assert.equal(studyJobs(short.config).length, 14);
 });
+
+test('elastic distortion as a pairbench hyperparameter: in the training augmentation only, not in the test-time views', () => {
+  const plain = getModel('pairbench/digits').variant({ elastic: 0 });
+  assert.equal(plain.recipe.augment?.elastic, undefined, 'alpha 0: no elastic field in the recipe');
+  const el = getModel('pairbench/digits').variant({ elastic: 6, elasticSigma: 1.5 });
+  assert.deepEqual(el.recipe.augment?.elastic, { alpha: 6, sigma: 1.5 });
+  assert.equal(el.recipe.tta?.augment?.elastic, undefined);
+  const small = { seed: 7, epochs: 1, trainPairs: 140, testPairs: 20 };
+  const a = trainRun({ ...small, model: plain.variant({ ensemble: 1, tta: 1 }) });
+  const b = trainRun({ ...small, model: el.variant({ ensemble: 1, tta: 1 }) });
+  assert.notEqual(a.metrics[0]!.trainLoss, b.metrics[0]!.trainLoss, 'the elastic field changes the training images');
+});
