@@ -22,6 +22,7 @@ export function optimizerText(r: Recipe): string {
   const extras = [
     r.schedule === undefined ? '' : `, ${r.schedule.kind} schedule`,
     r.labelSmoothing ? `, label smoothing ${r.labelSmoothing}` : '',
+    r.swa === undefined ? '' : `, weight averaging (SWA) over the last ${r.swa.epochs} epochs at lr ${r.swa.lr}`,
     r.augment === undefined ? '' : `, augmentation (rotate ±${r.augment.rotate}°, shift ±${r.augment.shift} px, scale ±${r.augment.scale}${r.augment.elastic !== undefined && r.augment.elastic.alpha > 0 ? `, elastic alpha ${r.augment.elastic.alpha} sigma ${r.augment.elastic.sigma} px` : ''})`,
   ];
   return base + extras.join('');

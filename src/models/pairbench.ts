@@ -99,6 +99,8 @@ const SPACE: readonly HyperParam[] = [
   { key: 'elasticSigma', kind: 'number', min: 0, max: 16, about: 'augmentation: sd in pixels of the Gaussian smoothing the elastic displacement field' },
   { key: 'schedule', kind: 'enum', values: ['one-cycle', 'cosine', 'none'], about: 'learning-rate schedule, stepped per batch (one-cycle: lr is its peak)' },
   { key: 'ensemble', kind: 'integer', min: 1, max: 16, about: 'networks trained side by side from their own initialisation, probabilities averaged' },
+  { key: 'swa', kind: 'integer', min: 0, max: 1000, about: 'weight averaging (SWA) over this many last epochs at the constant lr swaLr, batch norm recomputed (0 = none)' },
+  { key: 'swaLr', kind: 'number', min: 0, about: 'the constant learning rate of the SWA epochs' },
   { key: 'tta', kind: 'integer', min: 1, max: 64, about: 'test-time augmentation: views averaged per evaluated pair (1 = none)' },
 ];
 const AUX: HyperParam = { key: 'auxWeight', kind: 'number', min: 0, about: 'weight of the digit cross-entropy terms' };
@@ -108,7 +110,7 @@ const ROUNDS = 10;
 
 const COMMON: HyperValues = {
   head: 'order', width: 16, dropout: 0.2, labelSmoothing: 0.05,
-  augment: true, rotate: 12, shift: 1.5, scale: 0.1, elastic: 0, elasticSigma: 2, schedule: 'one-cycle', ensemble: 1, tta: 1,
+  augment: true, rotate: 12, shift: 1.5, scale: 0.1, elastic: 0, elasticSigma: 2, schedule: 'one-cycle', swa: 0, swaLr: 1e-3, ensemble: 1, tta: 1,
 };
 export const BINARY_DEFAULTS: HyperValues = { ...COMMON, tta: 8 };
 export const DIGITS_DEFAULTS: HyperValues = { ...COMMON, ensemble: 3, tta: 8, auxWeight: 1 };
@@ -130,6 +132,7 @@ function pairbenchRecipe(h: HyperValues): Recipe {
     mainLoss: 'ce',
     ...(labelSmoothing > 0 ? { labelSmoothing } : {}),
     ...(h['augment'] === true ? { augment: trainAugment } : {}),
+    ...((h['swa'] as number) > 0 ? { swa: { epochs: h['swa'] as number, lr: h['swaLr'] as number } } : {}),
     ...(tta > 1 ? { tta: { views: tta, augment } } : {}),
     auxLoss: h['auxWeight'] !== undefined ? { weight: { kind: 'constant', value: h['auxWeight'] as number }, onSigmoid: false } : null,
   });
