@@ -57,15 +57,15 @@ function makeScheduler(recipe: Recipe, opt: Optimizer, steps: number): LrSchedul
   return new LrScheduler(opt, makeSchedule(recipe.schedule, recipe.optimizer.lr, steps));
 }
 
-// the recipe's weight averaging, checked against the last phase's length (at least one scheduled epoch before it)
-function checkSwa(recipe: Recipe, lastPhaseEpochs: number): { epochs: number; lr: number } | null {
+// the recipe's weight averaging: its epochs, round(last x the last phase's epochs), at least one scheduled
+// epoch kept before them (a one-epoch phase averages nothing), and its lr
+export function swaEpochs(recipe: Recipe, lastPhaseEpochs: number): { epochs: number; lr: number } | null {
   const s = recipe.swa;
-  if (s === undefined || s.epochs === 0) return null;
-  if (!Number.isInteger(s.epochs) || s.epochs < 1 || s.epochs >= lastPhaseEpochs) {
-    throw new PairbenchError('bad_config', `swa.epochs = ${s.epochs} must be a whole number from 1 to ${lastPhaseEpochs - 1} (the last phase has ${lastPhaseEpochs} epochs)`, { field: 'swa.epochs', value: s.epochs });
-  }
+  if (s === undefined) return null;
+  if (!(Number.isFinite(s.last) && s.last >= 0 && s.last < 1)) throw new PairbenchError('bad_config', `swa.last = ${s.last} must be a fraction of the epochs in [0, 1)`, { field: 'swa.last', value: s.last });
   if (!(Number.isFinite(s.lr) && s.lr > 0)) throw new PairbenchError('bad_config', `swa.lr = ${s.lr} must be a positive number`, { field: 'swa.lr', value: s.lr });
-  return s;
+  const epochs = Math.min(lastPhaseEpochs - 1, Math.round(s.last * lastPhaseEpochs));
+  return epochs > 0 ? { epochs, lr: s.lr } : null;
 }
 
 function argmaxRow(t: Tensor, row: number): number {
@@ -211,7 +211,7 @@ export function trainRun(opts: RunOptions): RunRecord {
   const batchSize = opts.batchSize ?? recipe.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new PairbenchError('bad_argument', `batch size must be a positive integer, got ${batchSize}`, { field: 'batchSize', value: batchSize });
   const phases = resolvePhases(recipe, epochs);
-  const swa = checkSwa(recipe, phases[phases.length - 1]!.epochs);
+  const swa = swaEpochs(recipe, phases[phases.length - 1]!.epochs);
   const started = performance.now();
 
   const rng = new Rng(opts.seed);

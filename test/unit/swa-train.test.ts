@@ -10,7 +10,7 @@ import type { ModelSpec, PairNetwork } from '../../src/models/types.js';
 import { updateBatchNorm } from '../../src/optim/swa.js';
 import { Rng } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { trainRun } from '../../src/train/run.js';
+import { swaEpochs, trainRun } from '../../src/train/run.js';
 
 const small = { seed: 11, epochs: 4, trainPairs: 150, testPairs: 40 };
 const digits = (set: Record<string, unknown>): ModelSpec => getModel('pairbench/digits').variant({ ensemble: 1, tta: 1, ...set });
@@ -19,11 +19,11 @@ test('swa: reproducible, changes the run, and the final network holds batch norm
   const ds = loadMnist();
   const train = standardise(generatePairSets(150, new Rng(3), ds, 1).train, trainStats(ds));
   let net: PairNetwork | null = null;
-  const base = digits({ swa: 2, swaLr: 2e-3 });
+  const base = digits({ swa: 0.5, swaLr: 2e-3 });
   const spec: ModelSpec = { ...base, build: (ctx) => (net = base.build(ctx)) };
   const a = trainRun({ ...small, model: spec, data: ds, train });
   const b = trainRun({ ...small, model: base, data: ds, train });
-  const plain = trainRun({ ...small, model: digits({}), data: ds, train });
+  const plain = trainRun({ ...small, model: digits({ swa: 0 }), data: ds, train });
   assert.deepEqual(a.metrics.map((m) => m.trainLoss), b.metrics.map((m) => m.trainLoss));
   assert.equal(a.testAccuracy, b.testAccuracy);
   assert.notDeepEqual(a.metrics.map((m) => m.trainLoss), plain.metrics.map((m) => m.trainLoss), 'the schedule ends earlier and the lr is swaLr');
@@ -37,7 +37,16 @@ test('swa: reproducible, changes the run, and the final network holds batch norm
   for (let i = 0; i < before.length; i++) assert.ok(Math.abs(before[i]! - after[i]!) <= 1e-5 * (1 + Math.abs(after[i]!)), `buffer value ${i}: ${before[i]} vs ${after[i]}`);
 });
 
-test('swa: epochs outside 1..(last phase - 1) or a non-positive lr are refused naming the field', () => {
-  assert.throws(() => trainRun({ ...small, model: digits({ swa: 4 }) }), /swa.epochs = 4 must be a whole number from 1 to 3/);
-  assert.throws(() => trainRun({ ...small, model: digits({ swa: 2, swaLr: 0 }) }), /swa.lr = 0 must be a positive number/);
+test('swa: its epochs are the rounded fraction of the last phase, one scheduled epoch kept; a bad fraction or lr is refused naming the field', () => {
+  const r = getModel('pairbench/digits').recipe;
+  assert.deepEqual(swaEpochs({ ...r, swa: { last: 0.25, lr: 1e-3 } }, 40), { epochs: 10, lr: 1e-3 });
+  assert.deepEqual(swaEpochs({ ...r, swa: { last: 0.9, lr: 1e-3 } }, 4), { epochs: 3, lr: 1e-3 });
+  assert.equal(swaEpochs({ ...r, swa: { last: 0.25, lr: 1e-3 } }, 1), null, 'a one-epoch phase averages nothing');
+  assert.equal(swaEpochs({ ...r, swa: { last: 0, lr: 1e-3 } }, 40), null);
+  assert.equal(r.epochs, 40);
+  assert.deepEqual(swaEpochs(r, r.epochs), { epochs: 10, lr: 1e-3 }, 'pairbench/digits: 30 scheduled epochs, 10 averaged');
+  assert.throws(() => swaEpochs({ ...r, swa: { last: 1, lr: 1e-3 } }, 40), /swa.last = 1 must be a fraction of the epochs in \[0, 1\)/);
+  assert.throws(() => trainRun({ ...small, model: digits({ swa: 0.5, swaLr: 0 }) }), /swa.lr = 0 must be a positive number/);
+  // short runs of the model still train (its quarter rounds to 1 epoch of 4, to none of 1)
+  assert.equal(trainRun({ ...small, epochs: 1, model: digits({}) }).metrics.length, 1);
 });
