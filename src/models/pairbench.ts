@@ -113,11 +113,9 @@ const COMMON: HyperValues = {
   augment: true, rotate: 12, shift: 1.5, scale: 0.1, elastic: 0, elasticSigma: 2, schedule: 'one-cycle', swa: 0, swaLr: 1e-3, ensemble: 1, tta: 1,
 };
 export const BINARY_DEFAULTS: HyperValues = { ...COMMON, tta: 8 };
-export const DIGITS_DEFAULTS: HyperValues = { ...COMMON, ensemble: 3, tta: 8, swa: 0.25, swaLr: 1e-3, auxWeight: 1 };
-// epochs of each model's recipe: digits' last quarter (10) are its weight-averaging epochs
-const EPOCHS = { binary: 30, digits: 40 };
+export const DIGITS_DEFAULTS: HyperValues = { ...COMMON, ensemble: 3, tta: 8, auxWeight: 1 };
 
-function pairbenchRecipe(h: HyperValues, epochs: number): Recipe {
+function pairbenchRecipe(h: HyperValues): Recipe {
   const schedule = h['schedule'] as 'one-cycle' | 'cosine' | 'none';
   const augment = { rotate: h['rotate'] as number, shift: h['shift'] as number, scale: h['scale'] as number };
   const elastic = h['elastic'] as number;
@@ -129,7 +127,7 @@ function pairbenchRecipe(h: HyperValues, epochs: number): Recipe {
     optimizer: { kind: 'adamw', lr: 4e-3, weightDecay: 5e-4 },
     ...(schedule !== 'none' ? { schedule: { kind: schedule } } : {}),
     batchSize: 64,
-    epochs,
+    epochs: 30,
     rounds: ROUNDS,
     mainLoss: 'ce',
     ...(labelSmoothing > 0 ? { labelSmoothing } : {}),
@@ -140,7 +138,7 @@ function pairbenchRecipe(h: HyperValues, epochs: number): Recipe {
   });
 }
 
-function pairbenchModel(id: 'binary' | 'digits', description: string, own: readonly HyperParam[], defaults: HyperValues): ModelSpec {
+function pairbenchModel(id: string, description: string, own: readonly HyperParam[], defaults: HyperValues): ModelSpec {
   return hyperModel({
     space: own,
     defaults,
@@ -153,7 +151,7 @@ function pairbenchModel(id: 'binary' | 'digits', description: string, own: reado
         description: (h['ensemble'] as number) > 1 ? `${description}; an ensemble of ${h['ensemble']} such networks, probabilities averaged` : description,
         ours: [],
         params: build({ init: new Rng(0), dropout: new Rng(1) }).parameterCount(),
-        recipe: pairbenchRecipe(h, EPOCHS[id]),
+        recipe: pairbenchRecipe(h),
         build,
       };
     },
@@ -163,7 +161,7 @@ function pairbenchModel(id: 'binary' | 'digits', description: string, own: reado
 export function pairbenchModels(): ModelSpec[] {
   return [
     pairbenchModel('binary', 'binary target only: shared BN CNN branch, 10-way softmax bottleneck per digit, order-comparison head P(a <= b); augmentation, AdamW + one-cycle, label smoothing, test-time augmentation', SPACE, BINARY_DEFAULTS),
-    pairbenchModel('digits', 'as pairbench/binary, plus the digit cross-entropy of the training pairs on the bottleneck; 40 epochs, the last 10 weight-averaged (SWA)', [...SPACE, AUX], DIGITS_DEFAULTS),
+    pairbenchModel('digits', 'as pairbench/binary, plus the digit cross-entropy of the training pairs on the bottleneck', [...SPACE, AUX], DIGITS_DEFAULTS),
   ];
 }
 
