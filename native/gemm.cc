@@ -235,7 +235,7 @@ PB512 void ukrAvx512(long k, const float* A, const float* B, float* C, long ldc,
 }
 
 // a 6x32 tile from two adjacent 16-column panels of B (12 accumulators: FMA throughput bounds it); 16 < nr <= 32
-PB512 static void ukrPairAvx512(long k, const float* A, const float* B0, const float* B1, float* C, long ldc, float beta, long mr, long nr) {
+PB512 void ukrPairAvx512(long k, const float* A, const float* B0, const float* B1, float* C, long ldc, float beta, long mr, long nr) {
   __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
   __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
   __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();

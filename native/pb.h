@@ -64,6 +64,8 @@ void ukrRowsScalar(long k, const float* a, long lda, const float* B, float* C, l
 void ukrRowsAvx2(long k, const float* a, long lda, const float* B, float* C, long ldc, float beta, long mr, long nr);
 void ukrAvx512(long k, const float* A, const float* B, float* C, long ldc, float beta, long mr, long nr);
 void ukrRowsAvx512(long k, const float* a, long lda, const float* B, float* C, long ldc, float beta, long mr, long nr);
+// a 6x32 tile from two 16-column B panels (B0: columns 0-15, B1: 16-31), 16 < nr <= 32; the same bits as two ukrAvx512 calls
+void ukrPairAvx512(long k, const float* A, const float* B0, const float* B1, float* C, long ldc, float beta, long mr, long nr);
 
 // packing: A(i,p) = a[i*rs + p*cs] -> panels of MR rows, [p][r]; B(p,j) = b[p*rs + j*cs] -> panels of NR cols, [p][c]
 void packA(const float* a, long rs, long cs, long mc, long kc, float* dst);

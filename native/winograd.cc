@@ -1,8 +1,8 @@
-// Winograd F(2x2,3x3), F(3x3,3x3), F(4x4,3x3) (and F(5x5,3x3) for the backward passes) for 3x3 stride-1
-// convolutions, F(2x2,2x2) for 2x2 ones (Lavin & Gray 2016): forward,
+// Winograd F(2x2,3x3), F(3x3,3x3), F(4x4,3x3), F(6x6,3x3) (and F(5x5,3x3) for the backward passes) for
+// 3x3 stride-1 convolutions, F(2x2,2x2) for 2x2 ones (Lavin & Gray 2016): forward,
 // backward-input (the forward's adjoint over the same tiles) and backward-weight. An m x m output
 // tile costs (m+2)^2 multiply-adds per channel pair instead of 9 m^2 (F2: 16 for 4 outputs, F3: 25
-// for 9, F4: 36 for 16). The (m+2)^2 transform positions are independent GEMMs run by the same micro-kernel as
+// for 9, F4: 36 for 16, F6: 64 for 36). The (m+2)^2 transform positions are independent GEMMs run by the same micro-kernel as
 // the direct path; transforms work on 16 tiles at a time (one micro-panel), lane-parallel. Fixed
 // operation order: same inputs, same bits. Per tile:  Y = A^T [(G g G^T) . (B^T d B)] A
 //   F2: B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
@@ -11,621 +11,100 @@
 //       B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
 //       G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 //       A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+//   F3, F5, F6: see their structs in winograd-kernels.h (the kernels, compiled here once per instruction set)
 #include "winograd.h"
-#include <xmmintrin.h>
+#include <immintrin.h>
 #include <algorithm>
+#include <type_traits>
 
 namespace pb {
 
 namespace {
+enum class Kind { F22, F2, F3, F4, F5, F6 };
 
-constexpr long L = NR;  // tiles per micro-panel (lanes)
+namespace wgBase {
+#define WG_VEC 4
+#include "winograd-kernels.h"
+#undef WG_VEC
+} // namespace wgBase
 
-inline long roundUp(long x, long m) { return (x + m - 1) / m * m; }
-// the per-position blocks are this far apart: one cache line past the block, so that they do
-// not sit a multiple of 4 KiB apart (which made them evict each other and alias store forwarding)
-inline long skew(long floats) { return floats + 16; }
+// clang has no `#pragma GCC target` (it would reject the wider intrinsics): it builds the SSE kernels only
+#if !defined(__clang__)
+#define WG_WIDE 1
+#pragma GCC push_options
+#pragma GCC target("avx2")
+namespace wgAvx2 {
+#define WG_VEC 8
+#include "winograd-kernels.h"
+#undef WG_VEC
+} // namespace wgAvx2
+#pragma GCC pop_options
 
-// the 1-D transforms of F(2,3): x -> y
-struct F2 {
-  static constexpr long M = 2, A = 4, P = 16, R = 3;
-  template <class T> static void bt(const T* d, T* v) { v[0] = d[0] - d[2]; v[1] = d[1] + d[2]; v[2] = d[2] - d[1]; v[3] = d[1] - d[3]; }
-  template <class T> static void g(const T* g, T* u) { u[0] = g[0]; u[1] = 0.5f * ((g[0] + g[1]) + g[2]); u[2] = 0.5f * ((g[0] - g[1]) + g[2]); u[3] = g[2]; }
-  template <class T> static void at(const T* m, T* y) { y[0] = (m[0] + m[1]) + m[2]; y[1] = (m[1] - m[2]) - m[3]; }
-  // adjoints: A (output gradient -> positions), B (positions -> patch gradient), G^T (positions -> kernel gradient)
-  template <class T> static void a(const T* y, T* u) { u[0] = y[0]; u[1] = y[0] + y[1]; u[2] = y[0] - y[1]; u[3] = -y[1]; }
-  template <class T> static void b(const T* x, T* d) { d[0] = x[0]; d[1] = (x[1] - x[2]) + x[3]; d[2] = (x[1] + x[2]) - x[0]; d[3] = -x[3]; }
-  template <class T> static void gt(const T* m, T* k) { k[0] = m[0] + 0.5f * (m[1] + m[2]); k[1] = 0.5f * (m[1] - m[2]); k[2] = 0.5f * (m[1] + m[2]) + m[3]; }
-};
-
-struct F4 {
-  static constexpr long M = 4, A = 6, P = 36, R = 3;
-  template <class T> static void bt(const T* d, T* v) {
-    v[0] = (4.0f * d[0] - 5.0f * d[2]) + d[4];
-    v[1] = (d[3] + d[4]) - 4.0f * (d[1] + d[2]);
-    v[2] = (d[4] - d[3]) + 4.0f * (d[1] - d[2]);
-    v[3] = (d[4] - d[2]) + 2.0f * (d[3] - d[1]);
-    v[4] = (d[4] - d[2]) - 2.0f * (d[3] - d[1]);
-    v[5] = (4.0f * d[1] - 5.0f * d[3]) + d[5];
-  }
-  template <class T> static void g(const T* g, T* u) {
-    const float s = 1.0f / 6.0f;
-    u[0] = 0.25f * g[0];
-    u[1] = -s * ((g[0] + g[1]) + g[2]);
-    u[2] = -s * ((g[0] - g[1]) + g[2]);
-    u[3] = s * ((0.25f * g[0] + 0.5f * g[1]) + g[2]);
-    u[4] = s * ((0.25f * g[0] - 0.5f * g[1]) + g[2]);
-    u[5] = g[2];
-  }
-  template <class T> static void at(const T* m, T* y) {
-    const T p12 = m[1] + m[2], m12 = m[1] - m[2], p34 = m[3] + m[4], m34 = m[3] - m[4];
-    y[0] = (m[0] + p12) + p34;
-    y[1] = m12 + 2.0f * m34;
-    y[2] = p12 + 4.0f * p34;
-    y[3] = (m12 + 8.0f * m34) + m[5];
-  }
-  template <class T> static void a(const T* y, T* u) {
-    const T e = y[0] + y[2], o = y[1] + y[3], e4 = y[0] + 4.0f * y[2], o4 = 2.0f * (y[1] + 4.0f * y[3]);
-    u[0] = y[0]; u[1] = e + o; u[2] = e - o; u[3] = e4 + o4; u[4] = e4 - o4; u[5] = y[3];
-  }
-  template <class T> static void b(const T* x, T* d) {
-    d[0] = 4.0f * x[0];
-    d[1] = (4.0f * (x[2] - x[1]) + 2.0f * (x[4] - x[3])) + 4.0f * x[5];
-    d[2] = (-5.0f * x[0] - 4.0f * (x[1] + x[2])) - (x[3] + x[4]);
-    d[3] = ((x[1] - x[2]) + 2.0f * (x[3] - x[4])) - 5.0f * x[5];
-    d[4] = ((x[0] + x[1]) + (x[2] + x[3])) + x[4];
-    d[5] = x[5];
-  }
-  template <class T> static void gt(const T* m, T* k) {
-    const float s = 1.0f / 6.0f;
-    const T p12 = m[1] + m[2], p34 = m[3] + m[4];
-    k[0] = (0.25f * m[0] - s * p12) + (s * 0.25f) * p34;
-    k[1] = s * (m[2] - m[1]) + (s * 0.5f) * (m[3] - m[4]);
-    k[2] = s * (p34 - p12) + m[5];
-  }
-};
-
-typedef float v4 __attribute__((vector_size(16)));
-inline v4 load4(const float* p) { v4 v; std::memcpy(&v, p, sizeof v); return v; }
-inline void store4(float* p, v4 v) { std::memcpy(p, &v, sizeof v); }
-
-// F(3,3), points 0, 1, -1, 2, inf: B^T = [2 -1 -2 1 0; 0 -2 -1 1 0; 0 2 -3 1 0; 0 -1 0 1 0; 0 2 -1 -2 1]
-// G = [1/2 0 0; -1/2 -1/2 -1/2; -1/6 1/6 -1/6; 1/6 1/3 2/3; 0 0 1]  A^T = [1 1 1 1 0; 0 1 -1 2 0; 0 1 1 4 1]
-struct F3 {
-  static constexpr long M = 3, A = 5, P = 25, R = 3;
-  template <class T> static void bt(const T* d, T* v) {
-    v[0] = (2.0f * (d[0] - d[2]) - d[1]) + d[3];
-    v[1] = (d[3] - d[2]) - 2.0f * d[1];
-    v[2] = (2.0f * d[1] - 3.0f * d[2]) + d[3];
-    v[3] = d[3] - d[1];
-    v[4] = (2.0f * (d[1] - d[3]) - d[2]) + d[4];
-  }
-  template <class T> static void g(const T* g, T* u) {
-    const float s = 1.0f / 6.0f;
-    u[0] = 0.5f * g[0];
-    u[1] = -0.5f * ((g[0] + g[1]) + g[2]);
-    u[2] = s * ((g[1] - g[0]) - g[2]);
-    u[3] = s * ((g[0] + 2.0f * g[1]) + 4.0f * g[2]);
-    u[4] = g[2];
-  }
-  template <class T> static void at(const T* m, T* y) {
-    y[0] = (m[0] + m[1]) + (m[2] + m[3]);
-    y[1] = (m[1] - m[2]) + 2.0f * m[3];
-    y[2] = ((m[1] + m[2]) + 4.0f * m[3]) + m[4];
-  }
-  template <class T> static void a(const T* y, T* u) {
-    u[0] = y[0]; u[1] = (y[0] + y[1]) + y[2]; u[2] = (y[0] - y[1]) + y[2]; u[3] = (y[0] + 2.0f * y[1]) + 4.0f * y[2]; u[4] = y[2];
-  }
-  template <class T> static void b(const T* x, T* d) {
-    d[0] = 2.0f * x[0];
-    d[1] = (2.0f * (x[2] + x[4]) - 2.0f * x[1]) - (x[0] + x[3]);
-    d[2] = -((2.0f * x[0] + x[1]) + (3.0f * x[2] + x[4]));
-    d[3] = ((x[0] + x[1]) + (x[2] + x[3])) - 2.0f * x[4];
-    d[4] = x[4];
-  }
-  template <class T> static void gt(const T* m, T* k) {
-    const float s = 1.0f / 6.0f;
-    k[0] = 0.5f * (m[0] - m[1]) + s * (m[3] - m[2]);
-    k[1] = (s * m[2] - 0.5f * m[1]) + (2.0f * s) * m[3];
-    k[2] = ((4.0f * s) * m[3] - (0.5f * m[1] + s * m[2])) + m[4];
-  }
-};
-
-// F(5,3), points 0, 1, -1, 2, -2, 1/2, inf (matrices from the Toom-Cook construction; the terms below
-// are their nonzero entries, left to right): the backward passes of maps whose sides are multiples of 5
-struct F5 {
-  static constexpr long M = 5, A = 7, P = 49, R = 3;
-  template <class T> static void bt(const T* d, T* v) {
-    v[0] = ((((-2.0f * d[0] + 4.0f * d[1]) + 2.5f * d[2]) - 5.0f * d[3]) - 0.5f * d[4]) + d[5];
-    v[1] = (((2.0f * d[1] - 2.0f * d[2]) - 4.5f * d[3]) + 0.5f * d[4]) + d[5];
-    v[2] = (((-2.0f * d[1] + 6.0f * d[2]) - 3.5f * d[3]) - 1.5f * d[4]) + d[5];
-    v[3] = (((d[1] - 1.5f * d[2]) - 2.0f * d[3]) + 1.5f * d[4]) + d[5];
-    v[4] = ((-d[1] + 2.5f * d[2]) - 2.5f * d[4]) + d[5];
-    v[5] = (4.0f * d[1] - 5.0f * d[3]) + d[5];
-    v[6] = ((((-2.0f * d[1] + 4.0f * d[2]) + 2.5f * d[3]) - 5.0f * d[4]) - 0.5f * d[5]) + d[6];
-  }
-  template <class T> static void g(const T* g, T* u) {
-    u[0] = -0.5f * g[0];
-    u[1] = ((-1.0f / 3.0f) * g[0] - (1.0f / 3.0f) * g[1]) - (1.0f / 3.0f) * g[2];
-    u[2] = ((1.0f / 9.0f) * g[0] - (1.0f / 9.0f) * g[1]) + (1.0f / 9.0f) * g[2];
-    u[3] = ((1.0f / 36.0f) * g[0] + (1.0f / 18.0f) * g[1]) + (1.0f / 9.0f) * g[2];
-    u[4] = ((-1.0f / 60.0f) * g[0] + (1.0f / 30.0f) * g[1]) - (1.0f / 15.0f) * g[2];
-    u[5] = ((32.0f / 45.0f) * g[0] + (16.0f / 45.0f) * g[1]) + (8.0f / 45.0f) * g[2];
-    u[6] = g[2];
-  }
-  template <class T> static void at(const T* m, T* y) {
-    y[0] = ((((m[0] + m[1]) + m[2]) + m[3]) + m[4]) + m[5];
-    y[1] = (((m[1] - m[2]) + 2.0f * m[3]) - 2.0f * m[4]) + 0.5f * m[5];
-    y[2] = (((m[1] + m[2]) + 4.0f * m[3]) + 4.0f * m[4]) + 0.25f * m[5];
-    y[3] = (((m[1] - m[2]) + 8.0f * m[3]) - 8.0f * m[4]) + 0.125f * m[5];
-    y[4] = ((((m[1] + m[2]) + 16.0f * m[3]) + 16.0f * m[4]) + 0.0625f * m[5]) + m[6];
-  }
-  template <class T> static void a(const T* y, T* u) {
-    u[0] = y[0];
-    u[1] = (((y[0] + y[1]) + y[2]) + y[3]) + y[4];
-    u[2] = (((y[0] - y[1]) + y[2]) - y[3]) + y[4];
-    u[3] = (((y[0] + 2.0f * y[1]) + 4.0f * y[2]) + 8.0f * y[3]) + 16.0f * y[4];
-    u[4] = (((y[0] - 2.0f * y[1]) + 4.0f * y[2]) - 8.0f * y[3]) + 16.0f * y[4];
-    u[5] = (((y[0] + 0.5f * y[1]) + 0.25f * y[2]) + 0.125f * y[3]) + 0.0625f * y[4];
-    u[6] = y[4];
-  }
-  template <class T> static void b(const T* x, T* d) {
-    d[0] = -2.0f * x[0];
-    d[1] = (((((4.0f * x[0] + 2.0f * x[1]) - 2.0f * x[2]) + x[3]) - x[4]) + 4.0f * x[5]) - 2.0f * x[6];
-    d[2] = ((((2.5f * x[0] - 2.0f * x[1]) + 6.0f * x[2]) - 1.5f * x[3]) + 2.5f * x[4]) + 4.0f * x[6];
-    d[3] = ((((-5.0f * x[0] - 4.5f * x[1]) - 3.5f * x[2]) - 2.0f * x[3]) - 5.0f * x[5]) + 2.5f * x[6];
-    d[4] = ((((-0.5f * x[0] + 0.5f * x[1]) - 1.5f * x[2]) + 1.5f * x[3]) - 2.5f * x[4]) - 5.0f * x[6];
-    d[5] = (((((x[0] + x[1]) + x[2]) + x[3]) + x[4]) + x[5]) - 0.5f * x[6];
-    d[6] = x[6];
-  }
-  template <class T> static void gt(const T* m, T* k) {
-    k[0] = ((((-0.5f * m[0] - (1.0f / 3.0f) * m[1]) + (1.0f / 9.0f) * m[2]) + (1.0f / 36.0f) * m[3]) - (1.0f / 60.0f) * m[4]) + (32.0f / 45.0f) * m[5];
-    k[1] = ((((-1.0f / 3.0f) * m[1] - (1.0f / 9.0f) * m[2]) + (1.0f / 18.0f) * m[3]) + (1.0f / 30.0f) * m[4]) + (16.0f / 45.0f) * m[5];
-    k[2] = (((((-1.0f / 3.0f) * m[1] + (1.0f / 9.0f) * m[2]) + (1.0f / 9.0f) * m[3]) - (1.0f / 15.0f) * m[4]) + (8.0f / 45.0f) * m[5]) + m[6];
-  }
-};
-
-// F(2,2) for 2x2 kernels: B^T = [1 -1 0; 0 1 0; 0 -1 1]  G = [1 0; 1 1; 0 1]  A^T = [1 1 0; 0 1 1]
-struct F22 {
-  static constexpr long M = 2, A = 3, P = 9, R = 2;
-  template <class T> static void bt(const T* d, T* v) { v[0] = d[0] - d[1]; v[1] = d[1]; v[2] = d[2] - d[1]; }
-  template <class T> static void g(const T* g, T* u) { u[0] = g[0]; u[1] = g[0] + g[1]; u[2] = g[1]; }
-  template <class T> static void at(const T* m, T* y) { y[0] = m[0] + m[1]; y[1] = m[1] + m[2]; }
-  template <class T> static void a(const T* y, T* u) { u[0] = y[0]; u[1] = y[0] + y[1]; u[2] = y[1]; }
-  template <class T> static void b(const T* x, T* d) { d[0] = x[0]; d[1] = (x[1] - x[0]) - x[2]; d[2] = x[2]; }
-  template <class T> static void gt(const T* m, T* k) { k[0] = m[0] + m[1]; k[1] = m[1] + m[2]; }
-};
-
-// a 2-D transform of N lanes: the 1-D transform f (IN -> OUT values) down each column, then along
-// each row; entry (i, j) lane l of src at src[(i*IN + j)*ss + l], of dst at dst[(i*OUT + j)*ds + l].
-// Four lanes per vector when N allows (the same operations per lane: the same bits)
-template <long IN, long OUT, long N, class Fn>
-inline void transform2d(const float* src, long ss, float* dst, long ds, Fn f) {
-  if constexpr (N % 4 == 0) {
-    v4 t[OUT * IN][N / 4];
-    for (long j = 0; j < IN; ++j)
-      for (long l = 0; l < N; l += 4) {
-        v4 x[IN], y[OUT];
-        for (long i = 0; i < IN; ++i) x[i] = load4(src + (i * IN + j) * ss + l);
-        f(x, y);
-        for (long i = 0; i < OUT; ++i) t[i * IN + j][l / 4] = y[i];
-      }
-    for (long i = 0; i < OUT; ++i)
-      for (long l = 0; l < N; l += 4) {
-        v4 x[IN], y[OUT];
-        for (long k = 0; k < IN; ++k) x[k] = t[i * IN + k][l / 4];
-        f(x, y);
-        for (long k = 0; k < OUT; ++k) store4(dst + (i * OUT + k) * ds + l, y[k]);
-      }
-  } else {
-    float t[OUT * IN][N];
-    for (long j = 0; j < IN; ++j)
-      for (long l = 0; l < N; ++l) {
-        float x[IN], y[OUT];
-        for (long i = 0; i < IN; ++i) x[i] = src[(i * IN + j) * ss + l];
-        f(x, y);
-        for (long i = 0; i < OUT; ++i) t[i * IN + j][l] = y[i];
-      }
-    for (long i = 0; i < OUT; ++i)
-      for (long l = 0; l < N; ++l) {
-        float x[IN], y[OUT];
-        for (long k = 0; k < IN; ++k) x[k] = t[i * IN + k][l];
-        f(x, y);
-        for (long k = 0; k < OUT; ++k) dst[(i * OUT + k) * ds + l] = y[k];
-      }
-  }
-}
-
-// the tile grid of a 3x3 stride-1 convolution: tile t = (n, th, tw) covers outputs M th.. M th+M-1, M tw.. M tw+M-1
-template <class W>
-struct Tiles {
-  long th, tw, per, total;
-  Tiles(long n, long oh, long ow) : th((oh + W::M - 1) / W::M), tw((ow + W::M - 1) / W::M), per(th * tw), total(n * th * tw) {}
-  // offset of tile t's patch from its channel plane's start
-  long patchOffset(long imageStride, long w, long t) const {
-    const long n = t / per, r = t % per;
-    return n * imageStride + W::M * (r / tw) * w + W::M * (r % tw);
-  }
-  // tile t's output: offset of its top-left in (N, O, OH, OW) and its rows and columns inside the map
-  void outputOf(long t, long o, long oh, long ow, long& yoff, long& rows, long& cols) const {
-    const long n = t / per, r = t % per, y0 = W::M * (r / tw), x0 = W::M * (r % tw);
-    yoff = n * o * oh * ow + y0 * ow + x0;
-    rows = std::min(W::M, oh - y0); cols = std::min(W::M, ow - x0);
-  }
-};
-
-// an input whose every tile's patch lies inside: x itself when it already is (pad 0, whole tiles),
-// else a zero-bordered copy in `scratch` (hp x wp planes, the input at (pad, pad))
-struct Padded { const float* x; long hp, wp; };
-template <class W>
-Padded padInput(Arena& scratch, const float* x, long planes, long h, long w, long pad, const Tiles<W>& tl) {
-  const long hp = W::M * tl.th + W::R - 1, wp = W::M * tl.tw + W::R - 1;
-  if (pad == 0 && hp == h && wp == w) return {x, h, w};
-  float* dst = scratch.get(static_cast<size_t>(planes * hp * wp));
-  if (!dst) throw std::bad_alloc();
-  std::memset(dst, 0, sizeof(float) * static_cast<size_t>(planes * hp * wp));
-  const long rows = std::min(h, hp - pad), cols = std::min(w, wp - pad);
-  for (long q = 0; q < planes; ++q)
-    for (long i = 0; i < rows; ++i)
-      std::memcpy(dst + (q * hp + pad + i) * wp + pad, x + (q * h + i) * w, sizeof(float) * static_cast<size_t>(cols));
-  return {dst, hp, wp};
-}
-
-// d[A*A][L]: lane l's A x A patch at src[l] (rows w apart; nullptr: zeros). Columns 0-3 four lanes
-// at a time: each patch row's first 4 floats are one load and a 4x4 transpose turns four lanes' rows into positions
-template <long A>
-void gatherPatches(const float* const src[L], long w, float d[A * A][L]) {
-  if constexpr (A < 4) {  // a 4-float row load would read past the patch
-    for (long l = 0; l < L; ++l)
-      for (long i = 0; i < A; ++i)
-        for (long j = 0; j < A; ++j) d[i * A + j][l] = src[l] ? src[l][i * w + j] : 0.0f;
-    return;
-  }
-  const __m128 zero = _mm_setzero_ps();
-  for (long l0 = 0; l0 < L; l0 += 4) {
-    for (long i = 0; i < A; ++i) {
-      __m128 r0 = src[l0] ? _mm_loadu_ps(src[l0] + i * w) : zero;
-      __m128 r1 = src[l0 + 1] ? _mm_loadu_ps(src[l0 + 1] + i * w) : zero;
-      __m128 r2 = src[l0 + 2] ? _mm_loadu_ps(src[l0 + 2] + i * w) : zero;
-      __m128 r3 = src[l0 + 3] ? _mm_loadu_ps(src[l0 + 3] + i * w) : zero;
-      _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-      _mm_storeu_ps(d[i * A] + l0, r0);
-      _mm_storeu_ps(d[i * A + 1] + l0, r1);
-      _mm_storeu_ps(d[i * A + 2] + l0, r2);
-      _mm_storeu_ps(d[i * A + 3] + l0, r3);
-      for (long j = 4; j < A; ++j)
-        for (long l = l0; l < l0 + 4; ++l) d[i * A + j][l] = src[l] ? src[l][i * w + j] : 0.0f;
-    }
-  }
-}
-
-// transformed kernels G g G^T packed per position for the micro-kernel (Opad x c, MR-row panels):
-// g(oo, cc) = w[oo*so + cc*sc + i*si + j*sj]; 16 kernels (lanes) transformed at a time
-template <class W>
-void packKernels(Ctx& ctx, const float* w, long o, long c, long so, long sc, long si, long sj, float* U) {
-  const long Opad = roundUp(o, MR), Q = o * c, Qpad = roundUp(Q, L);
-  float* tmp = ctx.aux.get(static_cast<size_t>(W::P * Qpad));
-  if (!tmp) throw std::bad_alloc();
-  constexpr long R = W::R;
-  alignas(64) float g[R * R][L];
-  long oo = 0, cc = 0;  // kernel q = oo * c + cc
-  for (long q0 = 0; q0 < Q; q0 += L) {
-    for (long l = 0; l < L; ++l) {
-      const float* k = q0 + l < Q ? w + oo * so + cc * sc : nullptr;
-      for (long i = 0; i < R; ++i)
-        for (long j = 0; j < R; ++j) g[i * R + j][l] = k ? k[i * si + j * sj] : 0.0f;
-      if (++cc == c) { cc = 0; ++oo; }
-    }
-    transform2d<R, W::A, L>(g[0], L, tmp + q0, Qpad, [](const auto* x, auto* y) { W::g(x, y); });
-  }
-  for (long p = 0; p < W::P; ++p) packA(tmp + p * Qpad, c, 1, o, c, U + p * Opad * c);
-}
-
-// g[M*M][N] = the M x M output-gradient tiles at q[l] (row stride w; nullptr: zeros), zero past rows[l] / cols[l]
-// (4x4 tiles wholly inside: four lanes at a time, each tile row one 4-float load, a 4x4 transpose
-// turning four lanes' rows into positions)
-template <class W, long N>
-inline void gatherOutputTiles(const float* const q[N], long w, const long rows[N], const long cols[N], float g[W::M * W::M][N]) {
-  constexpr long M = W::M;
-  long l0 = 0;
-  if constexpr (M == 4 && N % 4 == 0) {
-    for (; l0 < N; l0 += 4) {
-      bool whole = true;
-      for (long l = l0; l < l0 + 4; ++l) whole = whole && q[l] && rows[l] == M && cols[l] == M;
-      if (!whole) break;
-      for (long i = 0; i < M; ++i) {
-        __m128 r0 = _mm_loadu_ps(q[l0] + i * w), r1 = _mm_loadu_ps(q[l0 + 1] + i * w);
-        __m128 r2 = _mm_loadu_ps(q[l0 + 2] + i * w), r3 = _mm_loadu_ps(q[l0 + 3] + i * w);
-        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-        _mm_storeu_ps(g[i * M] + l0, r0);
-        _mm_storeu_ps(g[i * M + 1] + l0, r1);
-        _mm_storeu_ps(g[i * M + 2] + l0, r2);
-        _mm_storeu_ps(g[i * M + 3] + l0, r3);
-      }
-    }
-  }
-  for (long l = l0; l < N; ++l)
-    for (long i = 0; i < M; ++i)
-      for (long j = 0; j < M; ++j) g[i * M + j][l] = q[l] && i < rows[l] && j < cols[l] ? q[l][i * w + j] : 0.0f;
-}
-
-// the core of forward and backward-input: out[n, o, :, :] (oh x ow) = sum_c conv3x3(x[n, c], kernel), pad `pad`;
-// U holds the transformed kernels, each packed for the micro-kernel (Opad x c, MR-row panels)
-template <class W>
-void winogradCore(Ctx& ctx, float* out, const float* x, const float* U, const float* bias,
-                  long n, long c, long h, long w, long o, long pad, long oh, long ow) {
-  constexpr long M = W::M, A = W::A, P = W::P;
-  const Tiles<W> tl(n, oh, ow);
-  const long Opad = roundUp(o, MR), OP = oh * ow;
-  const long vStride = skew(c * L), mStride = skew(Opad * L);
-  float* Vp = ctx.packB.get(static_cast<size_t>(P * vStride));
-  float* Mp = ctx.tmpC.get(static_cast<size_t>(P * mStride));
-  if (!Vp || !Mp) throw std::bad_alloc();
-  const Ukr ukr = ctx.ukr;
-  const Padded px = padInput<W>(ctx.aux, x, n * c, h, w, pad, tl);
-  const long PHW = px.hp * px.wp;
-  alignas(64) float d[P][L];
-  for (long t0 = 0; t0 < tl.total; t0 += L) {
-    const long nt = std::min(L, tl.total - t0);
-    long off[L];
-    for (long l = 0; l < L; ++l) off[l] = l < nt ? tl.patchOffset(c * PHW, px.wp, t0 + l) : -1;
-    for (long ci = 0; ci < c; ++ci) {
-      const float* plane = px.x + ci * PHW;
-      const float* src[L];
-      for (long l = 0; l < L; ++l) src[l] = off[l] < 0 ? nullptr : plane + off[l];
-      gatherPatches<A>(src, px.wp, d);
-      transform2d<A, A, L>(d[0], L, Vp + ci * L, vStride, [](const auto* x, auto* y) { W::bt(x, y); });
-    }
-    for (long p = 0; p < P; ++p)
-      for (long o0 = 0; o0 < o; o0 += MR)
-        ukr(c, U + p * Opad * c + o0 * c, Vp + p * vStride, Mp + p * mStride + o0 * L, L, 0.0f, std::min(MR, o - o0), L);
-    // Y = A^T M A (+ bias), written where the tile lies inside the output
-    long yoff[L], rows[L], cols[L];
-    bool all = nt == L;
-    for (long l = 0; l < nt; ++l) {
-      tl.outputOf(t0 + l, o, oh, ow, yoff[l], rows[l], cols[l]);
-      all = all && rows[l] == M && cols[l] == M;
-    }
-    for (long oi = 0; oi < o; ++oi) {
-      alignas(64) float y[M * M][L];
-      transform2d<A, M, L>(Mp + oi * L, mStride, y[0], L, [](const auto* x, auto* y) { W::at(x, y); });
-      const float b = bias ? bias[oi] : 0.0f;
-      float* plane = out + oi * OP;
-      const __m128 bv = _mm_set1_ps(b);
-      if (all && M == 2) {
-        // four lanes' 2x2 tiles transposed out of y, each tile row one 2-float store
-        for (long l = 0; l < L; l += 4) {
-          __m128 r0 = _mm_add_ps(_mm_loadu_ps(y[0] + l), bv), r1 = _mm_add_ps(_mm_loadu_ps(y[1] + l), bv);
-          __m128 r2 = _mm_add_ps(_mm_loadu_ps(y[2] + l), bv), r3 = _mm_add_ps(_mm_loadu_ps(y[3] + l), bv);
-          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-          const __m128* lanes[4] = {&r0, &r1, &r2, &r3};
-          for (int u = 0; u < 4; ++u) {
-            float* dst = plane + yoff[l + u];
-            _mm_storel_pi(reinterpret_cast<__m64*>(dst), *lanes[u]);
-            _mm_storeh_pi(reinterpret_cast<__m64*>(dst + ow), *lanes[u]);
-          }
-        }
-      } else if (all && M == 4) {
-        // per tile row: four lanes' rows transposed out of y, each one 4-float store
-        for (long l = 0; l < L; l += 4)
-          for (long i = 0; i < M; ++i) {
-            __m128 r0 = _mm_add_ps(_mm_loadu_ps(y[i * M] + l), bv), r1 = _mm_add_ps(_mm_loadu_ps(y[i * M + 1] + l), bv);
-            __m128 r2 = _mm_add_ps(_mm_loadu_ps(y[i * M + 2] + l), bv), r3 = _mm_add_ps(_mm_loadu_ps(y[i * M + 3] + l), bv);
-            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-            _mm_storeu_ps(plane + yoff[l] + i * ow, r0);
-            _mm_storeu_ps(plane + yoff[l + 1] + i * ow, r1);
-            _mm_storeu_ps(plane + yoff[l + 2] + i * ow, r2);
-            _mm_storeu_ps(plane + yoff[l + 3] + i * ow, r3);
-          }
-      } else {
-        for (long l = 0; l < nt; ++l) {
-          float* dst = plane + yoff[l];
-          for (long i = 0; i < rows[l]; ++i)
-            for (long j = 0; j < cols[l]; ++j) dst[i * ow + j] = y[i * M + j][l] + b;
-        }
-      }
-    }
-  }
-}
-
-template <class W>
-void forward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d) {
-  float* U = ctx.packA.get(static_cast<size_t>(W::P * roundUp(d.o, MR) * d.c));
-  if (!U) throw std::bad_alloc();
-  packKernels<W>(ctx, w, d.o, d.c, d.c * W::R * W::R, W::R * W::R, W::R, 1, U);
-  winogradCore<W>(ctx, out, x, U, bias, d.n, d.c, d.h, d.w, d.o, d.pad, d.oh, d.ow);
-}
-
-// the adjoint of the forward pass over the same tiles (no padded tiles): per tile, dM = A dY A^T;
-// dV_c = sum_o U_oc . dM_o (one GEMM per position); the patch gradient B dV B^T is added into dx, tile by tile
-template <class W>
-void backwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d) {
-  constexpr long M = W::M, A = W::A, P = W::P;
-  const long C = d.c, O = d.o, Cpad = roundUp(C, MR), OP = d.oh * d.ow;
-  const Tiles<W> tl(d.n, d.oh, d.ow);
-  float* U = ctx.packA.get(static_cast<size_t>(P * Cpad * O));
-  const long dStride = skew(O * L), mStride = skew(Cpad * L);
-  float* Dp = ctx.packB.get(static_cast<size_t>(P * dStride));
-  float* Mp = ctx.tmpC.get(static_cast<size_t>(P * mStride));
-  if (!U || !Dp || !Mp) throw std::bad_alloc();
-  packKernels<W>(ctx, w, C, O, W::R * W::R, C * W::R * W::R, W::R, 1, U);  // rows c, reduction over o
-  const long hp = M * tl.th + W::R - 1, wp = M * tl.tw + W::R - 1, PHW = hp * wp;
-  const bool inPlace = d.pad == 0 && hp == d.h && wp == d.w;
-  float* acc = inPlace ? dx : ctx.aux.get(static_cast<size_t>(d.n * C * PHW));
-  if (!acc) throw std::bad_alloc();
-  std::memset(acc, 0, sizeof(float) * static_cast<size_t>(d.n * C * PHW));
-  const Ukr ukr = ctx.ukr;
-  for (long t0 = 0; t0 < tl.total; t0 += L) {
-    const long nt = std::min(L, tl.total - t0);
-    long off[L], yoff[L], rows[L], cols[L];
-    for (long l = 0; l < L; ++l) {
-      if (l < nt) { off[l] = tl.patchOffset(C * PHW, wp, t0 + l); tl.outputOf(t0 + l, O, d.oh, d.ow, yoff[l], rows[l], cols[l]); }
-      else { off[l] = -1; yoff[l] = 0; rows[l] = cols[l] = 0; }
-    }
-    for (long oi = 0; oi < O; ++oi) {
-      const float* plane = dy + oi * OP;
-      const float* q[L];
-      for (long l = 0; l < L; ++l) q[l] = l < nt ? plane + yoff[l] : nullptr;
-      alignas(64) float g[M * M][L];
-      gatherOutputTiles<W, L>(q, d.ow, rows, cols, g);
-      transform2d<M, A, L>(g[0], L, Dp + oi * L, dStride, [](const auto* x, auto* y) { W::a(x, y); });
-    }
-    for (long p = 0; p < P; ++p)
-      for (long c0 = 0; c0 < C; c0 += MR)
-        ukr(O, U + p * Cpad * O + c0 * O, Dp + p * dStride, Mp + p * mStride + c0 * L, L, 0.0f, std::min(MR, C - c0), L);
-    for (long ci = 0; ci < C; ++ci) {
-      alignas(64) float m[P][L];
-      transform2d<A, A, L>(Mp + ci * L, mStride, m[0], L, [](const auto* x, auto* y) { W::b(x, y); });
-      float* plane = acc + ci * PHW;
-      // lane by lane (neighbouring patches overlap: each element's sum in lane order); a lane's
-      // patch rows transposed out of m four lanes at a time, columns 0-3 added as one vector
-      long l = 0;
-      for (; A >= 4 && l + 4 <= nt; l += 4) {
-        __m128 rows4[A][4];
-        for (long i = 0; i < A; ++i) {
-          __m128 r0 = _mm_loadu_ps(m[i * A] + l), r1 = _mm_loadu_ps(m[i * A + 1] + l);
-          __m128 r2 = _mm_loadu_ps(m[i * A + 2] + l), r3 = _mm_loadu_ps(m[i * A + 3] + l);
-          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-          rows4[i][0] = r0; rows4[i][1] = r1; rows4[i][2] = r2; rows4[i][3] = r3;
-        }
-        for (long u = 0; u < 4; ++u) {
-          float* dst = plane + off[l + u];
-          for (long i = 0; i < A; ++i) {
-            float* row = dst + i * wp;
-            _mm_storeu_ps(row, _mm_add_ps(_mm_loadu_ps(row), rows4[i][u]));
-            for (long j = 4; j < A; ++j) row[j] += m[i * A + j][l + u];
-          }
-        }
-      }
-      for (; l < nt; ++l) {
-        float* dst = plane + off[l];
-        for (long i = 0; i < A; ++i)
-          for (long j = 0; j < A; ++j) dst[i * wp + j] += m[i * A + j][l];
-      }
-    }
-  }
-  if (!inPlace) {
-    for (long q = 0; q < d.n * C; ++q)
-      for (long i = 0; i < d.h; ++i) {
-        float* dst = dx + (q * d.h + i) * d.w;
-        const long si = i + d.pad;
-        if (si >= hp) { std::memset(dst, 0, sizeof(float) * static_cast<size_t>(d.w)); continue; }
-        for (long j = 0; j < d.w; ++j) { const long sj = j + d.pad; dst[j] = sj < wp ? acc[q * PHW + si * wp + sj] : 0.0f; }
-      }
-  }
-}
-
-// dw[o, c] = G^T (sum over tiles of (A dY A^T) . (B^T d B)) G; the per-position sums are GEMMs over the tiles
-template <class W>
-void backwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x, const ConvDims& d) {
-  constexpr long M = W::M, A = W::A, P = W::P;
-  const long O = d.o, C = d.c, Opad = roundUp(O, MR), Cpad = roundUp(C, L);
-  const Tiles<W> tl(d.n, d.oh, d.ow);
-  long kc = 98304 / (16 * (Opad + Cpad));  // tiles per block: the 16 positions' panels of F2 in 384 KiB
-  kc = std::max(L, std::min(KC, kc / L * L));
-  const long aStride = skew(Opad * kc), bStride = skew(Cpad * kc);
-  float* Ap = ctx.packA.get(static_cast<size_t>(P * aStride));
-  float* Bp = ctx.packB.get(static_cast<size_t>(P * bStride));
-  float* Mt = ctx.tmpC.get(static_cast<size_t>(P * O * Cpad));
-  if (!Ap || !Bp || !Mt) throw std::bad_alloc();
-  const Ukr ukr = ctx.ukr;
-  const Padded px = padInput<W>(ctx.aux, x, d.n * C, d.h, d.w, d.pad, tl);
-  const long PHW = px.hp * px.wp;
-  alignas(64) float v[P][L];
-  long yoff[KC], rows[KC], cols[KC];
-  for (long t0 = 0; t0 < tl.total; t0 += kc) {
-    const long tc = std::min(kc, tl.total - t0);
-    // B_p(t, c) = (B^T d B)_p of tile t, channel c: NR-column panels [t][c], transformed 16 channels
-    // (lanes) at a time so that each tile's row of a panel is one contiguous store
-    for (long c0 = 0; c0 < Cpad; c0 += L) {
-      float* panel = Bp + c0 * tc;
-      for (long t = 0; t < tc; ++t) {
-        const long off = tl.patchOffset(C * PHW, px.wp, t0 + t);
-        const float* src[L];
-        for (long l = 0; l < L; ++l) src[l] = c0 + l >= C ? nullptr : px.x + (c0 + l) * PHW + off;
-        gatherPatches<A>(src, px.wp, v);
-        transform2d<A, A, L>(v[0], L, panel + t * L, bStride, [](const auto* x, auto* y) { W::bt(x, y); });
-      }
-    }
-    // A_p(o, t) = (A dY A^T)_p of tile t, channel o: MR-row panels [t][r]
-    for (long t = 0; t < tc; ++t) tl.outputOf(t0 + t, O, d.oh, d.ow, yoff[t], rows[t], cols[t]);
-    for (long o0 = 0; o0 < Opad; o0 += MR) {
-      float* panel = Ap + o0 * tc;
-      // 8 lanes for whole vectors: lanes 6 and 7 spill into the next tile's (or past the panel, into
-      // the skew), which is written after them
-      constexpr long N8 = 8;
-      static_assert(MR <= N8, "one vector pair per panel row");
-      for (long t = 0; t < tc; ++t) {
-        const float* q[N8];
-        long rr[N8], cc[N8];
-        for (long r = 0; r < N8; ++r) { q[r] = r < MR && o0 + r < O ? dy + (o0 + r) * d.oh * d.ow + yoff[t] : nullptr; rr[r] = rows[t]; cc[r] = cols[t]; }
-        alignas(32) float g[M * M][N8];
-        gatherOutputTiles<W, N8>(q, d.ow, rr, cc, g);
-        transform2d<M, A, N8>(g[0], N8, panel + t * MR, aStride, [](const auto* x, auto* y) { W::a(x, y); });
-      }
-    }
-    const float beta = t0 == 0 ? 0.0f : 1.0f;
-    for (long p = 0; p < P; ++p)
-      for (long o0 = 0; o0 < O; o0 += MR)
-        for (long c0 = 0; c0 < C; c0 += L)
-          ukr(tc, Ap + p * aStride + o0 * tc, Bp + p * bStride + c0 * tc, Mt + (p * O + o0) * Cpad + c0, Cpad, beta,
-              std::min(MR, O - o0), std::min(L, C - c0));
-  }
-  // dw = G^T M G per (o, c)
-  for (long oi = 0; oi < O; ++oi)
-    for (long ci = 0; ci < C; ++ci) {
-      constexpr long R = W::R;
-      float m[P], t[R][A];
-      for (long p = 0; p < P; ++p) m[p] = Mt[(p * O + oi) * Cpad + ci];
-      for (long j = 0; j < A; ++j) {
-        float x[A], k[R];
-        for (long i = 0; i < A; ++i) x[i] = m[i * A + j];
-        W::gt(x, k);
-        for (long i = 0; i < R; ++i) t[i][j] = k[i];
-      }
-      float* g = dw + (oi * C + ci) * R * R;
-      for (long i = 0; i < R; ++i) W::gt(t[i], g + i * R);
-    }
-}
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx2")
+namespace wgAvx512 {
+#define WG_VEC 16
+#include "winograd-kernels.h"
+#undef WG_VEC
+} // namespace wgAvx512
+#pragma GCC pop_options
+#endif
 
 } // namespace
 
 int winogradTile(const ConvDims& d) {
   if (!(d.kh == d.kw && (d.kh == 2 || d.kh == 3) && d.stride == 1 && d.pad <= 1 && d.c >= 8 && d.o >= 8 && d.n > 0 && d.oh > 0 && d.ow > 0)) return 0;
   if (d.kh == 2) return 2;
-  // the tiling with the fewest multiplies per image, the tiles past the map's edge included (ties: the smaller tile)
-  const auto cost = [&](long m, long p) { return ((d.oh + m - 1) / m) * ((d.ow + m - 1) / m) * p; };
-  const long f2 = cost(2, F2::P), f3 = cost(3, F3::P), f4 = cost(4, F4::P);
-  return f2 <= f3 && f2 <= f4 ? 2 : f3 <= f4 ? 3 : 4;
+  // the tiling with the fewest multiplies per image, the tiles past the map's edge included (ties: the
+  // smaller tile); an m x m tile costs (m+2)^2
+  const auto cost = [&](long m) { return ((d.oh + m - 1) / m) * ((d.ow + m - 1) / m) * (m + 2) * (m + 2); };
+  const long f2 = cost(2), f3 = cost(3), f4 = cost(4), f6 = cost(6);
+  return f2 <= f3 && f2 <= f4 && f2 <= f6 ? 2 : f3 <= f4 && f3 <= f6 ? 3 : f4 <= f6 ? 4 : 6;
 }
 
 namespace {
-// calls f(W()) with the tile transform W for d: F22 for 2x2 kernels, else winogradTile's. backward:
-// 5x5 tiles where they tile the map exactly (siebert2022's 10x10), in the backward passes only: in
-// the forward pass their rounding (about twice F4's) moved a few of siebert2022/caux's ReLU
-// decisions and so its weight gradients past the PyTorch parity tolerance
-template <class Fn>
-void withTransform(const ConvDims& d, bool backward, Fn f) {
-  if (d.kh == 2) f(F22());
-  else if (backward && d.kh == 3 && d.oh % 5 == 0 && d.ow % 5 == 0) f(F5());
-  else switch (winogradTile(d)) {
-    case 4: f(F4()); break;
-    case 3: f(F3()); break;
-    default: f(F2());
+// the tile transform for d: F22 for 2x2 kernels, else winogradTile's. backward: 5x5 tiles where
+// they tile the map exactly (siebert2022's 10x10), in the backward passes only: in the forward pass
+// their rounding (about twice F4's) moved a few of siebert2022/caux's ReLU decisions and so its
+// weight gradients past the PyTorch parity tolerance
+Kind kindOf(const ConvDims& d, bool backward) {
+  if (d.kh == 2) return Kind::F22;
+  if (backward && d.kh == 3 && d.oh % 5 == 0 && d.ow % 5 == 0) return Kind::F5;
+  switch (winogradTile(d)) {
+    case 6: return Kind::F6;
+    case 4: return Kind::F4;
+    case 3: return Kind::F3;
+    default: return Kind::F2;
   }
 }
 } // namespace
 
+// the kernels of the widest instruction set the context allows (the same bits on each)
 void winogradForward(Ctx& ctx, float* out, const float* x, const float* w, const float* bias, const ConvDims& d) {
-  withTransform(d, false, [&](auto t) { forward<decltype(t)>(ctx, out, x, w, bias, d); });
+  const Kind k = kindOf(d, false);
+#ifdef WG_WIDE
+  if (ctx.avx512) return wgAvx512::forwardOf(k, ctx, out, x, w, bias, d);
+  if (ctx.avx2) return wgAvx2::forwardOf(k, ctx, out, x, w, bias, d);
+#endif
+  wgBase::forwardOf(k, ctx, out, x, w, bias, d);
 }
 
 void winogradBackwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const ConvDims& d) {
-  withTransform(d, true, [&](auto t) { backwardInput<decltype(t)>(ctx, dx, dy, w, d); });
+  const Kind k = kindOf(d, true);
+#ifdef WG_WIDE
+  if (ctx.avx512) return wgAvx512::backwardInputOf(k, ctx, dx, dy, w, d);
+  if (ctx.avx2) return wgAvx2::backwardInputOf(k, ctx, dx, dy, w, d);
+#endif
+  wgBase::backwardInputOf(k, ctx, dx, dy, w, d);
 }
 
 void winogradBackwardWeight(Ctx& ctx, float* dw, const float* dy, const float* x, const ConvDims& d) {
-  withTransform(d, true, [&](auto t) { backwardWeight<decltype(t)>(ctx, dw, dy, x, d); });
+  const Kind k = kindOf(d, true);
+#ifdef WG_WIDE
+  if (ctx.avx512) return wgAvx512::backwardWeightOf(k, ctx, dw, dy, x, d);
+  if (ctx.avx2) return wgAvx2::backwardWeightOf(k, ctx, dw, dy, x, d);
+#endif
+  wgBase::backwardWeightOf(k, ctx, dw, dy, x, d);
 }
 
 } // namespace pb

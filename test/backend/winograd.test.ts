@@ -1,6 +1,6 @@
-// the native 3x3 and 2x2 stride-1 convolutions (Winograd F(2x2,3x3), F(3x3,3x3), F(4x4,3x3), backward F(5x5,3x3), and F(2x2,2x2), once
-// a layer has 8+ input and output channels) against the reference backend's direct convolution: forward, backward-input and
-// backward-weight, on both SIMD paths, on the models' shapes and on edge shapes (batch 1, odd and
+// the native 3x3 and 2x2 stride-1 convolutions (Winograd F(2x2,3x3), F(3x3,3x3), F(4x4,3x3), F(6x6,3x3), backward F(5x5,3x3),
+// and F(2x2,2x2), once a layer has 8+ input and output channels) against the reference backend's direct convolution: forward,
+// backward-input and backward-weight, on every SIMD path (AVX-512, AVX2, scalar), on the models' shapes and on edge shapes (batch 1, odd and
 // non-square sizes, 1x1 outputs, padding, channel counts that are not multiples of 8, more tiles
 // than one block of the weight-gradient GEMM); the same inputs give the same bits.
 import { describe, test } from 'node:test';
@@ -22,9 +22,12 @@ function cd(n: number, c: number, h: number, w: number, o: number, pad = 0, k = 
 
 const SHAPES: ConvDims[] = [
   cd(200, 16, 10, 10, 32), // carparelli conv2 layer 2
-  cd(200, 32, 8, 8, 64), // carparelli conv2 layer 3 (F(3x3,3x3): 6x6 outputs)
+  cd(200, 32, 8, 8, 64), // carparelli conv2 layer 3 (F(6x6,3x3): 6x6 outputs, one tile)
   cd(2, 8, 7, 7, 8), // backward F(5x5,3x3): one tile per image; forward F(3x3,3x3) with half tiles
-  cd(50, 32, 12, 12, 64), // siebert2022 layer 2 (10x10 outputs: backward F(5x5,3x3))
+  cd(50, 32, 12, 12, 64), // siebert2022 layer 2 (10x10 outputs: forward F(6x6,3x3) with half tiles, backward F(5x5,3x3))
+  cd(2, 10, 13, 13, 9), // F(6x6,3x3) on 11x11 outputs: a partial last tile
+  cd(1, 9, 6, 7, 10, 1), // F(6x6,3x3) with padding 1, batch 1, a 6x7 map
+  cd(3, 8, 9, 9, 8), // F(3x3,3x3): 7x7 outputs
   cd(2, 9, 10, 10, 12, 1), // backward F(5x5,3x3) with padding
   cd(100, 32, 6, 6, 64), // lenet / carparelli conv1 layer 2
   cd(1, 8, 3, 3, 8), // one 1x1 output
@@ -43,7 +46,7 @@ const SHAPES: ConvDims[] = [
 describe('native 3x3 convolutions (Winograd) agree with the direct reference', { skip }, () => {
   const nat = loaded.ok ? loaded.backend : null;
   const addon = addonLoad.ok ? addonLoad.addon : null;
-  const paths: boolean[] = addon !== null && addon.cpuHasAvx2() ? [true, false] : [false];
+  const paths: (boolean | 'avx2')[] = addon === null || !addon.cpuHasAvx2() ? [false] : addon.cpuHasAvx512() ? [true, 'avx2', false] : [true, false];
   const rng = makeRng(9173);
   for (const d of SHAPES) {
     const label = `N${d.n} C${d.c} ${d.h}x${d.w} O${d.o} k${d.kh} p${d.pad}`;
@@ -69,7 +72,7 @@ describe('native 3x3 convolutions (Winograd) agree with the direct reference', {
       return got;
     };
     for (const simd of paths) {
-      test(`${label} ${simd ? 'avx2+fma' : 'scalar'}: forward, backward-input, backward-weight`, () => {
+      test(`${label} ${simd === false ? 'scalar' : simd === 'avx2' ? 'avx2+fma' : 'fastest'}: forward, backward-input, backward-weight`, () => {
         addon!.setSimd(simd);
         try {
           const got = run();
@@ -84,5 +87,57 @@ describe('native 3x3 convolutions (Winograd) agree with the direct reference', {
         }
       });
     }
+    if (paths.includes('avx2')) {
+      test(`${label}: AVX-512 gives AVX2's bits`, () => {
+        try {
+          assert.equal(addon!.setSimd('avx2'), 'avx2+fma');
+          const a = run();
+          assert.equal(addon!.setSimd(true), 'avx512');
+          const b = run();
+          for (const k of Object.keys(want) as (keyof typeof want)[]) {
+            const u = new Uint32Array(a[k].buffer), v = new Uint32Array(b[k].buffer);
+            assert.ok(u.every((x, i) => x === v[i]), `${label} ${k}: AVX2 and AVX-512 differ in their bits`);
+          }
+        } finally {
+          addon!.setSimd(true);
+        }
+      });
+    }
   }
 });
+
+// the forward pass's last tile of a row or column moves back inside the map (overlapping its neighbour) where the map is
+// not a whole number of tiles: each output still comes from one fixed tile, whatever the image's place in the batch
+describe('native Winograd forward: an image\'s output does not depend on its place in the batch', { skip }, () => {
+  const nat = loaded.ok ? loaded.backend : null;
+  const addon = addonLoad.ok ? addonLoad.addon : null;
+  const paths: (boolean | 'avx2')[] = addon === null || !addon.cpuHasAvx2() ? [false] : [true, false];
+  // 10x16 outputs: F(6x6,3x3), 2x3 tiles an image (rows and columns shifted); 7x7: F(4x4,3x3), 2x2 tiles
+  for (const d of [cd(5, 9, 12, 18, 10), cd(7, 8, 9, 9, 9)]) {
+    const rng = makeRng(4411);
+    const x = rand32(rng, d.n * d.c * d.h * d.w), w = rand32(rng, d.o * d.c * d.kh * d.kw), bias = rand32(rng, d.o);
+    const one = { ...d, n: 1 }, img = d.c * d.h * d.w, out1 = d.o * d.oh * d.ow;
+    for (const simd of paths) {
+      test(`N${d.n} C${d.c} ${d.h}x${d.w} O${d.o} ${simd === false ? 'scalar' : 'fastest'}: each image alone gives its bits in the batch`, () => {
+        addon!.setSimd(simd);
+        try {
+          const y = new Float32Array(d.n * out1);
+          nat!.conv2d(y, x, w, bias, d);
+          const want = new Float32Array(d.n * out1);
+          ref.conv2d(want, x, w, bias, d);
+          assertRel(y, want, TOL, 'batch');
+          for (let i = 0; i < d.n; i++) {
+            const yi = new Float32Array(out1);
+            nat!.conv2d(yi, x.subarray(i * img, (i + 1) * img), w, bias, one);
+            const a = new Uint32Array(yi.buffer), b = new Uint32Array(y.buffer, i * out1 * 4, out1);
+            const bad = a.findIndex((v, k) => v !== b[k]);
+            assert.equal(bad, -1, `image ${i}: output ${bad} alone ${yi[bad]} vs in the batch ${y[i * out1 + bad]}`);
+          }
+        } finally {
+          addon!.setSimd(true);
+        }
+      });
+    }
+  }
+});
+
