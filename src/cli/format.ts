@@ -22,7 +22,8 @@ export function optimizerText(r: Recipe): string {
   const extras = [
     r.schedule === undefined ? '' : `, ${r.schedule.kind} schedule`,
     r.labelSmoothing ? `, label smoothing ${r.labelSmoothing}` : '',
-    r.augment === undefined ? '' : `, augmentation (rotate ±${r.augment.rotate}°, shift ±${r.augment.shift} px, scale ±${r.augment.scale})`,
+    r.swa === undefined ? '' : `, weight averaging (SWA) over the last ${Math.round(r.swa.last * 100)}% of the epochs at lr ${r.swa.lr} (the schedule spans those before)`,
+    r.augment === undefined ? '' : `, augmentation (rotate ±${r.augment.rotate}°, shift ±${r.augment.shift} px, scale ±${r.augment.scale}${r.augment.elastic !== undefined && r.augment.elastic.alpha > 0 ? `, elastic alpha ${r.augment.elastic.alpha} sigma ${r.augment.elastic.sigma} px` : ''})`,
   ];
   return base + extras.join('');
 }

@@ -14,4 +14,4 @@ export {
   digitsOf,
 } from './pairs.js';
 export { epochOrder, batchCount, gatherPairs, gatherDigits, pairBatches, digitBatches, type PairBatch, type DigitBatch } from './batches.js';
-export { randomAffine, affineImage, drawAffine, checkAffineAugment, type AffineAugment, type AffineParams } from './augment.js';
+export { randomAffine, affineImage, drawAffine, drawElastic, gaussianKernel, smoothField, checkAffineAugment, type AffineAugment, type AffineParams, type ElasticDistortion } from './augment.js';

@@ -95,8 +95,12 @@ const SPACE: readonly HyperParam[] = [
   { key: 'rotate', kind: 'number', min: 0, max: 180, about: 'augmentation: rotation uniform in ±rotate degrees' },
   { key: 'shift', kind: 'number', min: 0, max: 14, about: 'augmentation: shift uniform in ±shift pixels on each axis' },
   { key: 'scale', kind: 'number', min: 0, max: 0.99, about: 'augmentation: zoom uniform in [1 - scale, 1 + scale]' },
+  { key: 'elastic', kind: 'number', min: 0, max: 100, about: 'augmentation: elastic distortion strength alpha (Simard et al. 2003; 0 = none), training only' },
+  { key: 'elasticSigma', kind: 'number', min: 0, max: 16, about: 'augmentation: sd in pixels of the Gaussian smoothing the elastic displacement field' },
   { key: 'schedule', kind: 'enum', values: ['one-cycle', 'cosine', 'none'], about: 'learning-rate schedule, stepped per batch (one-cycle: lr is its peak)' },
   { key: 'ensemble', kind: 'integer', min: 1, max: 16, about: 'networks trained side by side from their own initialisation, probabilities averaged' },
+  { key: 'swa', kind: 'number', min: 0, max: 0.95, about: 'weight averaging (SWA) over this last fraction of the epochs at the constant lr swaLr, batch norm recomputed (0 = none)' },
+  { key: 'swaLr', kind: 'number', min: 0, about: 'the constant learning rate of the SWA epochs' },
   { key: 'tta', kind: 'integer', min: 1, max: 64, about: 'test-time augmentation: views averaged per evaluated pair (1 = none)' },
 ];
 const AUX: HyperParam = { key: 'auxWeight', kind: 'number', min: 0, about: 'weight of the digit cross-entropy terms' };
@@ -106,31 +110,37 @@ const ROUNDS = 10;
 
 const COMMON: HyperValues = {
   head: 'order', width: 16, dropout: 0.2, labelSmoothing: 0.05,
-  augment: true, rotate: 12, shift: 1.5, scale: 0.1, schedule: 'one-cycle', ensemble: 1, tta: 1,
+  augment: true, rotate: 12, shift: 1.5, scale: 0.1, elastic: 0, elasticSigma: 2, schedule: 'one-cycle', swa: 0, swaLr: 1e-3, ensemble: 1, tta: 1,
 };
 export const BINARY_DEFAULTS: HyperValues = { ...COMMON, tta: 8 };
 export const DIGITS_DEFAULTS: HyperValues = { ...COMMON, ensemble: 3, tta: 8, auxWeight: 1 };
+// epochs of each model's recipe (digits: 60 won over 30 on the validation split, docs/models-pairbench.md)
+const EPOCHS = { binary: 30, digits: 60 };
 
-function pairbenchRecipe(h: HyperValues): Recipe {
+function pairbenchRecipe(h: HyperValues, epochs: number): Recipe {
   const schedule = h['schedule'] as 'one-cycle' | 'cosine' | 'none';
   const augment = { rotate: h['rotate'] as number, shift: h['shift'] as number, scale: h['scale'] as number };
+  const elastic = h['elastic'] as number;
+  // the test-time views are affine only
+  const trainAugment = elastic > 0 ? { ...augment, elastic: { alpha: elastic, sigma: h['elasticSigma'] as number } } : augment;
   const labelSmoothing = h['labelSmoothing'] as number;
   const tta = h['tta'] as number;
   return recipe({
     optimizer: { kind: 'adamw', lr: 4e-3, weightDecay: 5e-4 },
     ...(schedule !== 'none' ? { schedule: { kind: schedule } } : {}),
     batchSize: 64,
-    epochs: 30,
+    epochs,
     rounds: ROUNDS,
     mainLoss: 'ce',
     ...(labelSmoothing > 0 ? { labelSmoothing } : {}),
-    ...(h['augment'] === true ? { augment } : {}),
+    ...(h['augment'] === true ? { augment: trainAugment } : {}),
+    ...((h['swa'] as number) > 0 ? { swa: { last: h['swa'] as number, lr: h['swaLr'] as number } } : {}),
     ...(tta > 1 ? { tta: { views: tta, augment } } : {}),
     auxLoss: h['auxWeight'] !== undefined ? { weight: { kind: 'constant', value: h['auxWeight'] as number }, onSigmoid: false } : null,
   });
 }
 
-function pairbenchModel(id: string, description: string, own: readonly HyperParam[], defaults: HyperValues): ModelSpec {
+function pairbenchModel(id: 'binary' | 'digits', description: string, own: readonly HyperParam[], defaults: HyperValues): ModelSpec {
   return hyperModel({
     space: own,
     defaults,
@@ -143,7 +153,7 @@ function pairbenchModel(id: string, description: string, own: readonly HyperPara
         description: (h['ensemble'] as number) > 1 ? `${description}; an ensemble of ${h['ensemble']} such networks, probabilities averaged` : description,
         ours: [],
         params: build({ init: new Rng(0), dropout: new Rng(1) }).parameterCount(),
-        recipe: pairbenchRecipe(h),
+        recipe: pairbenchRecipe(h, EPOCHS[id]),
         build,
       };
     },
@@ -153,7 +163,7 @@ function pairbenchModel(id: string, description: string, own: readonly HyperPara
 export function pairbenchModels(): ModelSpec[] {
   return [
     pairbenchModel('binary', 'binary target only: shared BN CNN branch, 10-way softmax bottleneck per digit, order-comparison head P(a <= b); augmentation, AdamW + one-cycle, label smoothing, test-time augmentation', SPACE, BINARY_DEFAULTS),
-    pairbenchModel('digits', 'as pairbench/binary, plus the digit cross-entropy of the training pairs on the bottleneck', [...SPACE, AUX], DIGITS_DEFAULTS),
+    pairbenchModel('digits', 'as pairbench/binary, plus the digit cross-entropy of the training pairs on the bottleneck; 60 epochs', [...SPACE, AUX], DIGITS_DEFAULTS),
   ];
 }
 

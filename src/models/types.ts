@@ -43,6 +43,7 @@ export interface Recipe {
   schedule?: ScheduleSpec; // per optimizer step over each phase; optimizer.lr is its peak (one-cycle) or start (cosine)
   labelSmoothing?: number; // on every cross-entropy term (main 'ce' and digits)
   augment?: AffineAugment; // a random affine map of every training image, drawn afresh each epoch
+  swa?: { last: number; lr: number }; // stochastic weight averaging over the last fraction `last` of the last phase's epochs at a constant lr (the schedule spans the epochs before); the final evaluation is of the average, batch norm recomputed
   tta?: { views: number; augment?: AffineAugment }; // test-time augmentation of the final epoch's evaluation: probabilities of the pair and views - 1 transformed copies averaged (augment: default the recipe's)
   batchSize: number;
   epochs: number;

@@ -62,12 +62,12 @@ export class AvgPool2d extends Module {
   forward(x: Tensor): Tensor { return F.avgPool2d(x, this.kernelSize, this.stride); }
 }
 
-class BatchNormBase extends Module {
+export class BatchNormBase extends Module {
   weight: Tensor;
   bias: Tensor;
   runningMean: Buffer;
   runningVar: Buffer;
-  constructor(readonly numFeatures: number, private readonly rank: 2 | 4, readonly momentum = 0.1, readonly eps = 1e-5) {
+  constructor(readonly numFeatures: number, private readonly rank: 2 | 4, public momentum = 0.1, readonly eps = 1e-5) {
     super();
     positiveInt('BatchNorm', 'numFeatures', numFeatures);
     this.weight = parameter(Tensor.full([numFeatures], 1));

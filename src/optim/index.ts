@@ -4,3 +4,4 @@ export {
   oneCycle, cosine, makeSchedule, LrScheduler,
   type LrSchedule, type Scheduled, type OneCycleOptions, type CosineOptions, type ScheduleSpec,
 } from './schedules.js';
+export { ParameterAverage, updateBatchNorm } from './swa.js';

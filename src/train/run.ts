@@ -9,7 +9,7 @@ import { PairbenchError } from '../errors.js';
 import { averageLogits, averageOutputs, membersOf } from '../models/ensemble.js';
 import { getModel } from '../models/registry.js';
 import type { ModelSpec, PairNetwork, PairOutputs, Recipe } from '../models/types.js';
-import { Adam, AdamW, LrScheduler, makeSchedule, SGD, type Optimizer } from '../optim/index.js';
+import { Adam, AdamW, LrScheduler, makeSchedule, ParameterAverage, SGD, updateBatchNorm, type Optimizer } from '../optim/index.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../tensor/autograd.js';
 import * as F from '../tensor/ops/index.js';
@@ -55,6 +55,17 @@ function makeScheduler(recipe: Recipe, opt: Optimizer, steps: number): LrSchedul
     throw new PairbenchError('bad_argument', `one-cycle schedule: this run has ${steps} optimizer step (epochs x batches per epoch), it needs at least 2: give more --epochs or --train-pairs`, { field: 'epochs', value: steps });
   }
   return new LrScheduler(opt, makeSchedule(recipe.schedule, recipe.optimizer.lr, steps));
+}
+
+// the recipe's weight averaging: its epochs, round(last x the last phase's epochs), at least one scheduled
+// epoch kept before them (a one-epoch phase averages nothing), and its lr
+export function swaEpochs(recipe: Recipe, lastPhaseEpochs: number): { epochs: number; lr: number } | null {
+  const s = recipe.swa;
+  if (s === undefined) return null;
+  if (!(Number.isFinite(s.last) && s.last >= 0 && s.last < 1)) throw new PairbenchError('bad_config', `swa.last = ${s.last} must be a fraction of the epochs in [0, 1)`, { field: 'swa.last', value: s.last });
+  if (!(Number.isFinite(s.lr) && s.lr > 0)) throw new PairbenchError('bad_config', `swa.lr = ${s.lr} must be a positive number`, { field: 'swa.lr', value: s.lr });
+  const epochs = Math.min(lastPhaseEpochs - 1, Math.round(s.last * lastPhaseEpochs));
+  return epochs > 0 ? { epochs, lr: s.lr } : null;
 }
 
 function argmaxRow(t: Tensor, row: number): number {
@@ -200,6 +211,7 @@ export function trainRun(opts: RunOptions): RunRecord {
   const batchSize = opts.batchSize ?? recipe.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new PairbenchError('bad_argument', `batch size must be a positive integer, got ${batchSize}`, { field: 'batchSize', value: batchSize });
   const phases = resolvePhases(recipe, epochs);
+  const swa = swaEpochs(recipe, phases[phases.length - 1]!.epochs);
   const started = performance.now();
 
   const rng = new Rng(opts.seed);
@@ -223,6 +235,7 @@ export function trainRun(opts: RunOptions): RunRecord {
   const metrics: EpochMetrics[] = [];
   let opt: Optimizer | null = null;
   let scheduler: LrScheduler | null = null;
+  let average: ParameterAverage | null = null;
   const augmentRng = rng.split('augment');
   // standardised 0: the background outside an augmented image
   const background = (0 - stats.mean) / stats.std;
@@ -242,10 +255,12 @@ export function trainRun(opts: RunOptions): RunRecord {
   for (const phase of phases) {
     if (diverged !== null) break;
     const phaseParams = phase.kind === 'digits' ? net.digitPhaseParameters() : phases.length === 1 ? net.parameters() : net.pairPhaseParameters();
+    // the last phase's final swa.epochs epochs are not scheduled: the lr is swa.lr there
+    const scheduled = phase === phases[phases.length - 1] && swa !== null ? phase.epochs - swa.epochs : phase.epochs;
     if (opt === null || phase.freshOptimizer) {
       opt = makeOptimizer(recipe, phaseParams);
       const perEpoch = batchCount(phase.kind === 'digits' ? 2 * train.n : train.n, batchSize);
-      scheduler = makeScheduler(recipe, opt, phase.epochs * perEpoch);
+      scheduler = makeScheduler(recipe, opt, scheduled * perEpoch);
     }
     if (phase.kind === 'digits' && net.forwardDigits === null) {
       throw new PairbenchError('bad_config', `${spec.id}: a digit phase needs a network with digit outputs`, { model: spec.id });
@@ -253,6 +268,11 @@ export function trainRun(opts: RunOptions): RunRecord {
     const digitSet = phase.kind === 'digits' ? digitsOf(train) : null;
     for (let pe = 0; pe < phase.epochs && diverged === null; pe++, epoch++) {
       const t0 = performance.now();
+      if (pe === scheduled) {
+        scheduler = null;
+        opt.lr = swa!.lr;
+        average = new ParameterAverage(net.parameters());
+      }
       net.train();
       const sums: Record<string, number> = {};
       let total = 0;
@@ -296,6 +316,14 @@ export function trainRun(opts: RunOptions): RunRecord {
             diverged = { epoch: epoch + 1, term: Object.keys(terms).find((k) => !Number.isFinite(terms[k]!)) ?? 'total' };
             break;
           }
+        }
+      }
+      if (average !== null && diverged === null) {
+        average.update();
+        // the final evaluation is of the averaged network, its batch norm statistics recomputed on the training pairs
+        if (epoch === epochs - 1) {
+          average.apply();
+          updateBatchNorm(net, pairBatches(train, batchSize, null, false), (b) => { if (!(dropSingle && b.n === 1)) net.forwardPair(new Tensor(b.input, [b.n, 2, 14, 14])); });
         }
       }
       const t1 = performance.now();

@@ -22,8 +22,8 @@ export function fixturesDir(): string {
   return process.env['PAIRBENCH_FIXTURES'] ?? join(repoRoot(), 'test', 'fixtures');
 }
 
-export type FixtureKind = 'ops' | 'optim' | 'models' | 'data' | 'schedules' | 'augment';
-const KIND_FIELD: Record<FixtureKind, string[]> = { ops: ['op'], optim: ['optim'], models: ['model', 'model_grads'], data: ['data'], schedules: ['schedule'], augment: ['augment'] };
+export type FixtureKind = 'ops' | 'optim' | 'models' | 'data' | 'schedules' | 'augment' | 'swa';
+const KIND_FIELD: Record<FixtureKind, string[]> = { ops: ['op'], optim: ['optim'], models: ['model', 'model_grads'], data: ['data'], schedules: ['schedule'], augment: ['augment'], swa: ['swa'] };
 
 function jsonFiles(dir: string): { name: string; path: string }[] {
   return readdirSync(dir)
@@ -74,7 +74,7 @@ export function readFixture<T = Record<string, unknown>>(path: string): T {
   return v as T;
 }
 
-const FIXTURE_KINDS = ['op', 'optim', 'model', 'model_grads', 'data', 'schedule', 'augment'];
+const FIXTURE_KINDS = ['op', 'optim', 'model', 'model_grads', 'data', 'schedule', 'augment', 'swa'];
 
 // every {shape, data} object below v holds prod(shape) numbers
 function checkTensors(v: unknown, at: string, bad: (why: string, field?: string) => PairbenchError): void {

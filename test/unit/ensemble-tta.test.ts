@@ -29,8 +29,8 @@ test('averageLogits: the log of the members\' mean softmax (C >= 2), the logit o
 test('an ensemble trains each member on its own loss: member 0 of a 2-ensemble ends bit-identical to the network alone', () => {
   const small = { seed: 11, epochs: 2, trainPairs: 40, testPairs: 20 };
   // no dropout: the members share the dropout generator, so their masks would differ from a lone network's
-  const one = getModel('pairbench/digits').variant({ dropout: 0, width: 4, ensemble: 1 });
-  const two = getModel('pairbench/digits').variant({ dropout: 0, width: 4, ensemble: 2 });
+  const one = getModel('pairbench/digits').variant({ dropout: 0, width: 4, ensemble: 1, swa: 0 });
+  const two = getModel('pairbench/digits').variant({ dropout: 0, width: 4, ensemble: 2, swa: 0 });
   assert.equal(two.params, 2 * one.params);
   let lone: PairNetwork | null = null;
   let pair: PairNetwork | null = null;

@@ -45,7 +45,7 @@ test('the order head: softmax(main) is P(a <= b) = sum over i <= j of p_a(i) p_b
 
 test('a pairbench recipe trains with augmentation, AdamW + one-cycle and label smoothing, reproducibly', () => {
   const m = getModel('pairbench/digits');
-  const small = { model: m, seed: 7, epochs: 2, trainPairs: 60, testPairs: 50 };
+  const small = { model: m, seed: 7, epochs: 2, trainPairs: 130, testPairs: 50 };
   const a = trainRun(small);
   const b = trainRun(small);
   assert.deepEqual(a.metrics.map((x) => x.trainLoss), b.metrics.map((x) => x.trainLoss));
@@ -98,4 +98,16 @@ test('pairbench reproduce pairbench: the two models beside every report\'s best 
   const short = reproducePlan('pairbench', { seed: 1, workers: 1, rounds: 2 });
   assert.equal(short.shortened, true);
   assert.equal(studyJobs(short.config).length, 14);
+});
+
+test('elastic distortion as a pairbench hyperparameter: in the training augmentation only, not in the test-time views', () => {
+  const plain = getModel('pairbench/digits').variant({ elastic: 0 });
+  assert.equal(plain.recipe.augment?.elastic, undefined, 'alpha 0: no elastic field in the recipe');
+  const el = getModel('pairbench/digits').variant({ elastic: 6, elasticSigma: 1.5 });
+  assert.deepEqual(el.recipe.augment?.elastic, { alpha: 6, sigma: 1.5 });
+  assert.equal(el.recipe.tta?.augment?.elastic, undefined);
+  const small = { seed: 7, epochs: 1, trainPairs: 140, testPairs: 20 };
+  const a = trainRun({ ...small, model: plain.variant({ ensemble: 1, tta: 1 }) });
+  const b = trainRun({ ...small, model: el.variant({ ensemble: 1, tta: 1 }) });
+  assert.notEqual(a.metrics[0]!.trainLoss, b.metrics[0]!.trainLoss, 'the elastic field changes the training images');
 });
