@@ -1,9 +1,11 @@
 // how long a plan of runs will take: each model's seconds per epoch, measured once on this machine
-// (three short epochs; the fastest of the last two is kept, the first warms up) and cached, scaled to the run's pair counts and summed
+// (three short epochs; the fastest of the last two is kept, the first warms up) and cached per build, scaled to the run's pair counts and summed
 // over the workers. Used for the plan printed before a study starts and to weight its ETA.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, homedir } from 'node:os';
 import { join } from 'node:path';
+import { nativeAddonPath } from '../backend/native/index.js';
 import { getBackend } from '../backend/select.js';
 import type { MnistDataset } from '../data/types.js';
 import { PairbenchError } from '../errors.js';
@@ -38,9 +40,19 @@ function cacheFile(): string {
   return join(dir, 'model-cost.json');
 }
 
-// one machine's costs: seconds per measured epoch, by cost key
+// one machine's and build's costs: seconds per measured epoch, by cost key. A rebuilt native addon
+// (faster kernels) measures anew: costs cached for another build would misstate every estimate
 export function machineKey(): string {
-  return `${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()} ${getBackend().name} pairbench ${pairbenchVersion()}`;
+  const backend = getBackend().name;
+  return `${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()} ${backend} pairbench ${pairbenchVersion()}${backend === 'native' ? addonBuildId() : ''}`;
+}
+
+function addonBuildId(): string {
+  try {
+    return ` addon ${createHash('sha256').update(readFileSync(nativeAddonPath())).digest('hex').slice(0, 12)}`;
+  } catch {
+    return '';
+  }
 }
 
 type CostCache = Record<string, Record<string, number>>;

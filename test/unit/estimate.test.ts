@@ -1,9 +1,11 @@
 // the plan printed before a study: its estimate from the per-machine cost table, --yes over an
 // hour on a terminal, and the ETA weighted by each model's cost
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { nativeAddonPath } from '../../src/backend/native/index.js';
+import { getBackend } from '../../src/backend/select.js';
 import { PairbenchError } from '../../src/errors.js';
 import { checkConfirmed, durationText, estimatePlan, machineKey, planText } from '../../src/study/estimate.js';
 import type { RunJob, StudyRecord } from '../../src/study/job.js';
@@ -115,4 +117,22 @@ test('a model not in the table is measured once and cached', async () => {
   const again = measuredCosts(jobs, noData);
   assert.equal(again.measured, 0);
   assert.equal(again.costs.get('kropfhamer2022/feedforward'), s);
+});
+
+test('costs are kept per native build: another addon file measures anew', { skip: getBackend().name !== 'native' && 'the native backend is not in use' }, () => {
+  const before = machineKey();
+  const copy = join(tempDirUntilExit('addon'), 'pairbench_native.node');
+  copyFileSync(nativeAddonPath(), copy);
+  const saved = process.env['PAIRBENCH_NATIVE_PATH'];
+  try {
+    process.env['PAIRBENCH_NATIVE_PATH'] = copy;
+    assert.equal(machineKey(), before, 'the same bytes: the same key');
+    appendFileSync(copy, 'rebuilt');
+    assert.notEqual(machineKey(), before, 'other bytes: another key');
+    // the cached costs belong to the other build: the plan measures (here: asks for data)
+    assert.throws(() => estimatePlan(studyJobs(config()), 2, noData), /no measurement expected/);
+  } finally {
+    if (saved === undefined) delete process.env['PAIRBENCH_NATIVE_PATH'];
+    else process.env['PAIRBENCH_NATIVE_PATH'] = saved;
+  }
 });
