@@ -328,11 +328,7 @@ void conv2dReluMaxPool(Ctx& ctx, float* out, int32_t* argmax, const float* x, co
     const long nc = std::min(chunk, d.n - n0);
     ConvDims dc = d;
     dc.n = nc;
-    if (directConv1Fits(ctx, dc)) directConv1Forward(ctx, act, x + n0 * CHW, w, bias, dc, true);
-    else {
-      conv2dForward(ctx, act, x + n0 * CHW, w, bias, dc);
-      unary(UnOp::Relu, act, act, nc * act1, 0.0f);
-    }
+    conv2dRelu(ctx, act, x + n0 * CHW, w, bias, dc);
     PoolDims pc = p;
     pc.n = nc;
     int32_t* am = argmax + n0 * pool1;
