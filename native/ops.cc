@@ -360,6 +360,29 @@ static void channelAffine(float* out, const float* x, const float* sub, const fl
     }
 }
 
+// the float-lane training forward's per-channel constants from the sums of squared deviations:
+// mean, invStd and the scale gamma * invStd (muf: the float means)
+static void trainConstants(float* mean, float* invStd, float* scale, const float* muf, const double* vars, const float* gamma, long c, double M, double eps) {
+  for (long ch = 0; ch < c; ++ch) {
+    const double is = 1.0 / std::sqrt(vars[ch] / M + eps);
+    mean[ch] = muf[ch];
+    invStd[ch] = static_cast<float>(is);
+    scale[ch] = static_cast<float>(gamma[ch] * is);
+  }
+}
+
+// the float-lane backward's per-channel constants from the sums of dy and dy * xhat: dgamma, dbeta and
+// dx = a dy + b (x - mu) + e, formed in double
+static void backwardConstants(float* dgamma, float* dbeta, float* a, float* b, float* e, const double* sdy, const double* sdyx, const float* invStd,
+                              const float* gamma, long c, double M) {
+  for (long ch = 0; ch < c; ++ch) {
+    dgamma[ch] = static_cast<float>(sdyx[ch]);
+    dbeta[ch] = static_cast<float>(sdy[ch]);
+    const double is = invStd[ch], k = gamma[ch] * is / M;
+    a[ch] = static_cast<float>(k * M); b[ch] = static_cast<float>(-k * sdyx[ch] * is); e[ch] = static_cast<float>(-k * sdy[ch]);
+  }
+}
+
 #if defined(__x86_64__) || defined(__i386__)
 // BatchNorm2d in float lanes as above, 8 lanes a vector, with the ReLU folded in: the same lanes, the
 // same operations in the same order (no FMA), so the same bits as channelSumsBlocked/channelAffine and
@@ -400,12 +423,7 @@ PB_AVX2 static void batchNormTrainAvx2(float* out, float* mean, float* invStd, c
       if (full < hw) { const __m256 dl = _mm256_sub_ps(loadTail(src + full, tail), m); s = _mm256_add_ps(s, _mm256_and_ps(_mm256_mul_ps(dl, dl), tail)); }
       vars[ch] += laneTotal(s);
     }
-  for (long ch = 0; ch < c; ++ch) {
-    const double is = 1.0 / std::sqrt(vars[ch] / M + eps);
-    mean[ch] = muf[ch];
-    invStd[ch] = static_cast<float>(is);
-    scale[ch] = static_cast<float>(gamma[ch] * is);
-  }
+  trainConstants(mean, invStd, scale.data(), muf.data(), vars.data(), gamma, c, M, eps);
   const __m256 zero = _mm256_setzero_ps();
   for (long i = 0; i < n; ++i)
     for (long ch = 0; ch < c; ++ch) {
@@ -460,12 +478,7 @@ PB_AVX2 static void batchNormBackwardAvx2(float* dx, float* dgamma, float* dbeta
       sdyx[ch] += laneTotal(s2);
     }
   std::vector<float> a(static_cast<size_t>(c)), b(static_cast<size_t>(c)), e(static_cast<size_t>(c));
-  for (long ch = 0; ch < c; ++ch) {
-    dgamma[ch] = static_cast<float>(sdyx[ch]);
-    dbeta[ch] = static_cast<float>(sdy[ch]);
-    const double is = invStd[ch], k = gamma[ch] * is / M;
-    a[ch] = static_cast<float>(k * M); b[ch] = static_cast<float>(-k * sdyx[ch] * is); e[ch] = static_cast<float>(-k * sdy[ch]);
-  }
+  backwardConstants(dgamma, dbeta, a.data(), b.data(), e.data(), sdy.data(), sdyx.data(), invStd, gamma, c, M);
   for (long i = 0; i < n; ++i)
     for (long ch = 0; ch < c; ++ch) {
       const long base = (i * c + ch) * hw;
@@ -520,12 +533,7 @@ void batchNormTrain(float* out, float* mean, float* invStd, const float* x, cons
     channelSumsBlocked(n, c, hw, sums.data(), [&](long j, long) { return x[j]; });
     for (long ch = 0; ch < c; ++ch) muf[ch] = static_cast<float>(sums[ch] / M);
     channelSumsBlocked(n, c, hw, vars.data(), [&](long j, long ch) { const float dlt = x[j] - muf[ch]; return dlt * dlt; });
-    for (long ch = 0; ch < c; ++ch) {
-      const double is = 1.0 / std::sqrt(vars[ch] / M + eps);
-      mean[ch] = muf[ch];
-      invStd[ch] = static_cast<float>(is);
-      scale[ch] = static_cast<float>(gamma[ch] * is);
-    }
+    trainConstants(mean, invStd, scale.data(), muf.data(), vars.data(), gamma, c, M, eps);
   } else {
     for (long ch = 0; ch < c; ++ch) {
       const double mu = channelSum(n, c, ch, hw, [&](long j) { return static_cast<double>(x[j]); }) / M;
@@ -572,14 +580,8 @@ void batchNormBackward(float* dx, float* dgamma, float* dbeta, const float* dy, 
     std::vector<double> sdy(static_cast<size_t>(c)), sdyx(static_cast<size_t>(c));
     channelSumsBlocked(n, c, hw, sdy.data(), [&](long j, long) { return dy[j]; });
     channelSumsBlocked(n, c, hw, sdyx.data(), [&](long j, long ch) { return dy[j] * ((x[j] - mean[ch]) * invStd[ch]); });
-    // dx = a dy + b (x - mu) + e with the per-channel constants formed in double
     std::vector<float> a(static_cast<size_t>(c)), b(static_cast<size_t>(c)), e(static_cast<size_t>(c));
-    for (long ch = 0; ch < c; ++ch) {
-      dgamma[ch] = static_cast<float>(sdyx[ch]);
-      dbeta[ch] = static_cast<float>(sdy[ch]);
-      const double is = invStd[ch], k = gamma[ch] * is / M;
-      a[ch] = static_cast<float>(k * M); b[ch] = static_cast<float>(-k * sdyx[ch] * is); e[ch] = static_cast<float>(-k * sdy[ch]);
-    }
+    backwardConstants(dgamma, dbeta, a.data(), b.data(), e.data(), sdy.data(), sdyx.data(), invStd, gamma, c, M);
     for (long i = 0; i < n; ++i)
       for (long ch = 0; ch < c; ++ch) {
         const float* g = dy + (i * c + ch) * hw;
