@@ -324,9 +324,6 @@ Padded padInput(Arena& scratch, const float* x, long planes, long h, long w, lon
   return {dst, hp, wp};
 }
 
-// lanes gathered per transpose: G lanes' 4-float rows become 4 vectors of G lanes (the widest the
-// instruction set has, so that transform2d's vector loads read what one store wrote)
-template <long N> constexpr long gatherWidth() { return WG_VEC >= 16 && N % 16 == 0 ? 16 : WG_VEC >= 8 && N % 8 == 0 ? 8 : 4; }
 alignas(16) constexpr float kZeros[4] = {0.0f, 0.0f, 0.0f, 0.0f};
 
 // dst[k * ds + l] = p[l][k] for k < 4, l < G (p[l] nullptr: zeros): the 4x4 transpose of _MM_TRANSPOSE4_PS
@@ -453,7 +450,9 @@ inline void gatherOutputTiles(const float* const q[N], long w, const long rows[N
     }
   }
   if constexpr (M >= 4 && N % 4 == 0) {
-    constexpr long G = gatherWidth<N>();
+    // lanes gathered per transpose: G lanes' 4-float rows become 4 vectors of G lanes (transform2d's
+    // vector width, so that its vector loads read what one store wrote)
+    constexpr long G = vecWidth<N>();
     for (; l0 < N; l0 += G) {
       bool whole = true;
       for (long l = l0; l < l0 + G; ++l) whole = whole && q[l] && rows[l] == M && cols[l] == M;
@@ -470,6 +469,21 @@ inline void gatherOutputTiles(const float* const q[N], long w, const long rows[N
   for (long l = l0; l < N; ++l)
     for (long i = 0; i < M; ++i)
       for (long j = 0; j < M; ++j) g[i * M + j][l] = q[l] && i < rows[l] && j < cols[l] ? q[l][i * w + j] : 0.0f;
+}
+
+// the per-position GEMMs of forward and backward-input, M_p = U_p V_p for p < P: U_p (rows x k, MR-row
+// panels) uStride floats apart; V_p's panels vStride apart, the second group of L tiles vGroup further
+// (pair: both groups hold tiles, one 32-column call); M_p's rows LW apart, mStride apart
+inline void positionGemms(Ukr ukr, long P, long rows, long k, const float* U, long uStride, const float* V, long vStride, long vGroup,
+                          float* Mp, long mStride, bool pair) {
+  constexpr long LW = kPair * L;
+  for (long p = 0; p < P; ++p)
+    for (long r0 = 0; r0 < rows; r0 += MR) {
+      const float* u = U + p * uStride + r0 * k;
+      float* m = Mp + p * mStride + r0 * LW;
+      if (kPair == 2 && pair) ukrPair(k, u, V + p * vStride, V + vGroup + p * vStride, m, LW, 0.0f, std::min(MR, rows - r0), LW);
+      else ukr(k, u, V + p * vStride, m, LW, 0.0f, std::min(MR, rows - r0), L);
+    }
 }
 
 // the core of forward and backward-input: out[n, o, :, :] (oh x ow) = sum_c conv3x3(x[n, c], kernel), pad `pad`;
@@ -504,13 +518,7 @@ void winogradCore(Ctx& ctx, float* out, const float* x, const float* U, const fl
         transform2d<A, A, L>(d[0], L, V + ci * L, vStride, [](const auto* x, auto* y) { W::bt(x, y); });
       }
     }
-    for (long p = 0; p < P; ++p)
-      for (long o0 = 0; o0 < o; o0 += MR) {
-        const float* u = U + p * Opad * c + o0 * c;
-        float* m = Mp + p * mStride + o0 * LW;
-        if (kPair == 2 && ns > L) ukrPair(c, u, Vp + p * vStride, Vp + vGroup + p * vStride, m, LW, 0.0f, std::min(MR, o - o0), LW);
-        else ukr(c, u, Vp + p * vStride, m, LW, 0.0f, std::min(MR, o - o0), L);
-      }
+    positionGemms(ukr, P, o, c, U, Opad * c, Vp, vStride, vGroup, Mp, mStride, ns > L);
     for (long g = 0; g * L < ns; ++g) {
       const long t0 = s0 + g * L, nt = std::min(L, tl.total - t0);
       // Y = A^T M A (+ bias), written where the tile lies inside the output
@@ -615,13 +623,7 @@ void backwardInput(Ctx& ctx, float* dx, const float* dy, const float* w, const C
         transform2d<M, A, L>(gy[0], L, Dp + g * dGroup + oi * L, dStride, [](const auto* x, auto* y) { W::a(x, y); });
       }
     }
-    for (long p = 0; p < P; ++p)
-      for (long c0 = 0; c0 < C; c0 += MR) {
-        const float* u = U + p * Cpad * O + c0 * O;
-        float* m = Mp + p * mStride + c0 * LW;
-        if (kPair == 2 && ns > L) ukrPair(O, u, Dp + p * dStride, Dp + dGroup + p * dStride, m, LW, 0.0f, std::min(MR, C - c0), LW);
-        else ukr(O, u, Dp + p * dStride, m, LW, 0.0f, std::min(MR, C - c0), L);
-      }
+    positionGemms(ukr, P, C, O, U, Cpad * O, Dp, dStride, dGroup, Mp, mStride, ns > L);
     for (long g = 0; g * L < ns; ++g) {
       const long nt = std::min(L, tl.total - (s0 + g * L));
       const long* off = offs[g];
