@@ -227,7 +227,7 @@ void run(Ctx&, Call& c, const MaxPool2dBackwardArgs& a) {
 void run(Ctx&, Call&, const AvgPool2dArgs& a) { avgPool2d(a.out, a.x, a.d); }
 void run(Ctx&, Call&, const AvgPool2dBackwardArgs& a) { avgPool2dBackward(a.dx, a.dy, a.d); }
 void run(Ctx& ctx, Call&, const BatchNormTrainArgs& a) {
-  if (batchNormFused(a.n, a.hw, ctx.avx2)) { batchNormTrainFused(a.out, a.mean, a.invStd, a.x, a.gamma, a.beta, a.n, a.c, a.hw, a.eps, a.relu); return; }
+  if (batchNormTrainFused(a.out, a.mean, a.invStd, a.x, a.gamma, a.beta, a.n, a.c, a.hw, a.eps, a.relu, ctx.avx2)) return;
   batchNormTrain(a.out, a.mean, a.invStd, a.x, a.gamma, a.beta, a.n, a.c, a.hw, a.eps);
   if (a.relu) unary(UnOp::Relu, a.out, a.out, a.n * a.c * a.hw, 0.0f);
 }
@@ -236,10 +236,7 @@ void run(Ctx&, Call&, const BatchNormEvalArgs& a) {
   if (a.relu) unary(UnOp::Relu, a.out, a.out, a.n * a.c * a.hw, 0.0f);
 }
 void run(Ctx& ctx, Call&, const BatchNormBackwardArgs& a) {
-  if (batchNormFused(a.n, a.hw, ctx.avx2)) {
-    batchNormBackwardFused(a.dx, a.dgamma, a.dbeta, a.dy, a.x, a.mean, a.invStd, a.gamma, a.y, a.n, a.c, a.hw);
-    return;
-  }
+  if (batchNormBackwardFused(a.dx, a.dgamma, a.dbeta, a.dy, a.x, a.mean, a.invStd, a.gamma, a.y, a.n, a.c, a.hw, ctx.avx2)) return;
   const float* dy = reluMasked(ctx, a.dy, a.y, a.n * a.c * a.hw);
   batchNormBackward(a.dx, a.dgamma, a.dbeta, dy, a.x, a.mean, a.invStd, a.gamma, a.n, a.c, a.hw);
 }

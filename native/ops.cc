@@ -502,7 +502,8 @@ PB_AVX2 static void batchNormBackwardAvx2(float* dx, float* dgamma, float* dbeta
 #undef PB_AVX2
 #endif
 
-bool batchNormFused(long n, long hw, bool avx2) {
+// the AVX2 kernels apply to BatchNorm2d's float-lane case only (see batchNormTrain)
+static bool batchNormFused(long n, long hw, bool avx2) {
 #if defined(__x86_64__) || defined(__i386__)
   return avx2 && hw > 1 && n * hw >= BN_FLOAT_MIN;
 #else
@@ -511,17 +512,22 @@ bool batchNormFused(long n, long hw, bool avx2) {
 #endif
 }
 
-void batchNormTrainFused(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps, bool relu) {
+bool batchNormTrainFused(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps, bool relu,
+                         bool avx2) {
+  if (!batchNormFused(n, hw, avx2)) return false;
 #if defined(__x86_64__) || defined(__i386__)
   batchNormTrainAvx2(out, mean, invStd, x, gamma, beta, n, c, hw, eps, relu);
 #endif
+  return true;
 }
 
-void batchNormBackwardFused(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd, const float* gamma,
-                            const float* y, long n, long c, long hw) {
+bool batchNormBackwardFused(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd, const float* gamma,
+                            const float* y, long n, long c, long hw, bool avx2) {
+  if (!batchNormFused(n, hw, avx2)) return false;
 #if defined(__x86_64__) || defined(__i386__)
   batchNormBackwardAvx2(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, y, n, c, hw);
 #endif
+  return true;
 }
 
 void batchNormTrain(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps) {

@@ -115,11 +115,12 @@ void avgPool2dBackward(float* dx, const float* dy, const PoolDims& d);
 void batchNormTrain(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps);
 void batchNormEval(float* out, const float* x, const float* gamma, const float* beta, const float* rm, const float* rv, long n, long c, long hw, double eps);
 void batchNormBackward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd, const float* gamma, long n, long c, long hw);
-// AVX2 BatchNorm2d with the ReLU folded in (relu / y: the batch norm + ReLU's output), where batchNormFused says: the same bits as the two above plus the relu passes
-bool batchNormFused(long n, long hw, bool avx2);
-void batchNormTrainFused(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps, bool relu);
-void batchNormBackwardFused(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd, const float* gamma,
-                            const float* y, long n, long c, long hw);
+// AVX2 BatchNorm2d with the ReLU folded in (relu / y: the batch norm + ReLU's output): the same bits as the two above plus
+// the relu passes; false (nothing done) where it does not apply (no AVX2, hw == 1, fewer than 64 values a channel)
+bool batchNormTrainFused(float* out, float* mean, float* invStd, const float* x, const float* gamma, const float* beta, long n, long c, long hw, double eps, bool relu,
+                         bool avx2);
+bool batchNormBackwardFused(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean, const float* invStd, const float* gamma,
+                            const float* y, long n, long c, long hw, bool avx2);
 
 void softmax(float* out, const float* x, long rows, long cols);
 void logSoftmax(float* out, const float* x, long rows, long cols);
