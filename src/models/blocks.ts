@@ -15,8 +15,8 @@ export class Stack extends Module {
     this.names = Object.keys(layers);
     Object.assign(this, layers);
   }
-  // conv blocks (convBlockAt) as one or two kernels; the layers between them by runLayers (its Linear or
-  // batch norm + ReLU fusion)
+  // conv blocks (convBlockAt) as one kernel; the layers between them by runLayers (its Linear, Conv2d
+  // or batch norm + ReLU fusion)
   forward(x: Tensor): Tensor {
     const layers = this.names.map((n) => (this as unknown as Record<string, Module>)[n]!);
     let y = x;
@@ -35,7 +35,7 @@ export class Stack extends Module {
 // Conv2d [BatchNorm2d] ReLU [Dropout] [MaxPool2d] at layers[i] run as one kernel: conv + ReLU
 // [+ max-pool] fused (the same values and gradients as the layers one by one); without a tape, a
 // batch norm in evaluation mode folded into the convolution's weights and bias, and a dropout in
-// evaluation mode (the identity) skipped. null: no such block
+// evaluation mode (the identity) skipped. null: no such block, or nothing beyond runLayers' conv + ReLU
 function convBlockAt(layers: readonly Module[], i: number): { run: (x: Tensor) => Tensor; last: number } | null {
   const conv = layers[i];
   if (!(conv instanceof Conv2d)) return null;
@@ -54,6 +54,7 @@ function convBlockAt(layers: readonly Module[], i: number): { run: (x: Tensor) =
   if (drop instanceof Dropout && (!drop.training || drop.p === 0)) j++;
   const pool = layers[j + 1];
   const k = pool instanceof MaxPool2d && pool.stride === pool.kernelSize ? pool.kernelSize : 0;
+  if (k === 0 && bn === null) return null;
   const opts = { stride: conv.stride, padding: conv.padding };
   return {
     last: k > 0 ? j + 1 : relu,

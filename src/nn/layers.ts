@@ -50,6 +50,10 @@ export class Conv2d extends Module {
   forward(x: Tensor): Tensor {
     return F.conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding });
   }
+  // this layer followed by a ReLU, as one op
+  forwardRelu(x: Tensor): Tensor {
+    return F.conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, relu: true });
+  }
 }
 
 export class MaxPool2d extends Module {
@@ -133,9 +137,9 @@ export class Sequential extends Module {
   }
 }
 
-// a Linear or batch norm followed by a ReLU runs as one fused op (forwardRelu: the same values and gradients)
-export function fusesWithRelu(l: Module, next: Module | undefined): l is Linear | BatchNorm1d | BatchNorm2d {
-  return (l instanceof Linear || l instanceof BatchNormBase) && next instanceof ReLU;
+// a Linear, Conv2d or batch norm followed by a ReLU runs as one fused op (forwardRelu: the same values and gradients)
+export function fusesWithRelu(l: Module, next: Module | undefined): l is Linear | Conv2d | BatchNorm1d | BatchNorm2d {
+  return (l instanceof Linear || l instanceof Conv2d || l instanceof BatchNormBase) && next instanceof ReLU;
 }
 
 // layers 0..count-1 in order, fused where fusesWithRelu says

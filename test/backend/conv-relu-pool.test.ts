@@ -84,16 +84,19 @@ describe('conv2dReluMaxPool: native kernel against the reference', { skip }, () 
   });
 });
 
-// forward and backward of the fused op and of the three ops, through autograd on the backend named
-function both(name: BackendName, d: ConvDims, k: number): { fused: Float32Array[]; chain: Float32Array[] } {
+type ConvOp = (x: Tensor, w: Tensor, b: Tensor) => Tensor;
+
+// forward and backward (out, dx, dw, db) of a fused op and of the ops it stands for, through autograd
+// on the backend named, from the same random inputs (drawn with `seed`)
+function both(name: BackendName, d: ConvDims, seed: number, fusedOp: ConvOp, chainOp: ConvOp): { fused: Float32Array[]; chain: Float32Array[] } {
   const prev = getBackend().name as BackendName;
   setBackend(name);
   try {
-    const rng = makeRng(77 + d.n + d.c);
+    const rng = makeRng(seed);
     const x0 = rand32(rng, d.n * d.c * d.h * d.w), w0 = rand32(rng, d.o * d.c * d.kh * d.kw), b0 = rand32(rng, d.o);
     const run = (fused: boolean): Float32Array[] => {
       const x = new Tensor(x0.slice(), [d.n, d.c, d.h, d.w], true), w = new Tensor(w0.slice(), [d.o, d.c, d.kh, d.kw], true), b = new Tensor(b0.slice(), [d.o], true);
-      const y = fused ? F.conv2dReluMaxPool(x, w, b, { padding: d.pad }, k) : F.maxPool2d(F.relu(F.conv2d(x, w, b, { padding: d.pad })), k);
+      const y = fused ? fusedOp(x, w, b) : chainOp(x, w, b);
       const out = Float32Array.from(y.data);
       // a loss that weights every output differently
       const weights = new Tensor(Float32Array.from({ length: y.size }, (_, i) => Math.sin(i + 1)), y.shape);
@@ -116,7 +119,8 @@ describe('conv2dReluMaxPool is conv2d, relu and maxPool2d to the bit, forward an
   for (const name of backends) {
     for (const [label, d, k] of cases) {
       test(`${name}: ${label}`, () => {
-        const { fused, chain } = both(name, d, k);
+        const { fused, chain } = both(name, d, 77 + d.n + d.c, (x, w, b) => F.conv2dReluMaxPool(x, w, b, { padding: d.pad }, k),
+          (x, w, b) => F.maxPool2d(F.relu(F.conv2d(x, w, b, { padding: d.pad })), k));
         ['out', 'dx', 'dw', 'db'].forEach((what, i) => {
           const a = new Uint32Array(fused[i]!.buffer), b = new Uint32Array(chain[i]!.buffer);
           const differ = a.reduce((s, v, j) => s + (v === b[j] ? 0 : 1), 0);
@@ -133,26 +137,12 @@ describe('conv2dReluMaxPool is conv2d, relu and maxPool2d to the bit, forward an
   for (const name of backends) {
     for (const [label, d] of reluCases) {
       test(`${name}: conv2d with relu is relu(conv2d) to the bit, forward and backward: ${label}`, () => {
-        const prev = getBackend().name as BackendName;
-        setBackend(name);
-        try {
-          const rng = makeRng(91 + d.c + d.kh);
-          const x0 = rand32(rng, d.n * d.c * d.h * d.w), w0 = rand32(rng, d.o * d.c * d.kh * d.kw), b0 = rand32(rng, d.o);
-          const run = (fused: boolean): Float32Array[] => {
-            const x = new Tensor(x0.slice(), [d.n, d.c, d.h, d.w], true), w = new Tensor(w0.slice(), [d.o, d.c, d.kh, d.kw], true), b = new Tensor(b0.slice(), [d.o], true);
-            const y = fused ? F.conv2d(x, w, b, { padding: d.pad, relu: true }) : F.relu(F.conv2d(x, w, b, { padding: d.pad }));
-            const out = Float32Array.from(y.data);
-            F.sum(F.mul(y, new Tensor(Float32Array.from({ length: y.size }, (_, i) => Math.sin(i + 1)), y.shape))).backward();
-            return [out, Float32Array.from(x.grad!.data), Float32Array.from(w.grad!.data), Float32Array.from(b.grad!.data)];
-          };
-          const fused = run(true), chain = run(false);
-          assert.ok(fused[0]!.some((v) => v === 0) && fused[0]!.some((v) => v > 0), 'the ReLU cuts some outputs and passes others');
-          ['out', 'dx', 'dw', 'db'].forEach((what, i) => {
-            assert.deepEqual(new Uint32Array(fused[i]!.buffer), new Uint32Array(chain[i]!.buffer), `${name} ${label} ${what} differs from relu(conv2d)`);
-          });
-        } finally {
-          setBackend(prev);
-        }
+        const { fused, chain } = both(name, d, 91 + d.c + d.kh, (x, w, b) => F.conv2d(x, w, b, { padding: d.pad, relu: true }),
+          (x, w, b) => F.relu(F.conv2d(x, w, b, { padding: d.pad })));
+        assert.ok(fused[0]!.some((v) => v === 0) && fused[0]!.some((v) => v > 0), 'the ReLU cuts some outputs and passes others');
+        ['out', 'dx', 'dw', 'db'].forEach((what, i) => {
+          assert.deepEqual(new Uint32Array(fused[i]!.buffer), new Uint32Array(chain[i]!.buffer), `${name} ${label} ${what} differs from relu(conv2d)`);
+        });
       });
     }
   }

@@ -85,23 +85,12 @@ function convDims(op: string, x: Tensor, w: Tensor, bias: Tensor | null, opts: C
 // x: (N,C,H,W), w: (O,C,KH,KW), bias: (O)
 export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions = {}): Tensor {
   const d = convDims('conv2d', x, w, bias, opts);
+  const relu = opts.relu === true;
   const out = new Tensor(allocOut(d.n * d.o * d.oh * d.ow, x.buf), [d.n, d.o, d.oh, d.ow]);
+  if (relu) backend().conv2dRelu(out.buf, x.buf, w.buf, bias === null ? null : bias.buf, d);
+  else backend().conv2d(out.buf, x.buf, w.buf, bias === null ? null : bias.buf, d);
   const inputs = bias === null ? [x, w] : [x, w, bias];
-  if (opts.relu !== true) {
-    backend().conv2d(out.buf, x.buf, w.buf, bias === null ? null : bias.buf, d);
-    return record(out, 'conv2d', inputs, conv2dGrad(x.buf, w.buf, bias !== null, d));
-  }
-  backend().conv2dRelu(out.buf, x.buf, w.buf, bias === null ? null : bias.buf, d);
-  const convGrad = conv2dGrad(x.buf, w.buf, bias !== null, d);
-  const outBuf = out.buf;
-  return record(out, 'conv2d', inputs, (dy, needs) => {
-    // relu's gradient (out > 0 exactly where the convolution's output was), then the convolution's
-    const masked = allocOut(dy.length, dy);
-    backend().unaryBackward('relu', masked, outBuf, outBuf, dy, 0);
-    const grads = convGrad(masked, needs);
-    releaseBuf(masked);
-    return grads;
-  });
+  return record(out, 'conv2d', inputs, conv2dGrad(x.buf, w.buf, bias !== null, d, relu ? out.buf : null));
 }
 
 // maxPool2d(relu(conv2d(x, w, bias)), k, k) in one kernel that never writes the activation out:
@@ -129,9 +118,12 @@ export function conv2dReluMaxPool(x: Tensor, w: Tensor, bias: Tensor | null, opt
   }, [argmax]);
 }
 
-function conv2dGrad(x: Buf, w: Buf, hasBias: boolean, d: ConvDims): GradRule {
-  return (dy, needs) => {
+// y: the output when relu is fused (its gradient masks dy: out > 0 exactly where the convolution's output was), else null
+function conv2dGrad(x: Buf, w: Buf, hasBias: boolean, d: ConvDims, y: Buf | null = null): GradRule {
+  return (dyIn, needs) => {
     const be = backend();
+    const dy = y === null ? dyIn : allocOut(dyIn.length, dyIn);
+    if (y !== null) be.unaryBackward('relu', dy, y, y, dyIn, 0);
     let dx: Buf | null = null;
     let dw: Buf | null = null;
     let db: Buf | null = null;
@@ -141,6 +133,7 @@ function conv2dGrad(x: Buf, w: Buf, hasBias: boolean, d: ConvDims): GradRule {
       db = hasBias ? allocOut(d.o, dy) : null;
       be.conv2dBackwardWeight(dw, db, dy, x, d);
     }
+    if (dy !== dyIn) releaseBuf(dy);
     return hasBias ? [dx, needs[1] ? dw : null, needs[2] ? db : null] : [dx, dw];
   };
 }
