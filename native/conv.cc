@@ -9,8 +9,6 @@
 
 namespace pb {
 
-static inline long roundUp(long x, long m) { return (x + m - 1) / m * m; }
-
 // column chunk so that packed B (k x chunk) and the C tile (m x chunk) stay in L2
 static long chunkCols(long k, long m, long np) {
   long ch = 65536 / std::max<long>(1, k + m);

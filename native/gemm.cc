@@ -470,8 +470,6 @@ void macroKernel(const Ctx& ctx, long mc, long nc, long kc, const float* Ap, con
   }
 }
 
-static inline long roundUp(long x, long m) { return (x + m - 1) / m * m; }
-
 void gemmStrided(Ctx& ctx, long m, long n, long k, const float* a, long rsA, long csA, const float* b, long rsB, long csB,
                  float* c, long ldc, float beta) {
   if (m <= 0 || n <= 0) return;

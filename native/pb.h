@@ -17,6 +17,9 @@ constexpr long MC = 144; // rows of A packed per block (L2)
 constexpr long KC = 256; // depth of a packed block (L1 holds a KC x NR panel of B)
 constexpr long NC = 4080;// columns of B packed per block (L3)
 
+// x rounded up to a multiple of m (a panel-padded extent)
+inline long roundUp(long x, long m) { return (x + m - 1) / m * m; }
+
 // a growable 64-byte aligned float buffer
 struct Arena {
   float* p = nullptr;

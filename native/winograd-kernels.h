@@ -14,7 +14,6 @@ constexpr long kPair = 1;
 inline void ukrPair(long, const float*, const float*, const float*, float*, long, float, long, long) {}
 #endif
 
-inline long roundUp(long x, long m) { return (x + m - 1) / m * m; }
 // the per-position blocks are this far apart: one cache line past the block, so that they do
 // not sit a multiple of 4 KiB apart (which made them evict each other and alias store forwarding)
 inline long skew(long floats) { return floats + 16; }
