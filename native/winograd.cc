@@ -52,30 +52,23 @@ namespace wgAvx512 {
 
 } // namespace
 
-int winogradTile(const ConvDims& d) {
-  if (!(d.kh == d.kw && (d.kh == 2 || d.kh == 3) && d.stride == 1 && d.pad <= 1 && d.c >= 8 && d.o >= 8 && d.n > 0 && d.oh > 0 && d.ow > 0)) return 0;
-  if (d.kh == 2) return 2;
-  // the tiling with the fewest multiplies per image, the tiles past the map's edge included (ties: the
-  // smaller tile); an m x m tile costs (m+2)^2
-  const auto cost = [&](long m) { return ((d.oh + m - 1) / m) * ((d.ow + m - 1) / m) * (m + 2) * (m + 2); };
-  const long f2 = cost(2), f3 = cost(3), f4 = cost(4), f6 = cost(6);
-  return f2 <= f3 && f2 <= f4 && f2 <= f6 ? 2 : f3 <= f4 && f3 <= f6 ? 3 : f4 <= f6 ? 4 : 6;
+bool winogradFits(const ConvDims& d) {
+  return d.kh == d.kw && (d.kh == 2 || d.kh == 3) && d.stride == 1 && d.pad <= 1 && d.c >= 8 && d.o >= 8 && d.n > 0 && d.oh > 0 && d.ow > 0;
 }
 
 namespace {
-// the tile transform for d: F22 for 2x2 kernels, else winogradTile's. backward: 5x5 tiles where
-// they tile the map exactly (siebert2022's 10x10), in the backward passes only: in the forward pass
-// their rounding (about twice F4's) moved a few of siebert2022/caux's ReLU decisions and so its
-// weight gradients past the PyTorch parity tolerance
+// the tile transform for d (winogradFits): F22 for 2x2 kernels; for 3x3 ones the tiling with the fewest
+// multiplies per image, the tiles past the map's edge included (ties: the smaller tile; an m x m tile
+// costs (m+2)^2: F2 16, F3 25, F4 36, F6 64). backward: 5x5 tiles where they tile the map exactly
+// (siebert2022's 10x10), in the backward passes only: in the forward pass their rounding (about twice
+// F4's) moved a few of siebert2022/caux's ReLU decisions and so its weight gradients past the PyTorch
+// parity tolerance
 Kind kindOf(const ConvDims& d, bool backward) {
   if (d.kh == 2) return Kind::F22;
-  if (backward && d.kh == 3 && d.oh % 5 == 0 && d.ow % 5 == 0) return Kind::F5;
-  switch (winogradTile(d)) {
-    case 6: return Kind::F6;
-    case 4: return Kind::F4;
-    case 3: return Kind::F3;
-    default: return Kind::F2;
-  }
+  if (backward && d.oh % 5 == 0 && d.ow % 5 == 0) return Kind::F5;
+  const auto cost = [&](long m) { return ((d.oh + m - 1) / m) * ((d.ow + m - 1) / m) * (m + 2) * (m + 2); };
+  const long f2 = cost(2), f3 = cost(3), f4 = cost(4), f6 = cost(6);
+  return f2 <= f3 && f2 <= f4 && f2 <= f6 ? Kind::F2 : f3 <= f4 && f3 <= f6 ? Kind::F3 : f4 <= f6 ? Kind::F4 : Kind::F6;
 }
 } // namespace
 
