@@ -124,10 +124,9 @@ export function conv2dRelu(out: Buf, x: Buf, w: Buf, bias: Buf | null, d: ConvDi
 }
 
 // out, argmax: (N,O,PH,PW) = maxPool2d(relu(conv2d(x, w, bias))) with p the pool over the
-// (N,O,OH,OW) activation: the three reference kernels one after the other
+// (N,O,OH,OW) activation: conv2dRelu, then maxPool2d
 export function conv2dReluMaxPool(out: Buf, argmax: Int32Array, x: Buf, w: Buf, bias: Buf | null, d: ConvDims, p: PoolDims): void {
   const act = x instanceof Float64Array ? new Float64Array(d.n * d.o * d.oh * d.ow) : new Float32Array(d.n * d.o * d.oh * d.ow);
-  conv2d(act, x, w, bias, d);
-  unary('relu', act, act, 0);
+  conv2dRelu(act, x, w, bias, d);
   maxPool2d(out, argmax, act, p);
 }
