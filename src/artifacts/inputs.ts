@@ -2,6 +2,7 @@
 // from two PNG images or from an idx file of pairs (uint8, N x 2 x 28 x 28 or N x 2 x 14 x 14)
 import { gunzipSync } from 'node:zlib';
 import pngjs from 'pngjs';
+import { isGzip } from '../data/idx.js';
 import { poolImages2x2 } from '../data/mnist.js';
 import { PairbenchError } from '../errors.js';
 import { readBytes } from './read-bytes.js';
@@ -116,7 +117,7 @@ export function pairsFromIdx(path: string): { pairs: Float32Array; n: number; si
 export function pairsFromIdxBytes(fileBytes: Uint8Array, path: string): { pairs: Float32Array; n: number; side: number } {
   let bytes = fileBytes;
   const bad = (problem: string): PairbenchError => new PairbenchError('bad_idx_file', `idx file ${path}: ${problem}`, { file: path, problem });
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+  if (isGzip(bytes)) {
     try { bytes = gunzipSync(bytes); } catch (e) { throw bad(`looks gzip-compressed but does not decompress (${(e as Error).message})`); }
   }
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) throw bad('no idx magic number (expected 0x00 0x00 <type> <dims>)');

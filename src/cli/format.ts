@@ -1,4 +1,5 @@
 // small text helpers of the CLI
+import type { AffineAugment } from '../data/augment.js';
 import type { ModelSpec, Recipe } from '../models/types.js';
 import { pct, wrapWords } from '../report/summary.js';
 
@@ -16,6 +17,11 @@ export function plural(n: number, word: string, many = `${word}s`): string {
   return `${int(n)} ${n === 1 ? word : many}`;
 }
 
+// the random affine map of an augmentation (training, and the test-time views)
+function affineText(a: AffineAugment): string {
+  return `rotate ±${a.rotate}°, shift ±${a.shift} px, scale ±${a.scale}`;
+}
+
 export function optimizerText(r: Recipe): string {
   const o = r.optimizer;
   const base = o.kind === 'adam' ? `Adam lr ${o.lr}` : o.kind === 'adamw' ? `AdamW lr ${o.lr} weight decay ${o.weightDecay}` : `SGD lr ${o.lr}${o.momentum ? ` momentum ${o.momentum}` : ''}`;
@@ -23,7 +29,7 @@ export function optimizerText(r: Recipe): string {
     r.schedule === undefined ? '' : `, ${r.schedule.kind} schedule`,
     r.labelSmoothing ? `, label smoothing ${r.labelSmoothing}` : '',
     r.swa === undefined ? '' : `, weight averaging (SWA) over the last ${Math.round(r.swa.last * 100)}% of the epochs at lr ${r.swa.lr} (the schedule spans those before)`,
-    r.augment === undefined ? '' : `, augmentation (rotate ±${r.augment.rotate}°, shift ±${r.augment.shift} px, scale ±${r.augment.scale}${r.augment.elastic !== undefined && r.augment.elastic.alpha > 0 ? `, elastic alpha ${r.augment.elastic.alpha} sigma ${r.augment.elastic.sigma} px` : ''})`,
+    r.augment === undefined ? '' : `, augmentation (${affineText(r.augment)}${r.augment.elastic !== undefined && r.augment.elastic.alpha > 0 ? `, elastic alpha ${r.augment.elastic.alpha} sigma ${r.augment.elastic.sigma} px` : ''})`,
   ];
   return base + extras.join('');
 }
@@ -47,7 +53,7 @@ export function recipeLines(r: Recipe, batchNorm = false): string[] {
   if (r.sameLossWeight > 0) out.push(`auxiliary: same-target classifier, weight ${r.sameLossWeight}`);
   if (r.tta !== undefined && r.tta.views > 1) {
     const a = r.tta.augment ?? r.augment;
-    out.push(`test-time augmentation: the final epoch's evaluation averages ${r.tta.views} views of each pair${a === undefined ? '' : ` (the pair and ${r.tta.views - 1} copies: rotate ±${a.rotate}°, shift ±${a.shift} px, scale ±${a.scale})`}`);
+    out.push(`test-time augmentation: the final epoch's evaluation averages ${r.tta.views} views of each pair${a === undefined ? '' : ` (the pair and ${r.tta.views - 1} copies: ${affineText(a)})`}`);
   }
   if (r.phases.length > 0) {
     out.push(`phases: ${r.phases.map((p) => (p.kind === 'digits' ? `digits (${typeof p.epochs === 'number' ? plural(p.epochs, 'epoch') : `${p.epochs} epochs`})` : `pairs (${typeof p.epochs === 'number' ? plural(p.epochs, 'epoch') : `${p.epochs} epochs`}${p.freshOptimizer ? ', fresh optimizer' : ''})`)).join(' then ')}`);

@@ -3,6 +3,7 @@ import { loadCheckpoint } from '../artifacts/checkpoint.js';
 import { predictRaw } from '../artifacts/inference.js';
 import { isPng, pairFromPngBytes, pairsFromIdxBytes } from '../artifacts/inputs.js';
 import { readBytes } from '../artifacts/read-bytes.js';
+import { isGzip } from '../data/idx.js';
 import { PairbenchError } from '../errors.js';
 
 export function predictCommand(file: string, inputs: string[], o: { json?: boolean }): void {
@@ -12,7 +13,7 @@ export function predictCommand(file: string, inputs: string[], o: { json?: boole
     const read = inputs.map((f): [string, Uint8Array] => {
       const b = readBytes(f, 'image');
       // an idx file (plain or gzipped) given beside another input
-      if (!isPng(b) && b.length >= 2 && ((b[0] === 0 && b[1] === 0) || (b[0] === 0x1f && b[1] === 0x8b))) {
+      if (!isPng(b) && (isGzip(b) || (b.length >= 2 && b[0] === 0 && b[1] === 0))) {
         throw new PairbenchError('bad_input', `${f}: an idx file, not a PNG image: two inputs are the two images of one pair; an idx file of pairs goes alone (predict <checkpoint> pairs.idx)`, { file: f });
       }
       return [f, b];

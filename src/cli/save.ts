@@ -10,17 +10,22 @@ import { ensureDir } from '../study/files.js';
 import type { RunRecord } from '../train/types.js';
 import { percent } from './format.js';
 
+// a file where the checkpoint directory goes is refused in words
+function refuseFileAt(abs: string): void {
+  if (existsSync(abs) && !statSync(abs).isDirectory()) throw new PairbenchError('io_error', `cannot create checkpoint directory ${abs}: it is a file`, { path: abs });
+}
+
 // the directory, created now: a bad --save fails before any training
 export function prepareSaveDir(dir: string): string {
   const abs = resolve(dir);
-  const isFile = existsSync(abs) && !statSync(abs).isDirectory();
+  refuseFileAt(abs);
   if (!existsSync(abs) && abs.endsWith('.safetensors')) {
     throw new PairbenchError('bad_argument', `--save ${dir}: a directory, not a file name (each round's checkpoint is written into it, named <model>__r<round>__s<seed>.safetensors)`, { field: '--save', value: dir });
   }
   try {
     ensureDir(abs);
   } catch (e) {
-    throw new PairbenchError('io_error', `cannot create checkpoint directory ${abs}: ${isFile ? 'it is a file' : writeErrorText(e)}`, { path: abs });
+    throw new PairbenchError('io_error', `cannot create checkpoint directory ${abs}: ${writeErrorText(e)}`, { path: abs });
   }
   return abs;
 }
@@ -42,7 +47,7 @@ function mb(bytes: number): string {
 // that finishes, so a plan refused at its confirmation leaves nothing); the total size is said first
 export function withCheckpoints(studyDir: string, jobs: RunJob[], say: (s: string) => void): RunJob[] {
   const dir = resolve(studyDir, CHECKPOINT_DIR);
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new PairbenchError('io_error', `cannot create checkpoint directory ${dir}: it is a file`, { path: dir });
+  refuseFileAt(dir);
   const sizes = new Map<string, number>();
   let total = 0;
   for (const j of jobs) {

@@ -31,9 +31,14 @@ function bad(file: string, problem: string, details: Record<string, unknown> = {
 
 const hex = (v: number): string => '0x' + (v >>> 0).toString(16).padStart(8, '0');
 
+// gzip's magic number: idx files (and pair files) may come gzip-compressed
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
 // parse the bytes of an idx file (already read); `file` only names it in errors
 export function parseIdx(bytes: Uint8Array, file: string, expect: IdxExpect = {}): IdxFile {
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+  if (isGzip(bytes)) {
     let raw: Buffer;
     try {
       raw = gunzipSync(bytes);
@@ -186,7 +191,7 @@ export function readIdxChunked(
       if (e instanceof PairbenchError) throw e;
       throw ioError(file, e);
     }
-    if (got >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    if (isGzip(head.subarray(0, got))) {
       const whole = readIdx(file, expect);
       const wh: IdxHeader = { kind: whole.kind, dims: whole.dims, headerBytes: whole.kind === 'labels' ? 8 : 16, payloadBytes: whole.data.length };
       onChunk(whole.data, 0, whole.dims[0]!, wh);

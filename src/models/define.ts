@@ -11,8 +11,13 @@ export interface ModelDefinition {
   build(ctx: BuildContext): PairNetwork;
 }
 
+// a model's parameter count, from one network built with fixed generators
+export function countParameters(build: (ctx: BuildContext) => PairNetwork): number {
+  return build({ init: new Rng(0), dropout: new Rng(1) }).parameterCount();
+}
+
 export function defineModel(def: ModelDefinition): ModelSpec {
-  const params = def.build({ init: new Rng(0), dropout: new Rng(1) }).parameterCount();
+  const params = countParameters(def.build);
   const report = def.id.includes('/') ? def.id.split('/')[0]! : 'custom';
   return fixedModel({ id: def.id, report, description: def.description ?? def.id, ours: [], params, recipe: def.recipe, build: def.build });
 }

@@ -6,10 +6,10 @@ import { Module } from '../nn/module.js';
 import * as F from '../tensor/ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Stack } from './blocks.js';
+import { countParameters } from './define.js';
 import { ensembleOf } from './ensemble.js';
 import { hyperModel } from './hyper.js';
 import { recipe } from './recipes.js';
-import { Rng } from '../tensor/random.js';
 import type { BuildContext, HyperParam, HyperValues, ModelSpec, PairNetwork, PairOutputs, Recipe, ReportDescriptor } from './types.js';
 
 const REPORT = 'pairbench';
@@ -152,7 +152,7 @@ function pairbenchModel(id: 'binary' | 'digits', description: string, own: reado
         report: REPORT,
         description: (h['ensemble'] as number) > 1 ? `${description}; an ensemble of ${h['ensemble']} such networks, probabilities averaged` : description,
         ours: [],
-        params: build({ init: new Rng(0), dropout: new Rng(1) }).parameterCount(),
+        params: countParameters(build),
         recipe: pairbenchRecipe(h, EPOCHS[id]),
         build,
       };

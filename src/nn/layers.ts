@@ -138,7 +138,7 @@ export class Sequential extends Module {
 }
 
 // a Linear, Conv2d or batch norm followed by a ReLU runs as one fused op (forwardRelu: the same values and gradients)
-export function fusesWithRelu(l: Module, next: Module | undefined): l is Linear | Conv2d | BatchNorm1d | BatchNorm2d {
+function fusesWithRelu(l: Module, next: Module | undefined): l is Linear | Conv2d | BatchNorm1d | BatchNorm2d {
   return (l instanceof Linear || l instanceof Conv2d || l instanceof BatchNormBase) && next instanceof ReLU;
 }
 

@@ -53,6 +53,11 @@ export interface StudyDirState {
   existing: StudyMeta | null;
 }
 
+// the runs files a stage reads: runs.jsonl and, for a shard, its own file beside it
+function stageRunsFiles(runsFile: string | undefined): string[] {
+  return runsFile === undefined || runsFile === RUNS_FILE ? [RUNS_FILE] : [RUNS_FILE, runsFile];
+}
+
 // read-only checks before anything is written: the directory is usable and holds no other study
 // (runsFile: a shard's own file, checked beside runs.jsonl)
 export function checkStudyDir(dir: string, kind: StudyKind, config: StudyConfig, force: boolean, runsFile?: string): StudyDirState {
@@ -72,7 +77,7 @@ export function checkStudyDir(dir: string, kind: StudyKind, config: StudyConfig,
     }
     const meta = readMetaIfPresent(abs);
     if (meta === null) {
-      for (const file of [RUNS_FILE, ...(runsFile !== undefined && runsFile !== RUNS_FILE ? [runsFile] : [])]) {
+      for (const file of stageRunsFiles(runsFile)) {
         if (existsSync(join(abs, file)) && !force) {
           throw new PairbenchError('study_conflict', `${abs} holds a ${file} but no ${STUDY_FILE}: not a study this command can resume; use another --out, or --force to replace it`, { path: abs });
         }
@@ -184,7 +189,7 @@ interface FinishedRuns {
 }
 
 export function readFinishedRuns(dir: string, runsFile?: string): FinishedRuns {
-  const files = [RUNS_FILE, ...(runsFile !== undefined && runsFile !== RUNS_FILE ? [runsFile] : [])].map((file) => ({ file, read: readRunsFile(dir, file) }));
+  const files = stageRunsFiles(runsFile).map((file) => ({ file, read: readRunsFile(dir, file) }));
   return { records: files.flatMap((f) => f.read.runs as StudyRecord[]), files };
 }
 
@@ -207,9 +212,9 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   // the data first: a bad MNIST directory fails before anything is written. Runs trained elsewhere
   // (--queue) need it here only to measure a model's cost for the estimate.
   const mnistOpts = req.mnistDir !== undefined ? { dir: req.mnistDir } : {};
-  let ds: MnistDataset | null = req.executor === undefined ? loadMnist(mnistOpts) : null;
-  const data = (): MnistDataset => (ds ??= loadMnist(mnistOpts));
-  const mnistDir = ds?.dir ?? resolveMnistDir(mnistOpts).dir;
+  if (req.executor === undefined) loadMnist(mnistOpts);
+  const data = (): MnistDataset => loadMnist(mnistOpts); // loaded once: loadMnist keeps it by directory
+  const mnistDir = resolveMnistDir(mnistOpts).dir;
   const planned = req.jobs.map(plannedRun);
   const lockName = req.runsFile === undefined ? '' : req.runsFile.replace(/\.jsonl$/, '');
 
@@ -241,7 +246,7 @@ export async function runStage(req: StudyRequest): Promise<StageResult> {
   let meta: StudyMeta;
   if (state.existing === null) {
     // --force over another study: its runs files are kept aside, not counted
-    for (const file of [RUNS_FILE, ...(req.runsFile !== undefined ? [req.runsFile] : [])]) {
+    for (const file of stageRunsFiles(req.runsFile)) {
       const runsPath = join(dir, file);
       if (!existsSync(runsPath)) continue;
       const kept = `${runsPath}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`;

@@ -106,11 +106,9 @@ export function conv2dReluMaxPool(x: Tensor, w: Tensor, bias: Tensor | null, opt
   const outBuf = out.buf;
   return record(out, 'conv2dReluMaxPool', inputs, (dy, needs) => {
     // the pool's gradient where the ReLU passed (out > 0 exactly where the window's maximum did), then the convolution's
-    const be = backend();
-    const dPooled = allocOut(dy.length, dy);
-    be.unaryBackward('relu', dPooled, outBuf, outBuf, dy, 0);
+    const dPooled = reluMaskedGrad(dy, outBuf);
     const dAct = allocOut(d.n * d.o * d.oh * d.ow, dy);
-    be.maxPool2dBackward(dAct, dPooled, argmax, p);
+    backend().maxPool2dBackward(dAct, dPooled, argmax, p);
     releaseBuf(dPooled);
     const grads = convGrad(dAct, needs);
     releaseBuf(dAct);
@@ -118,12 +116,18 @@ export function conv2dReluMaxPool(x: Tensor, w: Tensor, bias: Tensor | null, opt
   }, [argmax]);
 }
 
+// dy masked where a fused ReLU's output y <= 0 (the ReLU's gradient), in a pooled buffer the caller releases
+function reluMaskedGrad(dy: Buf, y: Buf): Buf {
+  const masked = allocOut(dy.length, dy);
+  backend().unaryBackward('relu', masked, y, y, dy, 0);
+  return masked;
+}
+
 // y: the output when relu is fused (its gradient masks dy: out > 0 exactly where the convolution's output was), else null
 function conv2dGrad(x: Buf, w: Buf, hasBias: boolean, d: ConvDims, y: Buf | null = null): GradRule {
   return (dyIn, needs) => {
     const be = backend();
-    const dy = y === null ? dyIn : allocOut(dyIn.length, dyIn);
-    if (y !== null) be.unaryBackward('relu', dy, y, y, dyIn, 0);
+    const dy = y === null ? dyIn : reluMaskedGrad(dyIn, y);
     let dx: Buf | null = null;
     let dw: Buf | null = null;
     let db: Buf | null = null;
@@ -230,7 +234,7 @@ function batchNormTrainGrad(x: Buf, gamma: Buf, mean: Buf, invStd: Buf, y: Buf |
 
 function batchNormEvalGrad(x: Buf, gamma: Buf, runMean: Buf, runVar: Buf, eps: number, y: Buf | null, n: number, c: number, hw: number): GradRule {
   return (dyIn, needs) => {
-    const dy = y === null ? dyIn : dyIn.map((g, i) => (y[i]! > 0 ? g : 0));
+    const dy = y === null ? dyIn : reluMaskedGrad(dyIn, y);
     const dx = needs[0] ? allocOut(x.length, dy) : null;
     const dg = allocOut(c, dy);
     const dbeta = allocOut(c, dy);
@@ -251,6 +255,7 @@ function batchNormEvalGrad(x: Buf, gamma: Buf, runMean: Buf, runVar: Buf, eps: n
       dg[ch] = sg;
       dbeta[ch] = sb;
     }
+    if (dy !== dyIn) releaseBuf(dy);
     return [dx, dg, dbeta];
   };
 }
